@@ -1,0 +1,164 @@
+"""The `natobot` command line. Each sub-command is a thin call into a plain function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from knowledge.loader import KnowledgeError
+
+EXIT_USAGE = 2
+
+
+def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.engine import Engine
+
+    return Engine.load(args.data)
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.matcher import Context
+    from bot.render import as_json, plain
+
+    engine = _engine(args)
+    if args.batch:
+        src = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8", errors="replace")
+        with src:
+            for line in src:
+                answer = engine.ask(line.rstrip("\n"))
+                out.write((as_json.render(answer) if args.json else plain.render(answer)) + "\n")
+                if not args.json:
+                    out.write("\n")
+        return 0
+    question = " ".join(args.question)
+    answer = engine.ask(question, Context())
+    out.write((as_json.render(answer) if args.json else plain.render(answer)) + "\n")
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.shell import run_shell
+
+    return run_shell(_engine(args), sys.stdin, out)
+
+
+def cmd_catalogue(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.export import catalogue_dict
+
+    data = catalogue_dict(_engine(args))
+    if args.json:
+        out.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    else:
+        for e in data["entries"]:
+            out.write(f"{e['id']:<28} {e['kind']:<22} {e['title']}\n")
+        out.write(f"{len(data['entries'])} entries, {len(data['intents'])} intents\n")
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.loader import load, problems
+
+    kb = load(args.data)
+    found = list(problems(kb))
+    for p in found:
+        out.write(p + "\n")
+    if found:
+        out.write(f"{len(found)} problem(s) in the knowledge base\n")
+        return 1
+    out.write(f"knowledge base OK: {len(kb.entries)} entries, {len(kb.intents)} intents, "
+              f"{len(kb.documents)} source documents\n")
+    return 0
+
+
+def cmd_kb_extract(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.extract import extract_files
+
+    engine = _engine(args)
+    rows = extract_files([Path(f) for f in args.files], engine.catalogue)
+    unknown = 0
+    for row in rows:
+        status = f"known: {row.entry}" if row.entry else "UNKNOWN"
+        unknown += row.entry is None
+        out.write(f"{row.acronym:<14} {row.name:<70} {status}\n")
+    out.write(f"{len(rows)} defined names, {len(rows) - unknown} known, {unknown} unknown\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.evaluate import evaluate, format_report, load_set
+
+    engine = _engine(args)
+    result = evaluate(engine, load_set(args.set))
+    out.write(format_report(result) + "\n")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result.summary(), indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.bench import run_bench
+
+    out.write(run_bench(args.data, rounds=args.rounds) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="natobot", description="Answers questions about NATO's IMS and more.")
+    p.add_argument("--data", type=Path, default=None, help="knowledge directory (default: the packaged one)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or a batch)")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin)")
+    ask.set_defaults(func=cmd_ask)
+
+    shell = sub.add_parser("shell", help="chat in the terminal, with follow-up context")
+    shell.set_defaults(func=cmd_shell)
+
+    cat = sub.add_parser("catalogue", help="list the entries and intents")
+    cat.add_argument("--json", action="store_true")
+    cat.set_defaults(func=cmd_catalogue)
+
+    kb = sub.add_parser("kb", help="knowledge-base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    check = kb_sub.add_parser("check", help="validate the knowledge base")
+    check.set_defaults(func=cmd_kb_check)
+    extract = kb_sub.add_parser("extract", help="list names a document defines, e.g. 'Full Name (ACR)'")
+    extract.add_argument("files", nargs="+")
+    extract.set_defaults(func=cmd_kb_extract)
+
+    ev = sub.add_parser("eval", help="precision/recall on a labelled question set")
+    ev.add_argument("--set", type=Path, default=None, help="YAML question set (default: tests/data/devset.yaml)")
+    ev.add_argument("--json-out", metavar="FILE", help="also write the figures as JSON")
+    ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="match time per question and start-up time")
+    bench.add_argument("--rounds", type=int, default=20)
+    bench.set_defaults(func=cmd_bench)
+
+    from bot.cli_ext import add_commands
+
+    add_commands(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    if args.command == "ask" and not args.batch and not args.question:
+        sys.stderr.write("natobot ask: give a QUESTION, or --batch FILE\n")
+        return EXIT_USAGE
+    try:
+        return int(args.func(args, out))
+    except KnowledgeError as exc:
+        sys.stderr.write(f"natobot: knowledge base error: {exc}\n")
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

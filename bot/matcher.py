@@ -1,0 +1,296 @@
+"""Match a question to entries, a facet and a confidence.
+
+The pipeline per question: tokenise, correct typos towards the catalogue's own
+vocabulary, find objective and goal numbers, find entity names (longest alias
+first), find intent cues in the words left over, then score. Words that neither
+name an entity, nor cue an intent, nor are filler are "unexplained": they are
+what distinguishes "who heads the IMS?" from "what is the IMS's budget?", and
+they cost confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.catalogue import Catalogue
+from bot.words import CARRY_OVER, FILLER, PRONOUNS, STOPWORDS
+from knowledge.models import Facet
+from knowledge.text import tokens_with_case
+
+# A typo is corrected only to a catalogue word at least this similar (fuzz.ratio, 0-100).
+# 80 accepts one edit in a 5-letter word ("staf" -> "staff" is 89) and two in a 10-letter
+# one, and rejects ordinary English words that merely resemble a name; chosen on the dev set.
+TYPO_SCORE_CUTOFF = 80.0
+# Words shorter than this are never corrected: too many short words are one edit apart.
+TYPO_MIN_LENGTH = 4
+# Whole-question fuzzy match against names, for word order and run-together names when no
+# alias matched exactly (fuzz.token_sort_ratio, 0-100). Set on the dev set: 85 keeps
+# "command naples joint force" and drops "what is the weather in brussels".
+FUZZY_NAME_CUTOFF = 85.0
+# Confidence of an entity found only through the whole-question fuzzy match, per point.
+FUZZY_NAME_WEIGHT = 0.9
+# An ordinary word used as a name in lower case ("act") when nothing else names anything.
+WORD_ALIAS_SCORE = 0.8
+# A question with words left over but no intent cue is only probably a "what is X?".
+NO_CUE_FACTOR = 0.9
+# Each leftover word costs this much; the first when the matched entry never uses the word
+# (likely a different question about a known name), the second when it does.
+UNEXPLAINED_FACTOR = 0.55
+EXPLAINED_FACTOR = 0.93
+# Questions are cut to this many tokens: no real question is longer and matching stays bounded.
+MAX_TOKENS = 60
+# At most this many entities are answered in one reply.
+MAX_ENTITIES = 4
+
+_DECIMAL = re.compile(r"^\d\.\d{1,2}$")
+_WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "first": "1", "second": "2",
+                 "third": "3", "fourth": "4"}
+_OBJECTIVE_WORDS = frozenset({"objective", "objectives", "obj", "objs", "mo"})
+_MANAGEMENT_WORDS = frozenset({"management", "mgmt", "mgt", "managment"})
+_CONJUNCTIONS = frozenset({"and", "or", "vs", "versus", "both", "plus"})
+
+
+@dataclass
+class Context:
+    """What the conversation was last about, for follow-ups like "who heads it?"."""
+
+    entities: list[str] = field(default_factory=list)
+    intent: str | None = None
+    facet: Facet | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    entries: tuple[str, ...]  # entries to answer, in question order; empty when none
+    intent: str | None
+    facet: Facet | None
+    confidence: float
+    entities: tuple[str, ...] = ()  # every entity recognised in the question
+    unexplained: tuple[str, ...] = ()
+    via_context: bool = False
+    # Candidates when a reference was ambiguous ("objective 2" could be several).
+    ambiguous: tuple[str, ...] = ()
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    entry: str
+    score: float
+
+
+class Matcher:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.cat = catalogue
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    # -- typo correction -------------------------------------------------------------
+    def _correct_uncached(self, word: str) -> tuple[str, float]:
+        if len(word) < TYPO_MIN_LENGTH or not word.isalpha() or word in self.cat.known_words:
+            return word, 1.0
+        best = process.extractOne(
+            word, self.cat.vocabulary, scorer=fuzz.ratio, processor=None,
+            score_cutoff=TYPO_SCORE_CUTOFF,
+        )
+        if best is None:
+            return word, 1.0
+        return best[0], best[1] / 100.0
+
+    # -- the pipeline ----------------------------------------------------------------
+    def match(self, question: str, context: Context | None = None) -> Match:
+        pairs = tokens_with_case(question)[:MAX_TOKENS]
+        raw = [r for _, r in pairs]
+        corrected = [self._correct(w) for w, _ in pairs]
+        words = [w for w, _ in corrected]
+        quality = [q for _, q in corrected]
+        covered = [False] * len(words)
+
+        spans, ambiguous = self._numbers(words, covered)
+        weak = self._aliases(words, raw, quality, covered, spans)
+        intent_rank, cue_covered = self._cues(words, covered)
+        intent = self.cat.intents.order[intent_rank] if intent_rank is not None else None
+        explained = [c or k for c, k in zip(covered, cue_covered)]
+
+        if ambiguous and not spans:
+            return Match((), intent, self._facet(intent), 0.0, ambiguous=tuple(ambiguous))
+        if not spans and weak:
+            spans = [weak[0]]
+            explained[weak[0].start] = True
+        leftover = [
+            i for i, w in enumerate(words)
+            if not explained[i] and w not in STOPWORDS and w not in FILLER and w not in PRONOUNS
+        ]
+        if not spans and leftover:
+            fuzzy = self._fuzzy_name([words[i] for i in leftover])
+            if fuzzy is not None:
+                spans = [_Span(leftover[0], leftover[-1] + 1, fuzzy[0], fuzzy[1])]
+                leftover = []
+
+        via_context = False
+        if not spans:
+            if context and context.entities and (intent or any(w in PRONOUNS for w in words)):
+                via_context = True
+                chosen = list(context.entities)
+                entity_score = 1.0
+                # "who heads it?" carries the subject over; "and the other one?" keeps the intent too.
+                if intent is None:
+                    intent = context.intent
+            else:
+                return Match((), intent, self._facet(intent), 0.0, unexplained=self._words(words, leftover))
+        else:
+            chosen = self._choose(spans, words)
+            entity_score = min(s.score for s in spans if s.entry in chosen)
+            if intent is None and context and context.intent and self._carries_over(words):
+                intent = context.intent
+
+        confidence = entity_score
+        if intent is None and leftover:
+            confidence *= NO_CUE_FACTOR
+        for i in leftover:
+            in_entry = any(words[i] in self.cat.entry_words[e] for e in chosen)
+            confidence *= EXPLAINED_FACTOR if in_entry else UNEXPLAINED_FACTOR
+        return Match(
+            entries=tuple(chosen[:MAX_ENTITIES]),
+            intent=intent or "what_is",
+            facet=self._facet(intent),
+            confidence=round(confidence, 4),
+            entities=tuple(dict.fromkeys(s.entry for s in spans)),
+            unexplained=self._words(words, leftover),
+            via_context=via_context,
+        )
+
+    # -- steps -----------------------------------------------------------------------
+    def _numbers(self, words: list[str], covered: list[bool]) -> tuple[list[_Span], list[str]]:
+        """Objective and goal references: "objective 2.1", "goal 3", "mgmt obj 2", "2.2"."""
+        spans: list[_Span] = []
+        ambiguous: list[str] = []
+        numbered = self.cat.numbered
+        for i, w in enumerate(words):
+            num = _WORD_NUMBERS.get(w, w)
+            if not (num.isdigit() or _DECIMAL.match(num)):
+                continue
+            before = words[max(0, i - 3):i]
+            start = i
+            while start > 0 and (words[start - 1] in _OBJECTIVE_WORDS or words[start - 1] in _MANAGEMENT_WORDS
+                                 or words[start - 1] in {"goal", "mission", "number", "no"}):
+                start -= 1
+            if "." in num:
+                key: tuple[str, str] | None = ("objective", num)
+            elif any(b in _MANAGEMENT_WORDS for b in before) or (before and before[-1] == "mo"):
+                key = ("management", num)
+            elif before and before[-1] == "goal":
+                key = ("goal", num)
+            elif before and before[-1] in _OBJECTIVE_WORDS:
+                ambiguous += [v for (kind, n), v in numbered.items()
+                              if (kind == "objective" and n.startswith(num + ".")) or (kind, n) == ("management", num)]
+                continue
+            else:
+                continue
+            entry = numbered.get(key)
+            if entry:
+                spans.append(_Span(start, i + 1, entry, 1.0))
+                for j in range(start, i + 1):
+                    covered[j] = True
+        return spans, ambiguous
+
+    def _aliases(
+        self, words: list[str], raw: list[str], quality: list[float], covered: list[bool], spans: list[_Span]
+    ) -> list[_Span]:
+        """Longest-first exact alias spans; returns the weak (lower-case ordinary word) ones apart."""
+        aliases = self.cat.aliases
+        weak: list[_Span] = []
+        i, n = 0, len(words)
+        while i < n:
+            if covered[i]:
+                i += 1
+                continue
+            for length in range(min(self.cat.max_alias_len, n - i), 0, -1):
+                if any(covered[i:i + length]):
+                    continue
+                entry = aliases.get(tuple(words[i:i + length]))
+                if entry is None:
+                    continue
+                score = min(quality[i:i + length])
+                if length == 1 and words[i] in self.cat.word_aliases and not raw[i].isupper():
+                    weak.append(_Span(i, i + 1, entry, WORD_ALIAS_SCORE * score))
+                    break
+                spans.append(_Span(i, i + length, entry, score))
+                for j in range(i, i + length):
+                    covered[j] = True
+                i += length - 1
+                break
+            i += 1
+        spans.sort(key=lambda s: s.start)
+        return weak
+
+    def _cues(self, words: list[str], covered: list[bool]) -> tuple[int | None, list[bool]]:
+        cues = self.cat.intents.cues
+        hit = [False] * len(words)
+        best: int | None = None
+        n = len(words)
+        for i in range(n):
+            for length in range(min(self.cat.intents.max_cue_len, n - i), 0, -1):
+                if any(covered[i:i + length]) or any(hit[i:i + length]):
+                    continue
+                rank = cues.get(tuple(words[i:i + length]))
+                if rank is None:
+                    continue
+                for j in range(i, i + length):
+                    hit[j] = True
+                if best is None or rank < best:
+                    best = rank
+                break
+        return best, hit
+
+    def _fuzzy_name(self, content: list[str]) -> tuple[str, float] | None:
+        if not content:
+            return None
+        best = process.extractOne(
+            " ".join(content), self.cat.names, scorer=fuzz.token_sort_ratio,
+            processor=lambda item: utils.default_process(item[0]) if isinstance(item, tuple) else item,
+            score_cutoff=FUZZY_NAME_CUTOFF,
+        )
+        if best is None:
+            return None
+        (_, entry_id), score, _ = best
+        return entry_id, FUZZY_NAME_WEIGHT * score / 100.0
+
+    def _choose(self, spans: list[_Span], words: list[str]) -> list[str]:
+        ids = list(dict.fromkeys(s.entry for s in spans))
+        if len(ids) == 1:
+            return ids
+        # A name that only sets the scene for another ("the P&P division of the IMS") is dropped.
+        ancestors = {a for e in ids for a in self._ancestors(e)}
+        kept = [e for e in ids if e not in ancestors] or ids
+        if len(kept) > 1:
+            first, second = (next(s for s in spans if s.entry == e) for e in kept[:2])
+            between = words[first.end:second.start]
+            if not any(w in _CONJUNCTIONS for w in between) and between:
+                return kept[:1]
+        return kept
+
+    def _ancestors(self, entry_id: str) -> set[str]:
+        seen: set[str] = set()
+        todo = list(self.cat.entry(entry_id).relations.get("part_of", []))
+        while todo:
+            e = todo.pop()
+            if e not in seen and e in self.cat.kb.entries:
+                seen.add(e)
+                todo.extend(self.cat.entry(e).relations.get("part_of", []))
+        return seen
+
+    def _facet(self, intent: str | None) -> Facet | None:
+        return self.cat.intents.by_id[intent].facet if intent else None
+
+    @staticmethod
+    def _carries_over(words: list[str]) -> bool:
+        return any(tuple(words[: len(opener)]) == opener for opener in CARRY_OVER)
+
+    @staticmethod
+    def _words(words: list[str], idx: list[int]) -> tuple[str, ...]:
+        return tuple(words[i] for i in idx)

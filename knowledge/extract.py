@@ -1,0 +1,119 @@
+"""Find the names a plain-text document defines ("Full Name (ACR)") and whether the catalogue knows them.
+
+Curators run `natobot kb extract FILE...` on a new document to see which bodies
+and acronyms it introduces that the knowledge base does not cover yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.text import tokens
+
+# "(NAC)", "(PA&SCA)", "(HR/VP)", "(JFC-NF)", "(PfP)", "(C3)", "(JFC Naples)"
+_PAREN = re.compile(r"\(([A-Z][A-Za-z0-9&/\-]{1,14}(?: [A-Z][a-z]+)?)\)")
+# "the Supreme Allied Commander Europe – SACEUR -"
+_DASHED = re.compile(r"\s[–-]\s([A-Z]{3,12})\s*[–\-)]")
+_CONNECTORS = frozenset({"of", "and", "the", "for", "on", "in", "&", "-", "–", "de"})
+_NAME_WORD = re.compile(r"^[A-Z][\w\-’'.]*$|^[A-Z]{2,}$")
+_MAX_WORDS = 9
+
+
+@dataclass(frozen=True)
+class Defined:
+    acronym: str
+    name: str
+    file: str
+    entry: str | None
+
+
+def _strip_possessive(word: str) -> tuple[str, bool]:
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix):
+            return word[: -len(suffix)], True
+    return word, False
+
+
+def _words_before(text: str, end: int) -> list[str]:
+    line_start = text.rfind("\n", 0, end) + 1
+    before = text[line_start:end]
+    if not before.strip() and line_start > 0:
+        # The acronym opens its own line (a table cell): the name is the line above.
+        prev_start = text.rfind("\n", 0, line_start - 1) + 1
+        before = text[prev_start:line_start - 1]
+    return [w.strip(",") for w in before.replace(",", " , ").split()]
+
+
+def _capitalised_run(words: list[str]) -> list[str]:
+    run: list[str] = []
+    for i, raw in enumerate(reversed(words)):
+        word, possessive = _strip_possessive(raw)
+        if possessive and i > 0:
+            break
+        if "." in word or "(" in word or ")" in word or "•" in word:
+            break
+        if _NAME_WORD.match(word) or (run and (word.lower() in _CONNECTORS or word == ",")):
+            run.append(word)
+            if len(run) >= _MAX_WORDS:
+                break
+            continue
+        break
+    while run and (run[-1].lower() in _CONNECTORS or run[-1] == ","):
+        run.pop()
+    return list(reversed(run))
+
+
+def _by_initials(words: list[str], acronym: str) -> list[str]:
+    letters = "".join(c for c in acronym.lower() if c.isalpha())
+    clean = [_strip_possessive(w)[0] for w in words if w != ","]
+    for k in range(1, min(len(clean), 8) + 1):
+        cand = clean[-k:]
+        if cand[0].lower() in _CONNECTORS:
+            continue
+        initials = "".join(w[0].lower() for w in cand if w.lower() not in _CONNECTORS and w[0].isalpha())
+        if initials == letters:
+            return cand
+        if k == 1 and cand[0].lower().startswith(letters[0]) and _subsequence(letters, cand[0].lower()):
+            return cand
+    return []
+
+
+def _subsequence(needle: str, hay: str) -> bool:
+    it = iter(hay)
+    return all(c in it for c in needle)
+
+
+def _is_acronym(candidate: str) -> bool:
+    return sum(c.isupper() or c.isdigit() for c in candidate.split(" ")[0]) >= 2
+
+
+def extract_text(text: str, file: str, aliases: Mapping[tuple[str, ...], str]) -> list[Defined]:
+    found: dict[tuple[str, str], Defined] = {}
+    matches = [(m.group(1), m.start()) for m in _PAREN.finditer(text)]
+    matches += [(m.group(1), m.start()) for m in _DASHED.finditer(text)]
+    for acronym, start in sorted(matches, key=lambda m: m[1]):
+        if not _is_acronym(acronym):
+            continue
+        words = _words_before(text, start)
+        name_words = _capitalised_run(words) or _by_initials(words, acronym)
+        if not name_words:
+            continue
+        name = " ".join(name_words).replace(" , ", ", ")
+        entry = aliases.get(tuple(tokens(acronym))) or aliases.get(tuple(tokens(name)))
+        found.setdefault((acronym, name.lower()), Defined(acronym, name, file, entry))
+    return list(found.values())
+
+
+def extract_files(paths: list[Path], catalogue: object) -> list[Defined]:
+    aliases: Mapping[tuple[str, ...], str] = getattr(catalogue, "aliases")
+    rows: list[Defined] = []
+    for path in paths:
+        if path.is_dir():
+            rows += extract_files(sorted(p for p in path.glob("*.txt")), catalogue)
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rows += extract_text(text, path.name, aliases)
+    return rows

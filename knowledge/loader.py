@@ -1,0 +1,124 @@
+"""Load and validate the knowledge base from its YAML files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.text import normalise
+from knowledge.models import Document, DocumentFile, Entry, EntryFile, Intent, IntentFile
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DOCUMENTS_FILE = "documents.yaml"
+INTENTS_FILE = "intents.yaml"
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+M = TypeVar("M", bound=BaseModel)
+
+
+class KnowledgeError(Exception):
+    """A knowledge file is missing, unreadable or invalid. The message names file, entry and field."""
+
+
+@dataclass
+class KnowledgeBase:
+    documents: dict[str, Document]
+    entries: dict[str, Entry]
+    intents: list[Intent]
+    # Which file each entry came from, for error messages.
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def children(self, entry_id: str) -> list[Entry]:
+        return [e for e in self.entries.values() if entry_id in e.relations.get("part_of", [])]
+
+
+def _read(path: Path, model: type[M]) -> M:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot read: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"{path}: not valid YAML: {_one_line(str(exc))}") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(f"{path}: {_describe(raw, exc)}") from None
+
+
+def _describe(raw: object, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    where = ""
+    # Turn ("entries", 3, "facets", "head", "text") into "entry 'ims', field facets.head.text".
+    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int) and isinstance(raw, dict):
+        items = raw.get("entries") or []
+        item = items[loc[1]] if loc[1] < len(items) else None
+        ident = item.get("id") if isinstance(item, dict) else None
+        where = f"entry {ident!r}" if ident else f"entry #{loc[1] + 1}"
+        loc = loc[2:]
+    fld = ".".join(str(p) for p in loc) or "(top level)"
+    extra = f" and {exc.error_count() - 1} more problem(s)" if exc.error_count() > 1 else ""
+    return f"{where + ', ' if where else ''}field {fld}: {err['msg']}{extra}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def entry_files(data_dir: Path) -> list[Path]:
+    skip = {DOCUMENTS_FILE, INTENTS_FILE}
+    return sorted(p for p in data_dir.glob("*.yaml") if p.name not in skip)
+
+
+def load(data_dir: Path | None = None) -> KnowledgeBase:
+    """Load everything, or raise KnowledgeError naming the first broken file."""
+    data_dir = data_dir or DATA_DIR
+    docs = _read(data_dir / DOCUMENTS_FILE, DocumentFile).documents
+    intents = _read(data_dir / INTENTS_FILE, IntentFile).intents
+    entries: dict[str, Entry] = {}
+    origin: dict[str, str] = {}
+    files = entry_files(data_dir)
+    if not files:
+        raise KnowledgeError(f"{data_dir}: no knowledge files (*.yaml) found")
+    for path in files:
+        for entry in _read(path, EntryFile).entries:
+            if entry.id in entries:
+                raise KnowledgeError(
+                    f"{path}: entry {entry.id!r}, field id: duplicate of an entry in {origin[entry.id]}"
+                )
+            entries[entry.id] = entry
+            origin[entry.id] = path.name
+    return KnowledgeBase({d.id: d for d in docs}, entries, intents, origin)
+
+
+def problems(kb: KnowledgeBase) -> Iterable[str]:
+    """Cross-entry problems the schema cannot see: dangling relations, shared aliases, unknown docs."""
+    owner: dict[str, str] = {}
+    for entry in kb.entries.values():
+        where = f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}"
+        for kind, targets in entry.relations.items():
+            for target in targets:
+                if target not in kb.entries:
+                    yield f"{where}, field relations.{kind}: unknown entry {target!r}"
+                if target == entry.id:
+                    yield f"{where}, field relations.{kind}: relates to itself"
+        for name in [entry.title, *entry.aliases]:
+            key = normalise(name)
+            if not key:
+                yield f"{where}, field aliases: {name!r} has no letters or digits"
+                continue
+            other = owner.setdefault(key, entry.id)
+            if other != entry.id:
+                yield f"{where}, field aliases: {name!r} is also a name of entry {other!r}"
+        if entry.kind in ("objective", "goal", "management-objective") and not entry.number:
+            yield f"{where}, field number: a {entry.kind} needs its number"
+    intent_ids: set[str] = set()
+    for intent in kb.intents:
+        if intent.id in intent_ids:
+            yield f"{INTENTS_FILE}: intent {intent.id!r}, field id: duplicate"
+        intent_ids.add(intent.id)

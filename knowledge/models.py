@@ -1,0 +1,144 @@
+"""Pydantic models for the curated knowledge base.
+
+The data files under ``knowledge/data`` are validated against these models at
+load time, so a typo in a facet name or a missing citation stops start-up with
+a message naming the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DocId = Literal["nato-ims-2012", "wiki-ims-2023", "policy-alignment", "usnato-ims-2022"]
+
+Kind = Literal[
+    "body",  # an organisation, council, committee, staff or agency
+    "position",  # an office held by a person (Director General, SACEUR, ...)
+    "division",  # one of the IMS functional divisions
+    "office",  # an IMS office or integrated entity (NOGP, NHQC3S, SITCEN)
+    "command",  # a command or headquarters of the NATO command structure
+    "goal",  # a Mission Goal of the Integrated Mission Strategy
+    "objective",  # a Mission Objective (1.1 ... 4.1)
+    "management-objective",  # a Management Objective (1 ... 3)
+    "theme",  # a theme of the policy-alignment article or the strategy
+    "fact",  # a standalone fact (founding, membership, motto, ...)
+    "list",  # an overview that lists other entries (divisions, commands, ...)
+    "document",  # a source document or policy text (Strategic Concept, treaty)
+    "person",  # a named individual
+]
+
+# The facets a question can ask about. Each intent of the catalogue asks for one.
+Facet = Literal[
+    "head",  # who heads / leads / commands it
+    "role",  # what it does, its responsibilities
+    "location",  # where it is
+    "size",  # staff numbers, how big
+    "parent",  # what it is part of / reports to
+    "components",  # what it consists of (divisions, branches, objectives)
+    "members",  # member states / who sits on it
+    "founded",  # when and how it was set up; history
+    "motto",
+    "description",  # a goal's description
+    "justification",
+    "linkages",
+    "risks",
+]
+
+RelationKind = Literal["part_of", "headed_by", "related"]
+
+
+class Citation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc: DocId
+    section: str = Field(min_length=1)
+
+
+class FacetText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    # Empty means "the entry's own sources".
+    sources: list[Citation] = Field(default_factory=list)
+    # Set where sources disagree or the fact is dated; rendered as a warning line.
+    caveat: str | None = None
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: Kind
+    title: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    # "1.1" for mission objectives, "2" for goals and management objectives.
+    number: str | None = None
+    short: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+    fields: dict[str, str] = Field(default_factory=dict)
+    relations: dict[RelationKind, list[str]] = Field(default_factory=dict)
+    facets: dict[Facet, FacetText] = Field(default_factory=dict)
+    sources: list[Citation] = Field(min_length=1)
+    questions: list[str] = Field(default_factory=list)
+    caveat: str | None = None
+
+    @field_validator("aliases")
+    @classmethod
+    def _no_blank_alias(cls, value: list[str]) -> list[str]:
+        if any(not a.strip() for a in value):
+            raise ValueError("an alias is blank")
+        return value
+
+    def facet_sources(self, facet: Facet) -> list[Citation]:
+        ft = self.facets.get(facet)
+        return list(ft.sources) if ft and ft.sources else list(self.sources)
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: DocId
+    title: str
+    publisher: str
+    date: str
+    file: str
+    note: str | None = None
+
+    def label(self) -> str:
+        return f"{self.title} ({self.publisher}, {self.date})"
+
+
+class EntryFile(BaseModel):
+    """One YAML file under knowledge/data: a list of entries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[Entry]
+
+
+class DocumentFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[Document]
+
+
+class Intent(BaseModel):
+    """A way people ask: which facet it wants, the cue phrases that signal it, examples."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z_]*$")
+    # None: the entry itself ("what is X").
+    facet: Facet | None
+    description: str
+    # Lower-case phrases; a longer cue wins over a shorter one inside it.
+    cues: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(min_length=1)
+
+
+class IntentFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    intents: list[Intent]
