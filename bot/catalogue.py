@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.words import FILLER, STOPWORDS
+from bot.words import FILLER, NEUTRAL, PRONOUNS, STOPWORDS, WORD_NAMES
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry, Intent
-from knowledge.text import tokens
+import math
+
+from knowledge.text import stem, tokens
 
 Key = tuple[str, ...]
 
@@ -50,6 +52,18 @@ class Catalogue:
     entry_words: dict[str, frozenset[str]]
     # (display name, entry id) pairs for suggestions.
     names: list[tuple[str, str]] = field(default_factory=list)
+    # Stemmed alias -> entry id, for "joint force commands"; only where the stem is unambiguous.
+    alias_stems: dict[Key, str] = field(default_factory=dict)
+    # Stems of each entry's words, which entries use a stem, and how rare it is (idf).
+    entry_stems: dict[str, frozenset[str]] = field(default_factory=dict)
+    stem_index: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    # Stems of each entry's own names, and how many entries each is connected to.
+    name_stems: dict[str, frozenset[str]] = field(default_factory=dict)
+    degree: dict[str, int] = field(default_factory=dict)
+
+    def neighbours(self, entry_id: str) -> set[str]:
+        return _neighbours(self.kb, entry_id)
 
     def entry(self, entry_id: str) -> Entry:
         return self.kb.entries[entry_id]
@@ -97,10 +111,27 @@ def build(kb: KnowledgeBase) -> Catalogue:
         if entry.number and entry.kind in _NUMBERED_KINDS:
             numbered[(_NUMBERED_KINDS[entry.kind], entry.number)] = entry.id
     cue_words = {w for key in intents.cues for w in key}
+    entry_stems = {eid: frozenset(stem(w) for w in words) for eid, words in entry_words.items()}
+    users: dict[str, list[str]] = {}
+    for eid, stems in entry_stems.items():
+        for st in stems:
+            users.setdefault(st, []).append(eid)
+    n = len(entry_stems) or 1
+    stem_counts: dict[Key, set[str]] = {}
+    for key, eid in aliases.items():
+        stem_counts.setdefault(tuple(stem(w) for w in key), set()).add(eid)
+    alias_stems = {k: next(iter(v)) for k, v in stem_counts.items() if len(v) == 1}
     word_aliases = frozenset(
-        key[0] for key in aliases if len(key) == 1 and (key[0] in STOPWORDS or key[0] in FILLER)
+        key[0] for key in aliases if len(key) == 1 and (key[0] in STOPWORDS or key[0] in FILLER or key[0] in WORD_NAMES)
     )
-    vocabulary = sorted(w for w in name_words | cue_words if len(w) >= 3 and _WORD.match(w))
+    padding = STOPWORDS | FILLER | NEUTRAL | PRONOUNS
+    # A typo is never "corrected" into filler: that would hide a word that matters.
+    vocabulary = sorted(
+        w for w in (name_words - padding) | cue_words if len(w) >= 4 and _WORD.match(w)
+    )
+    name_stems: dict[str, set[str]] = {}
+    for key, eid in aliases.items():
+        name_stems.setdefault(eid, set()).update(stem(w) for w in key)
     return Catalogue(
         kb=kb,
         intents=intents,
@@ -112,4 +143,18 @@ def build(kb: KnowledgeBase) -> Catalogue:
         known_words=frozenset(all_words | cue_words | STOPWORDS | FILLER),
         entry_words=entry_words,
         names=names,
+        alias_stems=alias_stems,
+        entry_stems=entry_stems,
+        stem_index={st: tuple(ids) for st, ids in users.items()},
+        idf={st: math.log(1 + n / len(ids)) for st, ids in users.items()},
+        name_stems={eid: frozenset(v) for eid, v in name_stems.items()},
+        degree={eid: len(_neighbours(kb, eid)) for eid in kb.entries},
     )
+
+
+def _neighbours(kb: KnowledgeBase, entry_id: str) -> set[str]:
+    entry = kb.entries[entry_id]
+    near = {t for targets in entry.relations.values() for t in targets}
+    near |= {e.id for e in kb.entries.values() if any(entry_id in t for t in e.relations.values())}
+    near.discard(entry_id)
+    return near

@@ -18,6 +18,8 @@ MAX_SUGGESTIONS = 3
 SUGGESTION_CUTOFF = 50.0
 MAX_RELATED = 3
 
+_TOPIC_KINDS = frozenset({"list", "fact", "theme", "document"})
+
 DEFAULT_SUGGESTIONS = (
     "What is the International Military Staff?",
     "What is the NATO command structure?",
@@ -60,21 +62,28 @@ class Composer:
         if intent == "stands_for":
             text = f"{entry.title}. {entry.short}"
             return Part(entry=entry.id, title=entry.title, text=text, fields=fields), list(entry.sources)
-        if facet is None:
+        ft = entry.facets.get(facet) if facet else None
+        soft = intent == "who_is" and (entry.kind != "position" or ft is None or not ft.answers)
+        if facet is None or soft:
+            # "who is the HR/VP?" is answered by what the post is when no holder is named.
             return self._whole(entry, fields), list(entry.sources)
-        ft = entry.facets.get(facet)
         if ft is not None:
-            part = Part(entry=entry.id, title=entry.title, text=ft.text, fields=fields, caveat=ft.caveat)
+            part = Part(entry=entry.id, title=entry.title, text=ft.text, fields=fields, caveat=ft.caveat,
+                        answered=ft.answers)
             return part, entry.facet_sources(facet)
         derived = self._derived(entry, facet)
         if derived is not None:
             return Part(entry=entry.id, title=entry.title, text=derived, fields=fields,
                         caveat=entry.caveat), list(entry.sources)
-        if facet == "role" or (facet in ("size", "components") and entry.kind == "list"):
-            # The overview of a body says what it does; a list's overview is its contents.
+        if facet == "role" or (entry.kind in _TOPIC_KINDS and facet not in ("head", "size", "location")):
+            # A body's overview says what it does; a topic's overview (a list, a fact, a theme) is
+            # the answer to "when", "which" or "what" about it.
             return self._whole(entry, fields), list(entry.sources)
+        phrase = _FACET_PHRASE[facet]
+        if facet == "head" and entry.kind == "position":
+            phrase = "who holds the post of {t}"
         text = (
-            f"The sources do not say {_FACET_PHRASE[facet].format(t=entry.title)}. "
+            f"The sources do not say {phrase.format(t=entry.title)}. "
             f"What they do say: {entry.short}"
         )
         return Part(entry=entry.id, title=entry.title, text=text, fields=fields, answered=False), list(entry.sources)
@@ -140,7 +149,16 @@ class Composer:
         )
 
     def fallback(self, question: str, match: Match, guess: str | None = None) -> Answer:
-        if match.ambiguous:
+        if match.unknown_number:
+            text = (
+                f"There is no {match.unknown_number} in the Integrated Mission Strategy: it has Mission Goals "
+                "1 to 4, Mission Objectives 1.1, 1.2, 2.1, 2.2, 3.1, 3.2, 3.3 and 4.1, and Management "
+                "Objectives 1 to 3."
+            )
+            suggestions = ["What are the mission objectives?", "What are the management objectives?",
+                           "What are the mission goals?"]
+            status = "fallback"
+        elif match.ambiguous:
             titles = [self.kb.entries[e].title for e in match.ambiguous]
             text = "That could mean several things: " + "; ".join(titles) + ". Which one do you mean?"
             suggestions = [self.ask_about(self.kb.entries[e]) for e in match.ambiguous][:MAX_SUGGESTIONS + 1]

@@ -28,6 +28,34 @@ FILLER = frozenset(
     """.split()
 )
 
+# Words about the conversation or the sources rather than the subject: they change nothing
+# about what is asked ("what does your source say about ...", "for a briefing").
+NEUTRAL = frozenset(
+    """
+    source sources article articles document documents doc docs paper papers text say says said saying
+    mention mentions mentioned mentioning according view views treat treats stance outline aim aims
+    play plays work works working day days rn lol ugh btw right honestly main big picture nutshell
+    briefing meeting meetings writing forget forgot always even curious new mind telling walk through
+    difference different differ compare comparing comparison deal thing stuff hearing heard hear keep
+    strategy mission current currently now today latest still these those days anymore nowadays
+    summary brief briefly short detail detailed details overall general generally exactly precisely
+    remember recall confused confusing sure wrong correct true false between relationship relationships
+    relation relations relate relates related connection each other pursue plan plans planning position
+    behind happen happens happened achieve achieved achieving problem problems issue issues keep keeping
+    sit ongoing m ve ll d re wise actually follow follows followed following come comes came become
+    becomes became take takes took taken use uses used using body bodies organisation organisations
+    entity entities involve involved involves look looks seem seems exist exists existing regard regarding
+    wrt re concerning relating basically literally please kindly whole entire overall
+    """.split()
+)
+
+# Names that are also ordinary words or chat ("is", "act", "ops"): taken as names only when typed
+# in capitals, or when nothing else in the question names anything.
+WORD_NAMES = frozenset({"is", "it", "us", "act", "ops", "int", "lo", "fc", "mo", "sg"})
+
+# Named in most questions as context ("NATO's ..."): the subject only when nothing else is named.
+UMBRELLA = frozenset({"nato"})
+
 # Pronouns that point back at the previous question's subject.
 PRONOUNS = frozenset("it its they them their theirs this that these those he him his she her there".split())
 

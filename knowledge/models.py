@@ -64,6 +64,9 @@ class FacetText(BaseModel):
     sources: list[Citation] = Field(default_factory=list)
     # Set where sources disagree or the fact is dated; rendered as a warning line.
     caveat: str | None = None
+    # False when the text only says what the sources lack ("no headcount is given"): the
+    # answer then counts as not answered.
+    answers: bool = True
 
 
 class Entry(BaseModel):

@@ -1,0 +1,157 @@
+"""Versioned schema migrations for the state store.
+
+Each step is a snapshot of the DDL it applied, written with its own MetaData,
+so a later change to the store's tables never changes what an old step does.
+`migrate` brings any database, empty or older, to the newest version and is
+safe when several processes start at once: on PostgreSQL an advisory lock held
+for the transaction serialises them (DDL is transactional there, so a failed
+step leaves nothing half done); on SQLite the store begins every transaction
+with BEGIN IMMEDIATE, which takes the database's write lock up front.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import JSON
+
+log = logging.getLogger(__name__)
+
+# Any constant works as long as nothing else in the database uses it; this is
+# the ASCII of "natobot" folded into a signed 64-bit key.
+ADVISORY_LOCK_KEY = 0x6E61746F626F74
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    md = MetaData()
+    # Slack event ids seen; the primary key makes "first claim wins" a unique insert.
+    Table(
+        "events", md,
+        Column("event_id", String(255), primary_key=True),
+        Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+    Table(
+        "contexts", md,
+        Column("key", String(255), primary_key=True),
+        Column("entities", JSON, nullable=False),
+        Column("intent", String(64)),
+        Column("facet", String(64)),
+        Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+    Table(
+        "feedback", md,
+        Column("team", String(64), nullable=False),
+        Column("channel", String(64), nullable=False),
+        Column("message_ts", String(64), nullable=False),
+        Column("user_id", String(64), nullable=False),
+        Column("question", Text, nullable=False),
+        Column("entry", String(255)),
+        Column("vote", String(8), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("team", "channel", "message_ts", "user_id"),
+    )
+    # One row per distinct normalised question: bounded by what people ask, not how often.
+    Table(
+        "unanswered", md,
+        Column("normalised", String(500), primary_key=True),
+        Column("question", Text, nullable=False),
+        Column("status", String(32), nullable=False),
+        Column("entry", String(255)),
+        Column("count", Integer, nullable=False),
+        Column("first_asked", DateTime(timezone=True), nullable=False),
+        Column("last_asked", DateTime(timezone=True), nullable=False),
+    )
+    Table(
+        "subscriptions", md,
+        Column("channel", String(64), primary_key=True),
+        Column("team", String(64), nullable=False, index=True),
+        Column("time", String(5), nullable=False),
+        Column("tz", String(64), nullable=False),
+        Column("weekdays", Boolean, nullable=False),
+        Column("error", Text),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+    # One row per channel and local day; status "claimed" (with a lease) or "sent".
+    deliveries = Table(
+        "deliveries", md,
+        Column("channel", String(64), nullable=False),
+        Column("local_date", Date, nullable=False),
+        Column("status", String(8), nullable=False),
+        Column("owner", String(64), nullable=False),
+        Column("lease_until", DateTime(timezone=True), nullable=False),
+        Column("ts", String(64)),
+        Column("sent_at", DateTime(timezone=True)),
+        PrimaryKeyConstraint("channel", "local_date"),
+    )
+    Index("ix_deliveries_local_date", deliveries.c.local_date)
+    md.create_all(conn)
+
+
+# Append only; never edit a step that has shipped.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _v1_initial),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+_version_md = MetaData()
+schema_version = Table(
+    "schema_version", _version_md,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _migrate_sync(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        _version_md.create_all(conn)
+    current = conn.execute(select(schema_version.c.version).order_by(schema_version.c.version.desc())).first()
+    version = current[0] if current else 0
+    if version > SCHEMA_VERSION:
+        # A rolled-back deployment meeting a newer schema: steps are additive, so carry on.
+        log.warning("database schema is version %d, newer than this code's %d", version, SCHEMA_VERSION)
+    for step in MIGRATIONS:
+        if step.version > version:
+            log.info("applying schema migration %d: %s", step.version, step.name)
+            step.apply(conn)
+            conn.execute(schema_version.insert().values(
+                version=step.version, name=step.name, applied_at=datetime.now(UTC)))
+            version = step.version
+    return version
+
+
+async def migrate(conn: AsyncConnection) -> int:
+    """Bring the schema up to date inside the caller's transaction; returns the version now in place."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    return await conn.run_sync(_migrate_sync)

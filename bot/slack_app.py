@@ -1,0 +1,131 @@
+"""Build the one slack-bolt AsyncApp natobot runs, over HTTP or Socket Mode alike."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.engine import Engine
+from bot.metrics import Metrics
+from bot.poster import Poster
+from bot.settings import Mode, Settings
+from bot.store import Store
+
+log = logging.getLogger("natobot.slack")
+
+# Slack token shapes: bot, user, app-level, config and refresh tokens. Scrubbed from every log line.
+_TOKEN_PATTERN = re.compile(r"\b(xox[abposer]|xapp)-[A-Za-z0-9-]+")
+
+
+@dataclass
+class Deps:
+    """What the handlers need; built once at start and shared by every request."""
+
+    engine: Engine
+    store: Store
+    settings: Settings
+    metrics: Metrics = field(default_factory=Metrics)
+    poster: Poster | None = None
+    # Channel id -> name, for NATOBOT_AUTO_CHANNELS given by name; filled lazily via conversations.info.
+    channel_names: dict[str, str] = field(default_factory=dict)
+    ready: bool = True
+
+    def __post_init__(self) -> None:
+        if self.poster is None:
+            self.poster = Poster(self.metrics)
+
+    @property
+    def post(self) -> Poster:
+        assert self.poster is not None  # set in __post_init__
+        return self.poster
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces token-shaped strings and the configured secrets in every record passing a handler."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 6]
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return _TOKEN_PATTERN.sub(r"\1-[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    """One stderr handler with secret redaction; idempotent."""
+    root = logging.getLogger()
+    root.setLevel(settings.log_level_number)
+    redact = RedactSecrets(settings.secrets())
+    handler = next((h for h in root.handlers if getattr(h, "natobot", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.natobot = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    install_redaction(redact)
+
+
+def install_redaction(redact: RedactSecrets) -> None:
+    """Put the filter on every root handler (pytest's capture handlers included) and replace older ones."""
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
+            handler.removeFilter(old)
+        handler.addFilter(redact)
+
+
+def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    # retry_handlers=[]: bot.poster owns the retry policy, so attempts are not multiplied.
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session, retry_handlers=[],
+                          logger=logging.getLogger("natobot.slack_sdk"))
+
+
+def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession | None = None) -> AsyncApp:
+    """The AsyncApp with every natobot listener registered."""
+    from handlers import actions, commands, events, home
+
+    settings = deps.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = AsyncApp(
+        client=make_client(settings, session),
+        signing_secret=secret,
+        # Socket Mode envelopes are not signed; Bolt skips verification for them, HTTP always verifies.
+        request_verification_enabled=mode == "http",
+        # Ack first, answer after: the listener runs once Slack has its 200 (Bolt's default, said out loud).
+        process_before_response=False,
+        logger=logging.getLogger("natobot.bolt"),
+        name="natobot",
+    )
+
+    async def count_requests(body: dict[str, Any], context: dict[str, Any],
+                             next: Callable[[], Awaitable[None]]) -> None:  # noqa: A002 - Bolt's argument name
+        context["natobot_started"] = time.perf_counter()
+        kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
+        deps.metrics.requests.inc(type=kind)
+        await next()
+
+    app.middleware(count_requests)
+    for module in (events, commands, actions, home):
+        module.register(app, deps)
+    return app

@@ -1,0 +1,467 @@
+"""Persistent state: event dedup, conversation context, feedback, unanswered questions, digests.
+
+One code path over SQLAlchemy 2 async Core: SQLite through aiosqlite by default,
+PostgreSQL through asyncpg when DATABASE_URL says so. Every "exactly once" rule
+is a single atomic statement (a unique insert, or an UPDATE whose WHERE holds
+the condition), so it holds across tasks, processes and replicas alike.
+Timestamps come from the store's clock in UTC; replicas are assumed to keep
+their clocks in sync (NTP), which the leases tolerate by minutes.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+from bot.matcher import Context
+from bot.migrations import migrate
+from knowledge.models import Facet
+from knowledge.text import normalise
+
+CONTEXT_TTL = timedelta(days=7)
+# Deliveries are only needed to stop a second post on the same local day; keep a
+# few weeks for `last_sent_date` and for looking into what happened.
+DELIVERY_KEEP = timedelta(days=60)
+# Expired rows are deleted by whichever call comes along at most this often, so
+# purging costs nothing noticeable and needs no scheduler.
+PURGE_EVERY = timedelta(minutes=10)
+# Longest stored texts: the normalised question is a primary key (PostgreSQL's
+# btree entries must stay well under 2.7 KB) and nobody needs a 56 KB question kept.
+MAX_NORMALISED = 500
+MAX_TEXT = 2000
+MAX_KEY = 255
+MAX_ID = 64
+
+_FACETS: frozenset[str] = frozenset(typing.get_args(Facet))
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out on both backends.
+
+    SQLite has no time zone type and would hand back naive values; storing UTC
+    there and re-attaching it on the way out keeps comparisons and callers uniform.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The current shape of the tables, for queries. bot.migrations creates them; a test
+# checks the two agree.
+metadata = MetaData()
+events = Table(
+    "events", metadata,
+    Column("event_id", String(MAX_KEY), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+contexts = Table(
+    "contexts", metadata,
+    Column("key", String(MAX_KEY), primary_key=True),
+    Column("entities", JSON, nullable=False),
+    Column("intent", String(64)),
+    Column("facet", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+feedback = Table(
+    "feedback", metadata,
+    Column("team", String(MAX_ID), nullable=False),
+    Column("channel", String(MAX_ID), nullable=False),
+    Column("message_ts", String(MAX_ID), nullable=False),
+    Column("user_id", String(MAX_ID), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("entry", String(MAX_KEY)),
+    Column("vote", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("team", "channel", "message_ts", "user_id"),
+)
+unanswered = Table(
+    "unanswered", metadata,
+    Column("normalised", String(MAX_NORMALISED), primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("entry", String(MAX_KEY)),
+    Column("count", Integer, nullable=False),
+    Column("first_asked", UTCDateTime, nullable=False),
+    Column("last_asked", UTCDateTime, nullable=False),
+)
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("channel", String(MAX_ID), primary_key=True),
+    Column("team", String(MAX_ID), nullable=False),
+    Column("time", String(5), nullable=False),
+    Column("tz", String(64), nullable=False),
+    Column("weekdays", Boolean, nullable=False),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+deliveries = Table(
+    "deliveries", metadata,
+    Column("channel", String(MAX_ID), nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("status", String(8), nullable=False),  # "claimed" or "sent"
+    Column("owner", String(64), nullable=False),  # the Store instance holding the claim
+    Column("lease_until", UTCDateTime, nullable=False),
+    Column("ts", String(MAX_ID)),
+    Column("sent_at", UTCDateTime),
+    PrimaryKeyConstraint("channel", "local_date"),
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    channel: str
+    team: str
+    time: str  # "HH:MM", local to tz
+    tz: str  # IANA name
+    weekdays: bool  # Monday to Friday only
+    error: str | None  # the last channel error (channel_not_found...), None when fine
+    created_at: datetime
+    last_sent_date: date | None  # local date of the last digest posted
+
+
+def async_url(url: str) -> URL:
+    """DATABASE_URL as given (sqlite:///x.db, postgres://...) to the async driver's URL."""
+    parsed = make_url(url)
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "aiosqlite"):
+        if parsed.database in (None, "", ":memory:"):
+            # Each pooled connection would get its own empty database.
+            raise ValueError("an in-memory SQLite database cannot be shared; give a file path")
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres") and driver in ("", "asyncpg"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+
+
+def check_schedule(time: str, tz: str) -> None:
+    """Raise ValueError with a message fit for a user when a digest time or zone is wrong."""
+    if not _HHMM.match(time):
+        raise ValueError(f"bad time {time!r}: use HH:MM on the 24-hour clock, like 09:00")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {tz!r}: use an IANA name like Europe/Brussels") from exc
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime], schema_version: int) -> None:
+        self.engine = engine
+        self.schema_version = schema_version
+        self._clock = clock
+        # Identifies this instance's delivery claims, so a release never frees another's claim.
+        self._owner = uuid.uuid4().hex
+        self._next_purge: dict[str, datetime] = {}
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    @classmethod
+    async def open(cls, url: str, *, clock: Callable[[], datetime] | None = None) -> Store:
+        """Connect, create or migrate the schema, and return a ready store.
+
+        `clock` (aware UTC datetimes) pins time for tests; it defaults to the system clock.
+        """
+        target = async_url(url)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if target.get_backend_name() == "sqlite":
+            assert target.database is not None
+            Path(target.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # Wait for another process's write lock instead of failing at once.
+            kwargs = {"connect_args": {"timeout": 30}}
+        engine = create_async_engine(target, **kwargs)
+        if target.get_backend_name() == "sqlite":
+            _sqlite_transactions(engine)
+        try:
+            async with engine.begin() as conn:
+                version = await migrate(conn)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine, clock=clock or _utcnow, schema_version=version)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                return (await conn.execute(text("SELECT 1"))).scalar() == 1
+        except Exception:  # a health check reports, it never raises
+            return False
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the store's clock must return aware datetimes")
+        return now.astimezone(UTC)
+
+    def _purge_due(self, name: str, now: datetime) -> bool:
+        if now < self._next_purge.get(name, now):
+            return False
+        self._next_purge[name] = now + PURGE_EVERY
+        return True
+
+    # -- Slack event dedup ------------------------------------------------------------
+    async def claim_event(self, event_id: str, *, ttl: timedelta = timedelta(hours=24)) -> bool:
+        """True for exactly one caller per event id, across every process on this database."""
+        now = self._now()
+        event_id = event_id[:MAX_KEY]
+        async with self.engine.begin() as conn:
+            if self._purge_due("events", now):
+                await conn.execute(delete(events).where(events.c.expires_at < now))
+            inserted = await conn.execute(
+                self._insert(events).values(event_id=event_id, expires_at=now + ttl).on_conflict_do_nothing())
+            if inserted.rowcount == 1:
+                return True
+            # A record past its expiry, not yet purged, no longer counts as seen.
+            revived = await conn.execute(
+                update(events).where(events.c.event_id == event_id, events.c.expires_at < now)
+                .values(expires_at=now + ttl))
+            return revived.rowcount == 1
+
+    # -- conversation context ---------------------------------------------------------
+    async def load_context(self, key: str) -> Context | None:
+        now = self._now()
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                select(contexts.c.entities, contexts.c.intent, contexts.c.facet)
+                .where(contexts.c.key == key[:MAX_KEY], contexts.c.updated_at >= now - CONTEXT_TTL))).first()
+        if row is None:
+            return None
+        entities = [str(e) for e in row.entities] if isinstance(row.entities, list) else []
+        # A facet stored by an older release may no longer exist; drop it rather than fail.
+        facet = typing.cast(Facet, row.facet) if row.facet in _FACETS else None
+        return Context(entities=entities, intent=row.intent, facet=facet)
+
+    async def save_context(self, key: str, ctx: Context) -> None:
+        now = self._now()
+        values = {"entities": list(ctx.entities), "intent": ctx.intent, "facet": ctx.facet, "updated_at": now}
+        stmt = self._insert(contexts).values(key=key[:MAX_KEY], **values)
+        async with self.engine.begin() as conn:
+            if self._purge_due("contexts", now):
+                await conn.execute(delete(contexts).where(contexts.c.updated_at < now - CONTEXT_TTL))
+            await conn.execute(stmt.on_conflict_do_update(index_elements=[contexts.c.key], set_=values))
+
+    # -- feedback and unanswered questions -------------------------------------------
+    async def record_feedback(self, *, team: str, channel: str, user: str, message_ts: str, question: str,
+                              entry: str | None, vote: Literal["up", "down"]) -> None:
+        """One vote per user and message: voting again replaces the earlier vote."""
+        if vote not in ("up", "down"):
+            raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+        now = self._now()
+        changed = {"question": question[:MAX_TEXT], "entry": entry[:MAX_KEY] if entry else None,
+                   "vote": vote, "updated_at": now}
+        stmt = self._insert(feedback).values(
+            team=team[:MAX_ID], channel=channel[:MAX_ID], message_ts=message_ts[:MAX_ID], user_id=user[:MAX_ID],
+            created_at=now, **changed)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_update(
+                index_elements=[feedback.c.team, feedback.c.channel, feedback.c.message_ts, feedback.c.user_id],
+                set_=changed))
+
+    async def feedback_counts(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(feedback.c.vote, func.count()).group_by(feedback.c.vote))).all()
+        counts = {"up": 0, "down": 0}
+        counts.update({str(vote): int(n) for vote, n in rows})
+        return counts
+
+    async def record_unanswered(self, question: str, *, status: str, entry: str | None) -> None:
+        """Count a question the bot could not answer, grouped by its normalised text."""
+        key = normalise(question[:MAX_TEXT])[:MAX_NORMALISED].strip()
+        if not key:  # punctuation or emoji only: nothing a curator could act on
+            return
+        now = self._now()
+        latest = {"question": question[:MAX_TEXT], "status": status[:32], "entry": entry[:MAX_KEY] if entry else None,
+                  "last_asked": now}
+        stmt = self._insert(unanswered).values(normalised=key, count=1, first_asked=now, **latest)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_update(
+                index_elements=[unanswered.c.normalised],
+                set_={**latest, "count": unanswered.c.count + 1}))
+
+    async def top_unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
+        """(normalised question, times asked), most asked first; ties go to the most recent."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(unanswered.c.normalised, unanswered.c.count)
+                .order_by(unanswered.c.count.desc(), unanswered.c.last_asked.desc(), unanswered.c.normalised)
+                .limit(max(limit, 0)))).all()
+        return [(str(q), int(n)) for q, n in rows]
+
+    # -- digest subscriptions -------------------------------------------------------------
+    def _subscription_query(self) -> Any:
+        last_sent = (select(func.max(deliveries.c.local_date))
+                     .where(deliveries.c.channel == subscriptions.c.channel, deliveries.c.status == "sent")
+                     .scalar_subquery())
+        return select(subscriptions, last_sent.label("last_sent_date"))
+
+    @staticmethod
+    def _subscription(row: Any) -> Subscription:
+        return Subscription(channel=row.channel, team=row.team, time=row.time, tz=row.tz,
+                            weekdays=bool(row.weekdays), error=row.error, created_at=row.created_at,
+                            last_sent_date=row.last_sent_date)
+
+    async def subscribe(self, *, channel: str, team: str, time: str, tz: str, weekdays: bool) -> Subscription:
+        """Create or change a channel's subscription; clears any recorded channel error.
+
+        Raises ValueError for a bad HH:MM time or an unknown IANA zone.
+        """
+        check_schedule(time, tz)
+        now = self._now()
+        changed = {"team": team[:MAX_ID], "time": time, "tz": tz, "weekdays": weekdays, "error": None,
+                   "updated_at": now}
+        stmt = self._insert(subscriptions).values(channel=channel[:MAX_ID], created_at=now, **changed)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_update(index_elements=[subscriptions.c.channel], set_=changed))
+            row = (await conn.execute(
+                self._subscription_query().where(subscriptions.c.channel == channel[:MAX_ID]))).one()
+        return self._subscription(row)
+
+    async def unsubscribe(self, channel: str) -> bool:
+        """False when the channel had no subscription."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(delete(subscriptions).where(subscriptions.c.channel == channel[:MAX_ID]))
+        return result.rowcount > 0
+
+    async def subscription(self, channel: str) -> Subscription | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                self._subscription_query().where(subscriptions.c.channel == channel[:MAX_ID]))).first()
+        return self._subscription(row) if row else None
+
+    async def subscriptions(self, team: str | None = None) -> list[Subscription]:
+        query = self._subscription_query().order_by(subscriptions.c.channel)
+        if team is not None:
+            query = query.where(subscriptions.c.team == team)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [self._subscription(r) for r in rows]
+
+    async def mark_channel_error(self, channel: str, error: str | None) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(subscriptions).where(subscriptions.c.channel == channel[:MAX_ID])
+                               .values(error=error[:MAX_TEXT] if error else None, updated_at=self._now()))
+
+    # -- digest deliveries -----------------------------------------------------------------
+    async def claim_delivery(self, channel: str, local_date: date, *,
+                             lease: timedelta = timedelta(minutes=5)) -> bool:
+        """True for exactly one caller per (channel, local day) until it is released or the lease runs out.
+
+        A claim whose holder crashed before mark_sent can be claimed again once its
+        lease has expired; a delivery marked sent can never be claimed again.
+        """
+        now = self._now()
+        channel = channel[:MAX_ID]
+        claim = {"status": "claimed", "owner": self._owner, "lease_until": now + lease}
+        async with self.engine.begin() as conn:
+            if self._purge_due("deliveries", now):
+                await conn.execute(delete(deliveries).where(
+                    deliveries.c.local_date < (now - DELIVERY_KEEP).date()))
+            inserted = await conn.execute(
+                self._insert(deliveries).values(channel=channel, local_date=local_date, **claim)
+                .on_conflict_do_nothing())
+            if inserted.rowcount == 1:
+                return True
+            # The WHERE is re-checked under the row lock, so only one taker of a stale claim wins.
+            taken = await conn.execute(update(deliveries).where(
+                deliveries.c.channel == channel, deliveries.c.local_date == local_date,
+                deliveries.c.status == "claimed", deliveries.c.lease_until < now).values(**claim))
+            return taken.rowcount == 1
+
+    async def mark_sent(self, channel: str, local_date: date, ts: str | None) -> None:
+        """Record the digest as posted (`ts` is the Slack message's); it is never claimable again."""
+        now = self._now()
+        sent = {"status": "sent", "ts": ts[:MAX_ID] if ts else None, "sent_at": now}
+        stmt = self._insert(deliveries).values(
+            channel=channel[:MAX_ID], local_date=local_date, owner=self._owner, lease_until=now, **sent)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_update(
+                index_elements=[deliveries.c.channel, deliveries.c.local_date], set_=sent))
+
+    async def release_delivery(self, channel: str, local_date: date) -> None:
+        """The post failed: drop this instance's claim so the digest stays due.
+
+        Only our own unsent claim goes; if our lease ran out and another process took
+        the claim over, its claim stays, or two processes could end up posting.
+        """
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(deliveries).where(and_(
+                deliveries.c.channel == channel[:MAX_ID], deliveries.c.local_date == local_date,
+                deliveries.c.status == "claimed", deliveries.c.owner == self._owner)))
+
+
+def _sqlite_transactions(engine: AsyncEngine) -> None:
+    """Make SQLite transactions real and take the write lock at BEGIN.
+
+    The sqlite3 driver's legacy mode runs DDL and SELECTs outside any transaction,
+    which would break migrating inside one. BEGIN IMMEDIATE also means two
+    processes never both read and then both try to write (a deadlock SQLite can
+    only answer with "database is locked"); the second simply waits its turn.
+    """
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers carry on during a write; NORMAL sync is crash-safe for the
+        # process (not for power loss) and keeps a commit well under a millisecond.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,106 @@
+"""`/nato`: acknowledged at once, answered ephemerally through the response_url with a Share button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.answer import Answer
+from bot.matcher import Context
+from bot.render import blocks
+from bot.slack_app import Deps
+from bot.slack_text import plain
+from handlers.common import Asked, apologise, ask, command_key, count_answer, is_slack_id, remember
+
+# Sub-command -> the knowledge-base entry it shows when given no argument.
+_CARDS = {"divisions": "ims-divisions", "commands": "command-structure", "objective": "mission-objectives",
+          "objectives": "mission-objectives", "goal": "mission-goals", "goals": "mission-goals"}
+_NUMBERED = {"objective": "objective", "objectives": "objective", "goal": "goal", "goals": "goal"}
+
+
+def _card(deps: Deps, entry_id: str, question: str) -> Asked:
+    """An entry card; the conversation moves on to that entry, so "who heads it?" works next."""
+    if entry_id not in deps.engine.kb.entries:
+        return Asked(deps.engine.ask(question, None), Context(), False)
+    answer = deps.engine.entry_answer(entry_id, question)
+    return Asked(answer, Context(entities=[entry_id], intent=answer.intent), True)
+
+
+async def command_answer(deps: Deps, text: str, key: str) -> tuple[Asked | None, str | None]:
+    """What `/nato TEXT` answers: (the answer, None), or (None, a note to show above the usage)."""
+    words = text.split(maxsplit=1)
+    sub = words[0].lower() if words else ""
+    rest = words[1].strip() if len(words) > 1 else ""
+    if sub in ("", "help", "usage", "-h", "--help"):
+        return None, None
+    if sub == "lookup":
+        if not rest:
+            return None, "Give a term to look up, for example `lookup SHAPE`."
+        answer = deps.engine.lookup(rest)
+        if answer.entry and answer.status == "answer":
+            return Asked(answer, Context(entities=[answer.entry], intent=answer.intent), True), None
+        return Asked(answer, Context(), False), None
+    if sub in _NUMBERED and rest:
+        return await ask(deps, f"{_NUMBERED[sub]} {rest}", key), None
+    if sub in _CARDS and not rest:
+        return _card(deps, _CARDS[sub], text), None
+    asked = await ask(deps, text, key)
+    if len(words) == 1 and asked.answer.status in ("fallback", "invalid"):
+        # One unknown word reads as a sub-command natobot does not have: usage, not an error.
+        return None, f"`{plain(sub, 40)}` is not something I know. Here is what I can do:"
+    return asked, None
+
+
+def usage(command: str, note: str | None) -> dict[str, Any]:
+    payload = blocks.help_blocks(command)
+    if note:
+        payload["blocks"] = [blocks.section(note), *payload["blocks"]][: blocks.MAX_BLOCKS]
+    return payload
+
+
+def with_share_value(payload: dict[str, Any], text: str) -> dict[str, Any]:
+    """Point the Share button at the whole sub-command, so sharing `lookup X` re-runs the lookup."""
+    for block in payload.get("blocks", []):
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == blocks.SHARE_ACTION:
+                element["value"] = text[: blocks.SHARE_VALUE]
+    return payload
+
+
+async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | None = None) -> None:
+    """Answer a slash command (already acknowledged) through its response_url."""
+    text = str(body.get("text") or "").strip()
+    response_url = str(body.get("response_url") or "")
+    command = str(body.get("command") or deps.settings.natobot_command)
+    key = command_key(str(body.get("team_id") or ""), str(body.get("channel_id") or ""),
+                      str(body.get("user_id") or ""))
+    try:
+        asked, note = await command_answer(deps, text, key)
+        if asked is None:
+            payload = usage(command, note)
+        else:
+            await remember(deps, key, asked)
+            payload = with_share_value(blocks.render(asked.answer, ephemeral=True), text)
+        ok = await deps.post.respond(response_url, {"response_type": "ephemeral", **payload})
+        if ok and asked is not None:
+            count_answer(deps, asked.answer, "command", started)
+    except Exception:
+        await apologise(deps, None, channel="", thread_ts=None, what="slash command",
+                        response_url=response_url)
+
+
+def share_payload(answer: Answer, user: str) -> dict[str, Any]:
+    payload = blocks.render(answer, ephemeral=False)
+    if is_slack_id(user) and len(payload["blocks"]) < blocks.MAX_BLOCKS:
+        payload["blocks"].append(blocks.context(f"Shared by <@{user}>"))
+    return payload
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.command(deps.settings.natobot_command)
+    async def on_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()  # Slack wants this within 3 seconds; the answer follows on the response_url
+        await handle_command(deps, body, started=context.get("natobot_started"))

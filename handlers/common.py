@@ -1,0 +1,146 @@
+"""What the Slack handlers share: Slack text to a plain question, context keys, ask-and-post, apologies.
+
+The functions here take the Web API client as a parameter and know nothing of Bolt, so each listener
+stays a thin translation of a Slack payload into one call.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answer import Answer
+from bot.matcher import Context
+from bot.render import blocks
+from bot.slack_app import Deps
+
+log = logging.getLogger("natobot.handlers")
+
+APOLOGY = "Sorry, something went wrong while answering that. Please try again in a moment."
+# Statuses that mean the bot could not answer; recorded so a curator can grow the knowledge base.
+UNANSWERED = frozenset({"fallback", "no-data", "ambiguous"})
+ANSWERED = frozenset({"answer", "no-data", "ambiguous"})
+
+_SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{1,30}$")
+# <@U123>, <@U123|name>, <#C123|name>, <!here>, <!subteam^S1|@team>, <https://x|label>, <mailto:..>
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def is_slack_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_SLACK_ID.match(value))
+
+
+def slack_to_plain(text: str, bot_user_id: str | None) -> str:
+    """A message's text as the question a person typed: bot mention dropped, markup as words, unescaped.
+
+    Slack sends `<`, `>` and `&` typed by a user as entities and its own markup in angle brackets; the engine
+    wants words. Whatever goes back into Slack is escaped again by the renderer.
+    """
+
+    def replace(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            if bot_user_id and target[1:] == bot_user_id:
+                return " "
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label.lstrip("@") if label else target[1:].split("^")[0])
+        return label or target
+
+    return html.unescape(_MARKUP.sub(replace, text)).strip() if text else ""
+
+
+def thread_key(team: str, channel: str, thread_ts: str) -> str:
+    return f"thread:{team}:{channel}:{thread_ts}"
+
+
+def dm_key(team: str, channel: str) -> str:
+    return f"dm:{team}:{channel}"
+
+
+def command_key(team: str, channel: str, user: str) -> str:
+    """Slash commands and their ephemeral buttons: one context per person per channel (per DM in a DM)."""
+    return dm_key(team, channel) if channel.startswith("D") else f"cmd:{team}:{channel}:{user}"
+
+
+def _snapshot(ctx: Context) -> tuple[tuple[str, ...], str | None, str | None]:
+    return tuple(ctx.entities), ctx.intent, ctx.facet
+
+
+@dataclass
+class Asked:
+    answer: Answer
+    context: Context
+    changed: bool
+
+
+async def ask(deps: Deps, question: str, key: str | None) -> Asked:
+    """Answer `question` with the follow-up context stored under `key` (nothing is saved yet)."""
+    ctx = (await deps.store.load_context(key) if key else None) or Context()
+    before = _snapshot(ctx)
+    answer = deps.engine.ask(question, ctx)
+    return Asked(answer, ctx, _snapshot(ctx) != before)
+
+
+async def remember(deps: Deps, key: str | None, asked: Asked) -> None:
+    """Save the context (when it moved on) and note a question the bot could not answer."""
+    if key and asked.changed:
+        await deps.store.save_context(key, asked.context)
+    answer = asked.answer
+    if answer.status in UNANSWERED:
+        await deps.store.record_unanswered(answer.question[:1000], status=answer.status, entry=answer.entry)
+
+
+def count_answer(deps: Deps, answer: Answer, where: str, started: float | None) -> None:
+    deps.metrics.answers.inc(where=where)
+    if not answer.answered:
+        deps.metrics.fallbacks.inc(status=answer.status)
+    if started is not None:
+        deps.metrics.latency.observe(time.perf_counter() - started)
+
+
+async def claim(deps: Deps, body: dict[str, Any]) -> bool:
+    """True the first time this event is seen by any replica (the record is in the shared database)."""
+    event = body.get("event") or {}
+    event_id = body.get("event_id") or f"{event.get('channel', '')}:{event.get('event_ts') or event.get('ts', '')}"
+    if await deps.store.claim_event(str(event_id)):
+        return True
+    deps.metrics.duplicates.inc()
+    log.info("event %s already handled; delivery dropped", event_id)
+    return False
+
+
+async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str | None,
+                                 key: str, asked: Asked, where: str, started: float | None) -> str | None:
+    """Post an answer where it was asked (a thread or a DM) and remember the conversation."""
+    await remember(deps, key, asked)
+    payload = blocks.render(asked.answer)
+    ts = await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=payload["text"],
+                                      blocks=payload["blocks"])
+    if ts is not None:
+        count_answer(deps, asked.answer, where, started)
+    return ts
+
+
+async def apologise(deps: Deps, client: AsyncWebClient | None, *, channel: str, thread_ts: str | None,
+                    what: str, response_url: str | None = None) -> None:
+    """The user gets a short apology and the log the traceback (call from an `except` block)."""
+    log.exception("handler failed: %s", what)
+    deps.metrics.errors.inc(kind="handler")
+    try:
+        if response_url:
+            await deps.post.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
+                                                   "text": APOLOGY})
+        elif client is not None and channel:
+            await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=APOLOGY)
+    except Exception:  # the apology must never raise out of the handler
+        log.exception("could not post the apology")
