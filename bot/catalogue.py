@@ -7,14 +7,15 @@ never seen (typos) and for questions no alias matches exactly.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+
+from rapidfuzz.utils import default_process
 
 from bot.words import FILLER, NEUTRAL, PRONOUNS, STOPWORDS, WORD_NAMES
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry, Intent
-import math
-
 from knowledge.text import stem, tokens
 
 Key = tuple[str, ...]
@@ -67,6 +68,11 @@ class Catalogue:
 
     def entry(self, entry_id: str) -> Entry:
         return self.kb.entries[entry_id]
+
+
+def name_key(item: str | tuple[str, str]) -> str:
+    """rapidfuzz processor for (name, entry id) choices; the query comes through as a plain string."""
+    return default_process(item[0] if isinstance(item, tuple) else item)
 
 
 def _entry_text(entry: Entry) -> str:

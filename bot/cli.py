@@ -7,14 +7,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from knowledge.loader import KnowledgeError
+
+if TYPE_CHECKING:  # the engine is imported lazily so `natobot --help` stays instant
+    from bot.engine import Engine
 
 EXIT_USAGE = 2
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _engine(args: argparse.Namespace) -> Engine:
     from bot.engine import Engine
 
     return Engine.load(args.data)
@@ -26,17 +29,24 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
     engine = _engine(args)
     if args.batch:
-        src = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8", errors="replace")
-        with src:
-            for line in src:
-                answer = engine.ask(line.rstrip("\n"))
-                out.write((as_json.render(answer) if args.json else plain.render(answer)) + "\n")
-                if not args.json:
-                    out.write("\n")
-        return 0
+        if args.batch == "-":
+            return _ask_lines(engine, sys.stdin, out, as_json=args.json)
+        with open(args.batch, encoding="utf-8", errors="replace") as src:
+            return _ask_lines(engine, src, out, as_json=args.json)
     question = " ".join(args.question)
     answer = engine.ask(question, Context())
     out.write((as_json.render(answer) if args.json else plain.render(answer)) + "\n")
+    return 0
+
+
+def _ask_lines(engine: Engine, src: TextIO, out: TextIO, *, as_json: bool) -> int:
+    from bot.render import as_json as json_renderer
+    from bot.render import plain
+
+    for line in src:
+        answer = engine.ask(line.rstrip("\n"))
+        out.write((json_renderer.render(answer) if as_json else plain.render(answer) + "\n") + "\n")
+        out.flush()
     return 0
 
 
@@ -78,7 +88,7 @@ def cmd_kb_extract(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.extract import extract_files
 
     engine = _engine(args)
-    rows = extract_files([Path(f) for f in args.files], engine.catalogue)
+    rows = extract_files([Path(f) for f in args.files], engine.catalogue.aliases)
     unknown = 0
     for row in rows:
         status = f"known: {row.entry}" if row.entry else "UNKNOWN"

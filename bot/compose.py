@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 from bot.answer import Answer, AnswerField, Part, Source
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, name_key
 from bot.matcher import Match
 from knowledge.models import Citation, Entry, Facet
 
@@ -182,7 +182,7 @@ class Composer:
         if question.strip():
             hits = process.extract(
                 question[:300], self.cat.names, scorer=fuzz.WRatio,
-                processor=lambda item: utils.default_process(item[0]) if isinstance(item, tuple) else utils.default_process(item),
+                processor=name_key,
                 score_cutoff=SUGGESTION_CUTOFF, limit=12,
             )
             picks += [entry_id for (_, entry_id), _, _ in hits]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot import catalogue as catalogue_mod
 from bot.answer import Answer
-from bot.compose import DEFAULT_SUGGESTIONS, Composer
+from bot.compose import CONFIDENCE_THRESHOLD, DEFAULT_SUGGESTIONS, Composer
 from bot.matcher import Context, Match, Matcher
 from bot.words import FILLER, PRONOUNS, STOPWORDS
 from knowledge import loader
@@ -62,8 +62,8 @@ class Engine:
     def lookup(self, term: str) -> Answer:
         """Resolve a term to one entry card (no facet), or a fallback with suggestions."""
         match = self.matcher.match(term)
-        if match.entries:
-            return self.entry_answer(match.entries[0], term) if match.confidence > 0 else self.composer.answer(term, match)
+        if match.entries and match.confidence >= CONFIDENCE_THRESHOLD:
+            return self.entry_answer(match.entries[0], term)
         return self.composer.answer(term, match)
 
     def _special(self, question: str, context: Context | None = None) -> Answer | None:
@@ -86,7 +86,8 @@ class Engine:
         if context is not None and context.entities and any(w in PRONOUNS for w in words):
             return None
         only_chat = all(w in FILLER or w in STOPWORDS or w in _GREETINGS or w in _HELP for w in words)
-        if only_chat and len(words) <= 8:
+        chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
+        if only_chat and chatty and len(words) <= 8:
             if any(w in _THANKS for w in words):
                 reply = "You're welcome."
             elif any(w in _GREETINGS for w in words):

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, name_key
 from bot.words import CARRY_OVER, FILLER, NEUTRAL, PRONOUNS, STOPWORDS, UMBRELLA
 from knowledge.models import Facet
 from knowledge.text import stem, tokens_with_case
@@ -142,8 +142,10 @@ class Matcher:
         if unknown or (ambiguous and not spans):
             return Match((), intent, self._facet(intent), 0.0, ambiguous=tuple(ambiguous), unknown_number=unknown)
         if not spans and weak:
-            spans = [weak[0]]
-            explained[weak[0].start] = True
+            # "where is act": "act" is the better guess than the verb "is".
+            pick = min(weak, key=lambda sp: (words[sp.start] in STOPWORDS, sp.start))
+            spans = [pick]
+            explained[pick.start] = True
         leftover = [i for i, w in enumerate(words) if not explained[i] and not _is_padding(w)]
         if not spans and leftover:
             fuzzy = self._fuzzy_name([words[i] for i in leftover])
@@ -306,7 +308,7 @@ class Matcher:
             return None
         best = process.extractOne(
             " ".join(content), self.cat.names, scorer=fuzz.token_sort_ratio,
-            processor=lambda item: utils.default_process(item[0]) if isinstance(item, tuple) else item,
+            processor=name_key,
             score_cutoff=FUZZY_NAME_CUTOFF,
         )
         if best is None:
@@ -320,7 +322,8 @@ class Matcher:
             return ids
         first, second = (next(s for s in spans if s.entry == e) for e in ids[:2])
         between = words[first.end:second.start]
-        if not between or any(w in _COMPARE for w in words) or (
+        listed = not between and not UMBRELLA & {first.entry, second.entry}
+        if listed or any(w in _COMPARE for w in words) or (
             all(w in _CONJUNCTIONS or w in STOPWORDS for w in between) and any(w in _CONJUNCTIONS for w in between)
         ):
             return ids  # "JFC Naples and JFC Brunssum", "AIRCOM, LANDCOM and MARCOM": answer each

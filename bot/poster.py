@@ -97,7 +97,7 @@ class Poster:
             except _Retryable as exc:
                 reason = exc.reason
                 delay = exc.delay if exc.delay is not None else self._backoff(attempt)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 reason = f"connection error: {type(exc).__name__}"
                 delay = self._backoff(attempt)
             if attempt == self.attempts:

@@ -103,7 +103,11 @@ def make_client(settings: Settings, session: aiohttp.ClientSession | None = None
 
 def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession | None = None) -> AsyncApp:
     """The AsyncApp with every natobot listener registered."""
-    from handlers import actions, commands, events, home
+    # Imported here: the handlers import Deps from this module.
+    import handlers.actions as actions
+    import handlers.commands as commands
+    import handlers.events as events
+    import handlers.home as home
 
     settings = deps.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -119,11 +123,11 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     )
 
     async def count_requests(body: dict[str, Any], context: dict[str, Any],
-                             next: Callable[[], Awaitable[None]]) -> None:  # noqa: A002 - Bolt's argument name
+                             next_: Callable[[], Awaitable[None]]) -> None:
         context["natobot_started"] = time.perf_counter()
         kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
         deps.metrics.requests.inc(type=kind)
-        await next()
+        await next_()
 
     app.middleware(count_requests)
     for module in (events, commands, actions, home):

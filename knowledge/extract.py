@@ -44,7 +44,7 @@ def _words_before(text: str, end: int) -> list[str]:
         # The acronym opens its own line (a table cell): the name is the line above.
         prev_start = text.rfind("\n", 0, line_start - 1) + 1
         before = text[prev_start:line_start - 1]
-    return [w.strip(",") for w in before.replace(",", " , ").split()]
+    return [w.strip("\"“”‘") for w in before.replace(",", " , ").split() if w.strip("\"“”‘")]
 
 
 def _capitalised_run(words: list[str]) -> list[str]:
@@ -64,6 +64,22 @@ def _capitalised_run(words: list[str]) -> list[str]:
     while run and (run[-1].lower() in _CONNECTORS or run[-1] == ","):
         run.pop()
     return list(reversed(run))
+
+
+def _trim_to_initials(run: list[str], acronym: str) -> list[str]:
+    """"NATO and Partnership for Peace (PfP)" -> "Partnership for Peace": drop words the acronym skips."""
+    if any(c.isdigit() for c in acronym):
+        return run  # "C3": the letters alone do not spell the name
+    letters = "".join(c for c in acronym.lower() if c.isalpha())
+    for start in range(len(run)):
+        rest = [w for w in run[start:] if w != ","]
+        if rest[0].lower() in _CONNECTORS:
+            continue
+        strict = "".join(w[0].lower() for w in rest if w.lower() not in _CONNECTORS and w[0].isalpha())
+        loose = "".join(w[0].lower() for w in rest if w[0].isalpha())
+        if letters in (strict, loose):
+            return run[start:]
+    return run
 
 
 def _by_initials(words: list[str], acronym: str) -> list[str]:
@@ -98,7 +114,8 @@ def extract_text(text: str, file: str, aliases: Mapping[tuple[str, ...], str]) -
         if not _is_acronym(acronym):
             continue
         words = _words_before(text, start)
-        name_words = _capitalised_run(words) or _by_initials(words, acronym)
+        run = _capitalised_run(words)
+        name_words = _trim_to_initials(run, acronym) if run else _by_initials(words, acronym)
         if not name_words:
             continue
         name = " ".join(name_words).replace(" , ", ", ")
@@ -107,12 +124,12 @@ def extract_text(text: str, file: str, aliases: Mapping[tuple[str, ...], str]) -
     return list(found.values())
 
 
-def extract_files(paths: list[Path], catalogue: object) -> list[Defined]:
-    aliases: Mapping[tuple[str, ...], str] = getattr(catalogue, "aliases")
+def extract_files(paths: list[Path], aliases: Mapping[tuple[str, ...], str]) -> list[Defined]:
+    """`aliases` is the catalogue's normalised-name index (Catalogue.aliases)."""
     rows: list[Defined] = []
     for path in paths:
         if path.is_dir():
-            rows += extract_files(sorted(p for p in path.glob("*.txt")), catalogue)
+            rows += extract_files(sorted(p for p in path.glob("*.txt")), aliases)
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         rows += extract_text(text, path.name, aliases)

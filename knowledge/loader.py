@@ -10,8 +10,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.text import normalise
 from knowledge.models import Document, DocumentFile, Entry, EntryFile, Intent, IntentFile
+from knowledge.text import normalise
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DOCUMENTS_FILE = "documents.yaml"

@@ -15,7 +15,7 @@
 set -euo pipefail
 
 PGPORT="${PGPORT:-54329}"
-BASE="${NATOBOT_PGDATA:-/tmp/natobot-pg-$PGPORT}"
+BASE="$(realpath -m "${NATOBOT_PGDATA:-/tmp/natobot-pg-$PGPORT}")"
 DATA="$BASE/data"
 SOCKETS="$BASE/run"
 DB=natobot_test
@@ -40,16 +40,14 @@ if [[ -z "$BINDIR" ]]; then
         command -v sudo >/dev/null || die "PostgreSQL is not installed and this is not root: apt-get install postgresql"
         SUDO=(sudo)
     fi
-    # The package would otherwise create and start its own cluster on 5432; this one is all we need.
-    if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
-        "${SUDO[@]}" mkdir -p /etc/postgresql-common
-        echo "create_main_cluster = false" | "${SUDO[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
-    fi
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >&2
+    ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >&2
     BINDIR="$(find_bindir)"
     [[ -n "$BINDIR" ]] || die "apt-get installed postgresql but no /usr/lib/postgresql/*/bin/initdb was found"
 fi
+
+# The server user may not be allowed into the caller's directory (a checkout under /root).
+cd /
 
 # Who runs the server, and how to run a command as them.
 IS_ROOT=false
@@ -73,8 +71,9 @@ if $IS_ROOT; then chown "$RUN_USER" "$BASE"; fi
 
 # A cluster left by another major version cannot be started by these binaries; it is throw-away.
 VERSION="$("$BINDIR/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)*.*/\1/')"
-if [[ -f "$DATA/PG_VERSION" && "$(cat "$DATA/PG_VERSION")" != "$VERSION" ]]; then
-    say "replacing the PostgreSQL $(cat "$DATA/PG_VERSION") cluster in $DATA with a $VERSION one"
+# So can one whose password file went missing.
+if [[ -f "$DATA/PG_VERSION" && ( "$(cat "$DATA/PG_VERSION")" != "$VERSION" || ! -s "$BASE/password" ) ]]; then
+    say "replacing the cluster in $DATA (PostgreSQL $(cat "$DATA/PG_VERSION"), or its password is gone)"
     as_owner "$BINDIR/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$DATA"
 fi

@@ -1,0 +1,179 @@
+"""Run natobot: HTTP (aiohttp: /slack/events, /healthz, /metrics) or Socket Mode (plus /healthz, /metrics).
+
+`natobot serve [--mode http|socket]`: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.engine import Engine
+from bot.metrics import Metrics
+from bot.poster import Poster
+from bot.settings import Mode, Settings, SettingsError, load_settings
+from bot.slack_app import Deps, build_app, setup_logging
+from bot.store import Store
+
+log = logging.getLogger("natobot.server")
+
+EXIT_CONFIG = 2
+# Slack's payloads are small; a 56 KB message plus its JSON envelope fits easily. Anything larger is refused.
+MAX_BODY = 1024 * 1024
+PING_TIMEOUT = 2.0
+
+
+class SlackRequestHandler:
+    """POST /slack/events for events, slash commands and interactivity alike.
+
+    slack_bolt ships `to_bolt_request` / `to_aiohttp_response` for aiohttp (its own AsyncSlackAppServer uses
+    them) but no request-handler class for aiohttp.web, so this is that class.
+    """
+
+    def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        if bolt_response.status == 401:
+            self.metrics.rejected.inc()
+        return await to_aiohttp_response(bolt_response)
+
+
+def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
+    """The aiohttp application; without a Bolt app (Socket Mode) it serves only /healthz and /metrics."""
+    web_app = web.Application(client_max_size=MAX_BODY)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            db_ok = await asyncio.wait_for(deps.store.ping(), PING_TIMEOUT)
+        except Exception:  # a hung or broken database is "not healthy", never a 500
+            log.exception("store.ping failed")
+            db_ok = False
+        ok = deps.ready and db_ok
+        body = f"knowledge base: {'loaded' if deps.ready else 'not loaded'}; database: {'ok' if db_ok else 'down'}\n"
+        return web.Response(status=200 if ok else 503, text=body)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(text=deps.metrics.render(), content_type="text/plain", charset="utf-8",
+                            headers={"X-Content-Type-Options": "nosniff"})
+
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+    if bolt_app is not None:
+        web_app.router.add_post("/slack/events", SlackRequestHandler(bolt_app, deps.metrics).handle)
+    return web_app
+
+
+@dataclass
+class Server:
+    """A started natobot: its HTTP site, and the Socket Mode connection when in Socket Mode."""
+
+    deps: Deps
+    mode: Mode
+    app: AsyncApp
+    runner: web.AppRunner
+    session: aiohttp.ClientSession
+    socket: AsyncSocketModeHandler | None = None
+    port: int = 0
+    host: str = "127.0.0.1"
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.socket is not None:
+            with contextlib.suppress(Exception):
+                await self.socket.close_async()  # type: ignore[no-untyped-call]
+        await self.runner.cleanup()
+        await self.session.close()
+
+
+async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = None,
+                       port: int | None = None) -> Server:
+    """Start serving (port 0 picks a free port); the caller owns the Store and closes it."""
+    settings = deps.settings
+    settings.require(mode)
+    # One keep-alive session for every Web API call: a reply costs one request, not a TCP handshake.
+    session = aiohttp.ClientSession()
+    app = build_app(deps, mode=mode, session=session)
+    runner = web.AppRunner(make_web_app(deps, app if mode == "http" else None), access_log=None)
+    await runner.setup()
+    bind_host = host if host is not None else settings.host
+    site = web.TCPSite(runner, bind_host, settings.port if port is None else port)
+    await site.start()
+    bound = runner.addresses[0][1] if runner.addresses else (port or settings.port)
+    server = Server(deps=deps, mode=mode, app=app, runner=runner, session=session, port=int(bound),
+                    host="127.0.0.1" if bind_host in ("0.0.0.0", "") else bind_host)
+    if mode == "socket":
+        assert settings.slack_app_token is not None  # settings.require checked it
+        server.socket = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value(),
+                                               logger=logging.getLogger("natobot.socket_mode"))
+        try:
+            await server.socket.connect_async()  # type: ignore[no-untyped-call]
+        except BaseException:
+            await server.stop()
+            raise
+    log.info("natobot serving in %s mode; health and metrics on %s", "Socket" if mode == "socket" else "HTTP",
+             server.url)
+    return server
+
+
+async def open_deps(settings: Settings) -> Deps:
+    """Load the knowledge base once and open the database."""
+    engine = Engine.load()
+    if not settings.database_url:
+        settings.natobot_data_dir.mkdir(parents=True, exist_ok=True)
+    store = await Store.open(settings.database)
+    metrics = Metrics()
+    return Deps(engine=engine, store=store, settings=settings, metrics=metrics, poster=Poster(metrics))
+
+
+async def serve(settings: Settings, mode: Mode) -> int:
+    deps = await open_deps(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        server = await start_server(deps, mode=mode)
+        try:
+            await stop.wait()
+        finally:
+            log.info("natobot stopping")
+            await server.stop()
+    finally:
+        await deps.store.close()
+    return 0
+
+
+def cmd_serve(mode: Mode | None, err: TextIO | None = None) -> int:
+    """`natobot serve`: configuration problems are one line on stderr and exit code 2."""
+    err = err or sys.stderr
+    try:
+        settings = load_settings()
+        chosen = settings.choose_mode(mode)
+        settings.require(chosen)
+    except SettingsError as exc:
+        err.write(f"natobot: {exc}\n")
+        return EXIT_CONFIG
+    setup_logging(settings)
+    return asyncio.run(serve(settings, chosen))

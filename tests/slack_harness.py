@@ -1,0 +1,194 @@
+"""The Slack app under test: the real server (HTTP or Socket Mode) wired to a FakeSlack and a SQLite file.
+
+Requests are signed exactly as Slack signs them (tests/slack_signing.py); nothing in the app is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import slack_signing as sig
+from fakeslack import Call, FakeSlack
+
+from bot.engine import Engine
+from bot.metrics import Metrics
+from bot.poster import Poster
+from bot.server import Server, start_server
+from bot.settings import Mode, Settings
+from bot.slack_app import Deps
+from bot.store import Store
+
+SECRET = "test-signing-secret-8f2a9c"
+BOT_TOKEN = "xoxb-1111-2222-testbottoken"
+APP_TOKEN = "xapp-1-A1-3333-testapptoken"
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+              "no_proxy")
+
+_ENGINE: Engine | None = None
+
+
+def engine() -> Engine:
+    """The knowledge base, loaded once per test session (as the server loads it once at start)."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = Engine.load()
+    return _ENGINE
+
+
+def unset_proxies() -> None:
+    for name in PROXY_VARS:
+        os.environ.pop(name, None)
+
+
+def make_settings(fake: FakeSlack, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SECRET,
+        "slack_app_token": APP_TOKEN,
+        "slack_api_url": fake.url,
+        "natobot_data_dir": tmp_path,
+        "database_url": f"sqlite:///{tmp_path / 'natobot.db'}",
+        "port": 0,
+        "host": "127.0.0.1",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class App:
+    """One running natobot replica and an HTTP client that talks to it like Slack does."""
+
+    fake: FakeSlack
+    server: Server
+    deps: Deps
+    http: aiohttp.ClientSession
+    secret: str = SECRET
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def events_url(self) -> str:
+        return self.server.url + "/slack/events"
+
+    async def post(self, body: bytes, *, json_body: bool, timestamp: int | None = None, secret: str | None = None,
+                   retry_num: int | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        hdrs = sig.signed_headers(body, secret or self.secret, json_body=json_body, timestamp=timestamp)
+        if retry_num is not None:
+            hdrs["X-Slack-Retry-Num"] = str(retry_num)
+            hdrs["X-Slack-Retry-Reason"] = "http_timeout"
+        hdrs.update(headers or {})
+        async with self.http.post(self.events_url, data=body, headers=hdrs) as resp:
+            return resp.status, await resp.text()
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> tuple[int, str]:
+        body = sig.event_callback(event, event_id=event_id)
+        self.sent.append(body)
+        return await self.post(sig.json_body(body), json_body=True, **kw)
+
+    async def command(self, text: str, *, token: str = "cmd", **kw: Any) -> tuple[int, str]:
+        fields = sig.slash_command(text, response_url=self.fake.response_url(token), **kw)
+        return await self.post(sig.form_body(fields), json_body=False)
+
+    async def action(self, action_id: str, value: str, *, token: str = "act", **kw: Any) -> tuple[int, str]:
+        payload = sig.block_actions(action_id, value, response_url=self.fake.response_url(token), **kw)
+        return await self.post(sig.interactive_body(payload), json_body=False)
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(self.server.url + path) as resp:
+            return resp.status, await resp.text()
+
+
+@asynccontextmanager
+async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engine_: Engine | None = None,
+                  poster: Poster | None = None, **settings: Any) -> AsyncIterator[App]:
+    """Start one replica (its own Store object on the shared SQLite file) and stop it afterwards."""
+    unset_proxies()
+    config = make_settings(fake, tmp_path, **settings)
+    store = await Store.open(config.database)
+    metrics = Metrics()
+    deps = Deps(engine=engine_ or engine(), store=store, settings=config, metrics=metrics,
+                poster=poster or Poster(metrics, backoff=0.01, max_backoff=0.05))
+    server = await start_server(deps, mode=mode, host="127.0.0.1", port=0)
+    http = aiohttp.ClientSession()
+    try:
+        yield App(fake, server, deps, http)
+    finally:
+        await http.close()
+        await server.stop()
+        await store.close()
+
+
+def posted(call: Call) -> dict[str, Any]:
+    """A chat.postMessage / response_url call's payload, with blocks decoded when they came as a string."""
+    params = dict(call.params)
+    if isinstance(params.get("blocks"), str):
+        params["blocks"] = json.loads(params["blocks"])
+    return params
+
+
+def block_text(payload: dict[str, Any]) -> str:
+    """Every piece of text in a payload (text, blocks, button labels and values), for searching."""
+    return json.dumps({"text": payload.get("text"), "blocks": payload.get("blocks")}, ensure_ascii=False)
+
+
+def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for block in payload.get("blocks") or []:
+        if block.get("type") == "actions":
+            out += block.get("elements", [])
+    return out
+
+
+def header(payload: dict[str, Any]) -> str:
+    for block in payload.get("blocks") or []:
+        if block.get("type") == "header":
+            return str(block["text"]["text"])
+    return ""
+
+
+def visible_texts(payload: Any) -> list[str]:
+    """Every string Slack would display or parse for mentions: `text` fields, not button values."""
+    out: list[str] = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if key == "text" and isinstance(value, str):
+                out.append(value)
+            elif key != "value":
+                out += visible_texts(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            out += visible_texts(item)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+async def app(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[App]:
+    async with running(fake, tmp_path) as started:
+        yield started
+
+
+async def settle(seconds: float = 0.3) -> None:
+    """Give background listeners time to (not) act, for tests asserting that nothing happened."""
+    await asyncio.sleep(seconds)
