@@ -18,6 +18,13 @@ MAX_SUGGESTIONS = 3
 SUGGESTION_CUTOFF = 50.0
 MAX_RELATED = 3
 
+_FACET_LABEL: dict[Facet, str] = {
+    "head": "who heads it", "role": "what it does", "location": "where it is", "size": "size and staff",
+    "parent": "what it is part of", "components": "what it consists of", "members": "members",
+    "founded": "when it was set up", "motto": "motto", "description": "description",
+    "justification": "justification", "linkages": "linkages", "risks": "risks",
+}
+
 _TOPIC_KINDS = frozenset({"list", "fact", "theme", "document"})
 
 DEFAULT_SUGGESTIONS = (
@@ -124,7 +131,7 @@ class Composer:
         answered = any(p.answered for p in parts)
         first = self.kb.entries[match.entries[0]]
         if len(parts) == 1:
-            title = first.title if match.facet is None else f"{first.title}: {match.facet}"
+            title = first.title if match.facet is None else f"{first.title}: {_FACET_LABEL[match.facet]}"
             text = parts[0].text + (f"\nNote: {parts[0].caveat}" if parts[0].caveat else "")
         else:
             title = " / ".join(p.title for p in parts)

@@ -1,0 +1,126 @@
+"""`/nato` and the buttons: sub-commands, ack within 3 s, ephemeral + Share, related questions, feedback."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import slack_signing as sig
+from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
+from slack_harness import (  # noqa: F401 - fixtures
+    App,
+    app,
+    buttons,
+    fake,
+    header,
+    no_proxies,
+    posted,
+    settle,
+)
+
+COMMANDS = [
+    # (text, what the header says, or None for usage)
+    ("", None),
+    ("help", None),
+    ("HELP", None),
+    ("who heads the IMS?", "International Military Staff"),
+    ("lookup SHAPE", "Supreme Headquarters Allied Powers Europe"),
+    ("objective 2.1", "Strengthen sharing of responsibility"),
+    ("goal 3", "NATO's Global Role"),
+    ("divisions", "Divisions of the International Military Staff"),
+    ("commands", "NATO command structure"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COMMANDS)
+async def test_nato_sub_commands(app: App, fake: FakeSlack, text: str, expected: str | None) -> None:
+    started = time.perf_counter()
+    status, body = await app.command(text)
+    acked = time.perf_counter() - started
+    assert (status, body) == (200, "")  # an empty ack; the answer follows on the response_url
+    assert acked < 3.0
+    [call] = await fake.wait_for("response_url")
+    reply = posted(call)
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"]
+    if expected is None:
+        assert "How to ask natobot" in header(reply)
+        return
+    assert expected in header(reply)
+    share = [b for b in buttons(reply) if b["action_id"] == "natobot_share"]
+    assert [b["value"] for b in share] == [text]
+
+
+@pytest.mark.parametrize("text", ["frobnicate", "settings", "lookup"])
+async def test_unknown_sub_command_gets_usage_not_an_error(app: App, fake: FakeSlack, text: str) -> None:
+    status, _ = await app.command(text)
+    assert status == 200
+    [call] = await fake.wait_for("response_url")
+    reply = posted(call)
+    assert reply["response_type"] == "ephemeral"
+    assert "How to ask natobot" in json.dumps(reply["blocks"])
+    assert "Sorry" not in reply["text"]
+
+
+async def test_ack_comes_before_the_answer(app: App, fake: FakeSlack) -> None:
+    # The response_url is slow to accept the answer (a 500 first, retried), yet the command was acked at once.
+    fake.fail_next("response_url", status=500)
+    started = time.perf_counter()
+    status, _ = await app.command("where is SHAPE?")
+    assert status == 200 and time.perf_counter() - started < 1.0
+    calls = await fake.wait_for("response_url", 2)
+    assert "Supreme Headquarters" in header(posted(calls[1]))
+
+
+async def test_share_in_channel_posts_the_answer_and_removes_the_private_copy(app: App, fake: FakeSlack) -> None:
+    status, _ = await app.action("natobot_share", "lookup SHAPE", ephemeral=True, user="U3", token="share")
+    assert status == 200
+    shared, deleted = await fake.wait_for("response_url", 2)
+    reply = posted(shared)
+    assert reply["response_type"] == "in_channel"
+    assert "Supreme Headquarters Allied Powers Europe" in header(reply)
+    assert "<@U3>" in json.dumps(reply["blocks"])
+    assert not [b for b in buttons(reply) if b["action_id"] == "natobot_share"]
+    assert deleted.params == {"delete_original": True}
+
+
+async def test_related_question_button_asks_in_the_same_thread_with_context(app: App, fake: FakeSlack) -> None:
+    question = sig.app_mention_event("what is the IMS?")
+    await app.event(question)
+    [answer_call] = await fake.wait_for("chat.postMessage")
+    related = [b for b in buttons(posted(answer_call)) if b["action_id"].startswith("natobot_ask_")]
+    assert related, "an answer offers related questions"
+    # The bot's answer sits in the thread under the question; a button there asks in that thread.
+    message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer",
+               "ts": "1700000000.000100", "thread_ts": question["ts"]}
+    await app.action(related[0]["action_id"], related[0]["value"], message=message, message_ts=message["ts"])
+    await app.action("natobot_ask_1", "who heads it?", message=message, message_ts=message["ts"])
+    calls = await fake.wait_for("chat.postMessage", 3)
+    for call in calls[1:]:
+        assert posted(call)["thread_ts"] == question["ts"]
+        assert posted(call)["channel"] == "C1"
+    assert "International Military Staff" in header(posted(calls[2]))  # "it" = the IMS, from the thread
+
+
+async def test_button_on_an_ephemeral_answer_answers_ephemerally(app: App, fake: FakeSlack) -> None:
+    await app.action("natobot_ask_0", "Where is SHAPE?", ephemeral=True)
+    [call] = await fake.wait_for("response_url")
+    reply = posted(call)
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
+    assert "Supreme Headquarters" in header(reply)
+
+
+async def test_feedback_is_stored_one_vote_per_person_and_message(app: App, fake: FakeSlack) -> None:
+    value = json.dumps({"q": "who heads the IMS?", "e": "ims"})
+    await app.action("natobot_feedback_up", value, user="U1", message_ts="1700000000.000500")
+    await fake.wait_for("chat.postEphemeral")
+    await app.action("natobot_feedback_down", value, user="U1", message_ts="1700000000.000500")
+    await app.action("natobot_feedback_up", value, user="U2", message_ts="1700000000.000500")
+    await app.action("natobot_feedback_up", "not json", user="U3", ephemeral=True)
+    await fake.wait_for("chat.postEphemeral", 3)
+    await fake.wait_for("response_url")
+    await settle(0.1)
+    assert await app.deps.store.feedback_counts() == {"up": 2, "down": 1}
+    thanks = fake.calls_to("chat.postEphemeral")[0].params
+    assert thanks["user"] == "U1" and thanks["channel"] == "C1"
