@@ -46,6 +46,11 @@ class SlackRequestHandler:
         self.metrics = metrics
 
     async def handle(self, request: web.Request) -> web.Response:
+        # Bolt turns a missing or non-numeric timestamp into a 500 with a traceback; it is just unsigned.
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not timestamp.isdigit() or not request.headers.get("X-Slack-Signature"):
+            self.metrics.rejected.inc()
+            return web.Response(status=401, text="invalid request")
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         if bolt_response.status == 401:
             self.metrics.rejected.inc()

@@ -1,0 +1,446 @@
+"""The daily digest: one objective of the Integrated Mission Strategy a day, posted once per channel per local day.
+
+Everything here but `send_due` is a pure function of its arguments. Which objective a day features depends on
+the date alone, so every process (several `serve` replicas, cron, a person running `digest preview`) agrees.
+Whether a channel's digest is due depends on the subscription and the instant `now`; "exactly once" is the
+store's job (`claim_delivery` is one atomic statement), so `send_due` can run anywhere, any number of times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.answer import Answer, AnswerField, Part, Source
+from bot.render import blocks
+from bot.slack_text import escape, plain, truncate
+
+if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free of Slack and database imports
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.engine import Engine
+    from bot.store import Store
+
+log = logging.getLogger("natobot.digest")
+
+# Mission objectives 1.1 to 4.1, then management objectives 1 to 3, in the strategy's own order.
+ROTATION: tuple[str, ...] = (
+    "objective-1-1", "objective-1-2", "objective-2-1", "objective-2-2", "objective-3-1", "objective-3-2",
+    "objective-3-3", "objective-4-1", "mgmt-objective-1", "mgmt-objective-2", "mgmt-objective-3",
+)
+# Day 0 of the rotation (a Monday) features objective 1.1. Any fixed date works; changing it would
+# shift every later digest, so it stays put.
+EPOCH = date(2024, 1, 1)
+
+DEFAULT_TIME = "09:00"
+DEFAULT_TZ = "Europe/Brussels"
+
+# Errors that say the channel itself cannot take the post; the subscription is marked and paused
+# (re-subscribing clears the mark), other channels carry on. Anything else leaves the digest due.
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+# One post should take well under a second; past this the digest is released and left due.
+POST_TIMEOUT = 60.0
+# Posts in flight at once: enough for 1,000 channels in a few seconds, few enough not to trip Slack's limits.
+CONCURRENCY = 16
+
+GIST_CHARS = 420  # the justification's gist: its first sentences, up to about this long
+RISK_CHARS = 600
+ASK_BUTTONS = 4
+ASK_BLOCK = "natobot_digest_ask"
+
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# A sentence ends at . ! or ? (optionally closed by a quote) before a capital, unless the dot ends an
+# abbreviation such as "U.S." or "Obj." that the strategy uses all the time.
+_SENTENCE_END = re.compile(r"[.!?][\"”']?\s+(?=[A-Z\"“])")
+_ABBREVIATIONS = ("U.S.", "Obj.", "No.", "e.g.", "i.e.", "St.", "Dr.", "Mr.", "Ms.", "Gen.", "Adm.", "vs.")
+
+
+class DigestError(Exception):
+    """The knowledge base lacks what the digest needs (an objective id of the rotation is gone)."""
+
+
+# -- which objective, and what the digest says ---------------------------------------------------
+
+def objective_for(day: date) -> str:
+    """The entry id the digest features on `day` (a local calendar date)."""
+    return ROTATION[(day - EPOCH).days % len(ROTATION)]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One day's digest, ready for any renderer."""
+
+    day: date
+    entry: str  # knowledge-base id, e.g. "objective-2-1"
+    label: str  # "Mission Objective 2.1" / "Management Objective 3"
+    title: str  # the objective's own wording
+    goal: str  # "Mission Goal 2: Reinforcing Deterrence and Defense – ..." / "Management Objectives ..."
+    justification: str  # the gist
+    linkages: str
+    risks: str
+    sources: tuple[Source, ...]
+    questions: tuple[str, ...]  # for the "ask more" buttons
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label}: {self.title}"
+
+    def answer(self) -> Answer:
+        """The digest as an Answer (the App Home's `home_view(digest=...)` and anything else that takes one)."""
+        fields = [AnswerField(label="Goal", value=self.goal), AnswerField(label="Linkages", value=self.linkages),
+                  AnswerField(label="Risks", value=self.risks)]
+        text = f"{self.heading}\n{self.justification}"
+        part = Part(entry=self.entry, title=self.heading, text=self.justification, fields=fields)
+        return Answer(question=f"Daily digest for {self.day.isoformat()}", status="answer", answered=True,
+                      title=self.heading, text=text, parts=[part], sources=list(self.sources),
+                      related=list(self.questions), confidence=1.0, intent="digest", entry=self.entry,
+                      entities=[self.entry])
+
+
+def gist(text: str, limit: int = GIST_CHARS) -> str:
+    """The first sentences of `text` that fit in about `limit` characters (always at least one, cut if huge)."""
+    text = " ".join(text.split())
+    out = ""
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + 1
+        if text[:end].endswith(_ABBREVIATIONS):
+            continue
+        sentence = text[start:m.end()].strip()
+        if out and len(out) + 1 + len(sentence) > limit:
+            return out
+        out = f"{out} {sentence}".strip()
+        start = m.end()
+    rest = text[start:].strip()
+    if rest and (not out or len(out) + 1 + len(rest) <= limit):
+        out = f"{out} {rest}".strip()
+    return out if len(out) <= limit else truncate(out, limit)
+
+
+def build_digest(engine: Engine, day: date) -> Digest:
+    """Today's digest from the knowledge base; raises DigestError if the rotation's entry is missing."""
+    kb = engine.kb
+    entry_id = objective_for(day)
+    entry = kb.entries.get(entry_id)
+    if entry is None:
+        raise DigestError(f"the knowledge base has no entry {entry_id!r} for the digest of {day.isoformat()}")
+    kind = "Management Objective" if entry.kind == "management-objective" else "Mission Objective"
+    label = f"{kind} {entry.number}" if entry.number else kind
+
+    goal = entry.fields.get("Goal", "")
+    for parent_id in entry.relations.get("part_of", []):
+        parent = kb.entries.get(parent_id)
+        if parent is not None and parent.kind == "goal":
+            goal = f"Mission Goal {parent.number}: {parent.title}" if parent.number else parent.title
+            break
+        if parent is not None:
+            goal = f"{parent.title} (not under a Mission Goal)"
+    facets = entry.facets
+    justification = facets["justification"].text if "justification" in facets else entry.short
+    linkages = facets["linkages"].text if "linkages" in facets else "No linkages are given."
+    risks = facets["risks"].text if "risks" in facets else "No risks are given."
+
+    sources: list[Source] = []
+    for citation in entry.sources:
+        doc = kb.documents.get(citation.doc)
+        if doc is not None:
+            sources.append(Source(doc=doc.id, title=doc.title, date=doc.date, section=citation.section))
+    # The first canned question is "What is objective N?", which the digest itself answers.
+    questions = [q for q in entry.questions if q.strip()]
+    more = questions[1:] if len(questions) > 1 else questions
+    return Digest(day=day, entry=entry_id, label=label, title=entry.title, goal=goal,
+                  justification=gist(justification), linkages=" ".join(linkages.split()),
+                  risks=gist(risks, RISK_CHARS), sources=tuple(sources), questions=tuple(more[:ASK_BUTTONS]))
+
+
+def digest_blocks(digest: Digest) -> dict[str, Any]:
+    """The digest as a chat.postMessage payload {"text", "blocks"}: every text escaped and within Slack's limits."""
+    when = f"{digest.day:%A} {digest.day.day} {digest.day:%B %Y}"
+    out: list[blocks.Block] = [
+        blocks.header(f"Daily digest: {digest.label}"),
+        blocks.section(f"*{plain(digest.title, 600)}*\n:dart: _{plain(digest.goal, 600)}_"),
+        blocks.section("*Why it matters*\n" + truncate(escape(digest.justification), 2000)),
+        blocks.section("*Linkages*\n" + truncate(escape(digest.linkages), 1000)),
+        blocks.section("*Risks*\n" + truncate(escape(digest.risks), 2000)),
+    ]
+    labels = list(dict.fromkeys(s.label() for s in digest.sources))[:3]
+    out.append(blocks.context(f":calendar: {when}", *(f":books: Source: {escape(label)}" for label in labels)))
+    asks = blocks.ask_buttons(digest.questions)
+    if asks:
+        out += [blocks.context("*Ask more*"), {"type": "actions", "block_id": ASK_BLOCK, "elements": asks}]
+    text = truncate(escape(f"Daily digest, {when}: {digest.heading}"), blocks.MESSAGE_TEXT)
+    return {"text": text, "blocks": out}
+
+
+def digest_text(digest: Digest, *, width: int = 100) -> str:
+    """The digest as plain text for the terminal (`natobot digest preview`)."""
+    def para(heading: str, body: str) -> list[str]:
+        return ["", heading, *textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  ")]
+
+    title = f"natobot daily digest, {digest.day:%A} {digest.day.isoformat()}"
+    lines = [title, "=" * len(title), *textwrap.wrap(digest.heading, width)]
+    lines += para("Goal", digest.goal)
+    lines += para("Why it matters", digest.justification)
+    lines += para("Linkages", digest.linkages)
+    lines += para("Risks", digest.risks)
+    if digest.sources:
+        lines += ["", "Source:", *(f"  - {s.label()}" for s in dict.fromkeys(digest.sources))]
+    if digest.questions:
+        lines += ["", "Ask more:", *(f"  - {q}" for q in digest.questions)]
+    return "\n".join(lines)
+
+
+# -- when a channel's digest is due -----------------------------------------------------------------
+
+class Schedule(Protocol):
+    """What due computation needs of a subscription (bot.store.Subscription fits)."""
+
+    @property
+    def time(self) -> str: ...
+    @property
+    def tz(self) -> str: ...
+    @property
+    def weekdays(self) -> bool: ...
+    @property
+    def last_sent_date(self) -> date | None: ...
+
+
+def parse_time(value: str) -> str:
+    """"9:00" or "09:00" as "09:00"; ValueError with a user-fit message otherwise."""
+    m = _HHMM.match(value.strip())
+    if not m:
+        raise ValueError(f"bad time {value!r}: use HH:MM on the 24-hour clock, like 09:00")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def parse_zone(value: str) -> str:
+    """An IANA zone name as the database spells it ("europe/brussels" -> "Europe/Brussels")."""
+    name = value.strip()
+    try:
+        ZoneInfo(name)
+        return name
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    canonical = _zones_by_lower().get(name.lower())
+    if canonical is None:
+        raise ValueError(f"unknown time zone {value!r}: use an IANA name like Europe/Brussels")
+    return canonical
+
+
+def _zones_by_lower() -> dict[str, str]:
+    # Reading every zone name scans the tz database, so it happens once and only for a miss.
+    global _ZONES
+    if _ZONES is None:
+        from zoneinfo import available_timezones
+
+        _ZONES = {z.lower(): z for z in available_timezones()}
+    return _ZONES
+
+
+_ZONES: dict[str, str] | None = None
+
+
+def local_day(tz: str, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("`now` must be an aware datetime")
+    return now
+
+
+def _runs_on(sub: Schedule, day: date) -> bool:
+    return not sub.weekdays or day.weekday() < 5
+
+
+def due_date(sub: Schedule, now: datetime) -> date | None:
+    """The local date whose digest is due for `sub` at `now`, or None.
+
+    Only the channel's *current* local day can be due, from its HH:MM (wall clock, so DST needs no
+    special case: on a spring-forward day a time in the gap is due from the first minute after it)
+    until local midnight. Days missed while nothing ran are never made up: no backlog, no flood.
+    """
+    local = _aware(now).astimezone(ZoneInfo(sub.tz))
+    today = local.date()
+    if not _runs_on(sub, today):
+        return None
+    if local.strftime("%H:%M") < parse_time(sub.time):
+        return None
+    if sub.last_sent_date is not None and sub.last_sent_date >= today:
+        return None
+    return today
+
+
+def next_run(sub: Schedule, now: datetime) -> datetime:
+    """When the next digest is due (aware, in the subscription's zone), for status messages."""
+    zone = ZoneInfo(sub.tz)
+    local = _aware(now).astimezone(zone)
+    hh, mm = (int(p) for p in parse_time(sub.time).split(":"))
+    if due_date(sub, now) is not None:
+        return local
+    day = local.date()
+    sent = sub.last_sent_date
+    if local.strftime("%H:%M") >= f"{hh:02d}:{mm:02d}" or (sent is not None and sent >= day):
+        day += timedelta(days=1)
+    while not _runs_on(sub, day):
+        day += timedelta(days=1)
+    # Round-trip through UTC so a time in a DST gap comes out as the real instant it is posted at.
+    return datetime.combine(day, time(hh, mm), zone).astimezone(UTC).astimezone(zone)
+
+
+def describe(sub: Schedule) -> str:
+    return f"{sub.time} {sub.tz}, {'weekdays only' if sub.weekdays else 'every day'}"
+
+
+# -- posting ----------------------------------------------------------------------------------------
+
+@dataclass
+class SendReport:
+    """What one `send_due` run did; channel lists are sorted for stable output."""
+
+    checked: int = 0  # subscriptions looked at
+    due: int = 0  # due and not yet sent when looked at
+    posted: list[str] = field(default_factory=list)
+    taken: list[str] = field(default_factory=list)  # due, but another run holds or sent it
+    failed: dict[str, str] = field(default_factory=dict)  # channel -> reason; still due
+    channel_errors: dict[str, str] = field(default_factory=dict)  # channel -> Slack error; marked
+    paused: list[str] = field(default_factory=list)  # marked with an error earlier: not tried
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"{len(self.posted)} posted", f"{self.due} due", f"{self.checked} subscriptions"]
+        if self.taken:
+            parts.append(f"{len(self.taken)} handled by another run")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed (left due)")
+        if self.channel_errors:
+            parts.append(f"{len(self.channel_errors)} channel errors")
+        if self.paused:
+            parts.append(f"{len(self.paused)} paused by an earlier channel error")
+        return "digest send-due: " + ", ".join(parts) + f" in {self.seconds:.2f}s"
+
+
+async def post_digest(client: AsyncWebClient, channel: str, payload: dict[str, Any]) -> str | None:
+    """chat.postMessage once, no retries (the next run is the retry); the ts. Raises on failure."""
+    async with asyncio.timeout(POST_TIMEOUT):
+        resp = await client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"],
+                                             unfurl_links=False, unfurl_media=False)
+    ts = resp.get("ts")
+    return str(ts) if ts else None
+
+
+def slack_error(exc: BaseException) -> str:
+    """A short reason for a failed post: Slack's error code, or the exception's kind."""
+    if isinstance(exc, SlackApiError):
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        return str(data.get("error") or f"HTTP {exc.response.status_code}")
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return f"connection error: {type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: datetime, *,
+                   concurrency: int = CONCURRENCY) -> SendReport:
+    """Post every digest that is due at `now` and not yet sent, each exactly once across all processes.
+
+    For each due channel: claim (channel, local day) in the store; only the winner posts. A post that
+    fails releases the claim so the next run tries again; a channel error marks the subscription and
+    pauses it; a success is marked sent and can never be claimed again.
+    """
+    started = asyncio.get_running_loop().time()
+    report = SendReport()
+    subs = await store.subscriptions()
+    report.checked = len(subs)
+    digests: dict[date, dict[str, Any]] = {}
+    gate = asyncio.Semaphore(max(concurrency, 1))
+
+    async def one(sub: Any) -> None:
+        try:
+            await deliver(sub)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database went away, say: this channel stays due, the others go on
+            log.exception("digest for %s failed", sub.channel)
+            report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
+
+    async def deliver(sub: Any) -> None:
+        if sub.error:
+            report.paused.append(sub.channel)
+            return
+        try:
+            day = due_date(sub, now)
+        except (ZoneInfoNotFoundError, ValueError) as exc:  # a zone the tz database no longer has
+            log.error("digest for %s: bad schedule %s %s: %s", sub.channel, sub.time, sub.tz, exc)
+            report.failed[sub.channel] = f"bad schedule: {exc}"
+            return
+        if day is None:
+            return
+        report.due += 1
+        if day not in digests:
+            digests[day] = digest_blocks(build_digest(engine, day))
+        async with gate:
+            if not await store.claim_delivery(sub.channel, day):
+                report.taken.append(sub.channel)
+                return
+            try:
+                ts = await post_digest(client, sub.channel, digests[day])
+            except asyncio.CancelledError:
+                # Shutting down mid-post: free the claim so the digest does not wait out its lease.
+                await asyncio.shield(store.release_delivery(sub.channel, day))
+                raise
+            except Exception as exc:  # 5xx, timeout, connection reset, ok:false
+                reason = slack_error(exc)
+                await store.release_delivery(sub.channel, day)
+                if reason in CHANNEL_ERRORS:
+                    await store.mark_channel_error(sub.channel, reason)
+                    report.channel_errors[sub.channel] = reason
+                    log.warning("digest for %s: %s; subscription marked and paused", sub.channel, reason)
+                else:
+                    report.failed[sub.channel] = reason
+                    log.warning("digest for %s failed (%s); still due, the next run retries", sub.channel, reason)
+                return
+            # Posted. Should this write fail the claim stays held (not released, which would repost at
+            # once); only a lease run out could then post again, the price of a database that fails here.
+            await store.mark_sent(sub.channel, day, ts)
+            report.posted.append(sub.channel)
+
+    await asyncio.gather(*(one(s) for s in subs))
+    report.posted.sort()
+    report.taken.sort()
+    report.paused.sort()
+    report.seconds = asyncio.get_running_loop().time() - started
+    return report
+
+
+def today_digest(engine: Engine, tz: str, now: datetime) -> Digest:
+    """The digest for the local day in `tz` at `now` (what `/nato digest now` and the App Home show)."""
+    return build_digest(engine, local_day(tz, now))
+
+
+def format_subscriptions(subs: Sequence[Any], now: datetime) -> list[str]:
+    """One line per subscription for `digest list` and status messages, errors included."""
+    lines = []
+    for s in subs:
+        line = f"{s.channel:<14} {describe(s):<45} last sent {s.last_sent_date or 'never'}"
+        if s.error:
+            line += f"  ERROR: {s.error} (paused; subscribe again to resume)"
+        else:
+            try:
+                line += f"  next {next_run(s, now):%Y-%m-%d %H:%M %Z}"
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                line += f"  ERROR: {exc}"
+        lines.append(line)
+    return lines
