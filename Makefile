@@ -31,6 +31,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/natobot bench
+	$(BIN)/python -m bot.bench_digest
 
 eval: $(STAMP)
 	$(BIN)/natobot eval

@@ -152,12 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     from bot.cli_ext import add_commands
+    from bot.digest_cli import add_commands as add_digest_commands
 
     add_commands(sub)
+    add_digest_commands(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        # Bytes that are not UTF-8 must not end in a traceback, on input or output.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     if args.command == "ask" and not args.batch and not args.question:
@@ -168,7 +174,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KnowledgeError as exc:
         sys.stderr.write(f"natobot: knowledge base error: {exc}\n")
         return 1
-    except BrokenPipeError:
-        return 0
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        sys.stderr.write(f"natobot: cannot read {exc.filename or 'a file'}: {exc.strerror or exc}\n")
+        return 1
     except KeyboardInterrupt:
         return 130

@@ -194,7 +194,7 @@ def digest_text(digest: Digest, *, width: int = 100) -> str:
     lines += para("Linkages", digest.linkages)
     lines += para("Risks", digest.risks)
     if digest.sources:
-        lines += ["", "Source:", *(f"  - {s.label()}" for s in dict.fromkeys(digest.sources))]
+        lines += ["", "Source:", *(f"  - {label}" for label in dict.fromkeys(s.label() for s in digest.sources))]
     if digest.questions:
         lines += ["", "Ask more:", *(f"  - {q}" for q in digest.questions)]
     return "\n".join(lines)
@@ -295,8 +295,27 @@ def next_run(sub: Schedule, now: datetime) -> datetime:
         day += timedelta(days=1)
     while not _runs_on(sub, day):
         day += timedelta(days=1)
-    # Round-trip through UTC so a time in a DST gap comes out as the real instant it is posted at.
-    return datetime.combine(day, time(hh, mm), zone).astimezone(UTC).astimezone(zone)
+    return _first_instant_at(day, time(hh, mm), zone)
+
+
+def _first_instant_at(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The first instant on `day` whose wall clock in `zone` reads `at` or later (due_date's rule).
+
+    Normally `at` itself; for a time in a spring-forward gap it is the end of the gap (03:00 for 02:30).
+    """
+    early = datetime.combine(day, at, zone).astimezone(UTC)
+    if early.astimezone(zone).time().replace(second=0, microsecond=0) == at:
+        return early.astimezone(zone)
+    # In the gap the two folds give instants either side of the jump; the first minute past it is the one.
+    lo = datetime.combine(day, at, zone).replace(fold=1).astimezone(UTC)
+    hi = early
+    lo, hi = min(lo, hi), max(lo, hi)
+    while lo < hi:
+        local = lo.astimezone(zone)
+        if local.date() == day and local.time() >= at:
+            break
+        lo += timedelta(minutes=1)
+    return lo.astimezone(zone)
 
 
 def describe(sub: Schedule) -> str:
@@ -344,7 +363,10 @@ def slack_error(exc: BaseException) -> str:
     """A short reason for a failed post: Slack's error code, or the exception's kind."""
     if isinstance(exc, SlackApiError):
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
-        return str(data.get("error") or f"HTTP {exc.response.status_code}")
+        error = str(data.get("error") or "")
+        status = int(exc.response.status_code)
+        # Slack's API errors come with HTTP 200; anything else is worth showing with its status.
+        return error if status == 200 and error else f"HTTP {status} {error}".strip()
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ClientError | OSError):

@@ -10,7 +10,7 @@ from bot.compose import CONFIDENCE_THRESHOLD, DEFAULT_SUGGESTIONS, Composer
 from bot.matcher import Context, Match, Matcher
 from bot.words import FILLER, PRONOUNS, STOPWORDS
 from knowledge import loader
-from knowledge.text import clean, tokens
+from knowledge.text import clean, printable, tokens
 
 # Longer input is not a question; it gets a short answer instead of a slow match.
 MAX_QUESTION_CHARS = 1000
@@ -35,10 +35,16 @@ class Engine:
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Engine:
-        return cls(loader.load(data_dir))
+        """Load and check the knowledge base; any problem stops start-up with a KnowledgeError."""
+        kb = loader.load(data_dir)
+        first = next(iter(loader.problems(kb)), None)
+        if first is not None:
+            raise loader.KnowledgeError(first)
+        return cls(kb)
 
     def ask(self, question: str, context: Context | None = None) -> Answer:
         """Answer one question; updates `context` in place when it names a subject."""
+        question = printable(question)
         special = self._special(question, context)
         if special is not None:
             return special

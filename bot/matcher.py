@@ -127,7 +127,9 @@ class Matcher:
     # -- the pipeline ----------------------------------------------------------------
     def match(self, question: str, context: Context | None = None) -> Match:
         pairs = tokens_with_case(question)[:MAX_TOKENS]
-        raw = [r for _, r in pairs]
+        # In a question typed all in capitals, capitals say nothing about which words are names.
+        shouted = sum(r.isupper() for _, r in pairs) == len(pairs) > 2
+        raw = [r.lower() if shouted else r for _, r in pairs]
         corrected = [self._correct(w) for w, _ in pairs]
         words = [w for w, _ in corrected]
         quality = [q for _, q in corrected]
@@ -141,11 +143,10 @@ class Matcher:
 
         if unknown or (ambiguous and not spans):
             return Match((), intent, self._facet(intent), 0.0, ambiguous=tuple(ambiguous), unknown_number=unknown)
-        if not spans and weak:
-            # "where is act": "act" is the better guess than the verb "is".
-            pick = min(weak, key=lambda sp: (words[sp.start] in STOPWORDS, sp.start))
-            spans = [pick]
-            explained[pick.start] = True
+        weak = [sp for sp in weak if words[sp.start] not in STOPWORDS]  # "is" in lower case is a verb
+        if not spans and weak and not (context and context.entities and any(w in PRONOUNS for w in words)):
+            spans = [weak[0]]  # "where is act"
+            explained[weak[0].start] = True
         leftover = [i for i, w in enumerate(words) if not explained[i] and not _is_padding(w)]
         if not spans and leftover:
             fuzzy = self._fuzzy_name([words[i] for i in leftover])

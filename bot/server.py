@@ -107,7 +107,8 @@ class Server:
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()  # type: ignore[no-untyped-call]
-        await self.runner.cleanup()
+        await self.runner.cleanup()  # stop taking requests, then finish the answers already acked
+        await self.deps.drain()
         await self.session.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -37,10 +38,25 @@ class Deps:
     # Channel id -> name, for NATOBOT_AUTO_CHANNELS given by name; filled lazily via conversations.info.
     channel_names: dict[str, str] = field(default_factory=dict)
     ready: bool = True
+    # Listener tasks still answering; shutdown waits for them so no reply is cut off mid-way.
+    inflight: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.poster is None:
             self.poster = Poster(self.metrics)
+
+    def track(self) -> None:
+        """Count the running listener task (Bolt starts it after the ack and keeps no handle) as in flight."""
+        task = asyncio.current_task()
+        if task is not None and task not in self.inflight:
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait (up to `timeout`) for the answers being worked on."""
+        pending = {t for t in self.inflight if not t.done() and t is not asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     @property
     def post(self) -> Poster:

@@ -135,21 +135,25 @@ async def handle_share(deps: Deps, body: dict[str, Any], *, started: float | Non
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(ASK_ACTION)
     async def on_ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        deps.track()
         await ack()
         await handle_ask(deps, client, body, started=context.get("natobot_started"))
 
     @app.action(blocks.FEEDBACK_UP)
     async def on_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        deps.track()
         await ack()
         await handle_feedback(deps, client, body, "up")
 
     @app.action(blocks.FEEDBACK_DOWN)
     async def on_down(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        deps.track()
         await ack()
         await handle_feedback(deps, client, body, "down")
 
     @app.action(blocks.SHARE_ACTION)
     async def on_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        deps.track()
         await ack()
         await handle_share(deps, body, started=context.get("natobot_started"))
 

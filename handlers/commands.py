@@ -102,5 +102,6 @@ def share_payload(answer: Answer, user: str) -> dict[str, Any]:
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.command(deps.settings.natobot_command)
     async def on_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        deps.track()
         await ack()  # Slack wants this within 3 seconds; the answer follows on the response_url
         await handle_command(deps, body, started=context.get("natobot_started"))

@@ -69,4 +69,5 @@ async def handle_home_opened(deps: Deps, client: AsyncWebClient, body: dict[str,
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("app_home_opened")
     async def on_home_opened(body: dict[str, Any], client: AsyncWebClient) -> None:
+        deps.track()
         await handle_home_opened(deps, client, body)

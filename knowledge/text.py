@@ -13,6 +13,8 @@ import unicodedata
 # not a letter or digit separates tokens.
 _TOKEN = re.compile(r"[^\W\d_]{0,4}\d+(?:\.\d+)+|[^\W_]+", re.UNICODE)
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
+# "who's in charge" is "who is in charge", not a possessive.
+_CONTRACTION = re.compile(r"\b(who|what|where|when|how|it|that|there|here)['’]s\b", re.IGNORECASE)
 _AMP = re.compile(r"\s*&\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # "U.S." and "e.g." are one word each.
@@ -36,14 +38,19 @@ _SUFFIXES = (
 )
 
 
+def printable(text: str) -> str:
+    """Bytes that were not UTF-8 arrive as lone surrogates; they cannot be printed or sent."""
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+
+
 def clean(text: str) -> str:
-    """Drop control characters and normalise Unicode compatibility forms."""
-    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    """Drop control characters, undecodable bytes and normalise Unicode compatibility forms."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", printable(text)))
 
 
 def tokens_with_case(text: str) -> list[tuple[str, str]]:
     """Pairs of (lower-case token, token as typed), in order."""
-    text = _AMP.sub(" and ", _POSSESSIVE.sub(r"\1", clean(text)))
+    text = _AMP.sub(" and ", _POSSESSIVE.sub(r"\1", _CONTRACTION.sub(r"\1 is", clean(text))))
     text = _DOTTED.sub(lambda m: m.group(1).replace(".", "") + " ", text)
     out: list[tuple[str, str]] = []
     for m in _TOKEN.finditer(text):

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 import slack_signing as sig
 from fakeslack import Call, FakeSlack
 
@@ -169,24 +168,6 @@ def visible_texts(payload: Any) -> list[str]:
         for item in payload:
             out += visible_texts(item)
     return out
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
-async def app(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[App]:
-    async with running(fake, tmp_path) as started:
-        yield started
 
 
 async def settle(seconds: float = 0.3) -> None:

@@ -216,12 +216,6 @@ def test_ask_cli_never_tracebacks_on_cross_entry_problems(tmp_path: Path, brk: C
     assert result.returncode in (0, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a dangling relation or an alias shared by two entries is only reported by `kb check`; "
-    "`natobot ask` (Engine.load) starts anyway, although the issue says a broken knowledge file stops "
-    "start-up with one clear error naming it",
-)
 @pytest.mark.parametrize(("brk", "named", "at_load"), [p for p in BREAKS if not p.values[2]])
 def test_start_up_stops_on_cross_entry_problems(tmp_path: Path, brk: Callable[[Path], None], named: list[str],
                                                at_load: bool) -> None:

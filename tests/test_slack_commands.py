@@ -8,16 +8,7 @@ import time
 import pytest
 import slack_signing as sig
 from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
-from slack_harness import (  # noqa: F401 - fixtures
-    App,
-    app,
-    buttons,
-    fake,
-    header,
-    no_proxies,
-    posted,
-    settle,
-)
+from slack_harness import App, buttons, header, posted, settle
 
 COMMANDS = [
     # (text, what the header says, or None for usage)
@@ -31,6 +22,9 @@ COMMANDS = [
     ("divisions", "Divisions of the International Military Staff"),
     ("commands", "NATO command structure"),
 ]
+
+# The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
+pytest_plugins = ["slack_fixtures"]
 
 
 @pytest.mark.parametrize(("text", "expected"), COMMANDS)

@@ -12,18 +12,12 @@ from typing import Any
 import pytest
 import slack_signing as sig
 from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
-from slack_harness import (  # noqa: F401 - fixtures
-    App,
-    app,
-    fake,
-    header,
-    no_proxies,
-    posted,
-    running,
-    settle,
-)
+from slack_harness import App, header, posted, running, settle
 
 from bot.engine import Engine
+
+# The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
+pytest_plugins = ["slack_fixtures"]
 
 
 async def test_mention_is_answered_in_a_thread_under_the_question(app: App, fake: FakeSlack) -> None:

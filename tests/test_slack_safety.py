@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shutil
@@ -13,25 +14,15 @@ from typing import Any
 import pytest
 import slack_signing as sig
 from fakeslack import FakeSlack
-from slack_harness import (  # noqa: F401 - fixtures
-    APP_TOKEN,
-    BOT_TOKEN,
-    SECRET,
-    App,
-    app,
-    fake,
-    header,
-    no_proxies,
-    posted,
-    running,
-    settle,
-    visible_texts,
-)
+from slack_harness import APP_TOKEN, BOT_TOKEN, SECRET, App, header, posted, running, settle, visible_texts
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
 from bot.poster import Poster
 from bot.slack_app import RedactSecrets, install_redaction, setup_logging
+
+# The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
+pytest_plugins = ["slack_fixtures"]
 
 
 def _mention_body(text: str = "who heads the IMS?") -> bytes:
@@ -94,7 +85,7 @@ async def test_5xx_is_retried_with_backoff(app: App, fake: FakeSlack) -> None:
     await app.event(sig.app_mention_event("who heads the IMS?"))
     calls = await fake.wait_for("chat.postMessage", 4)
     assert [posted(c)["text"] for c in calls[:3]] == [posted(calls[3])["text"]] * 3  # the same message, again
-    gaps = [b.at - a.at for a, b in zip(calls, calls[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(calls)]
     assert gaps[2] > gaps[0]  # backoff grows
     await settle(0.1)
     assert app.deps.metrics.answers.value(where="mention") == 1
@@ -222,6 +213,9 @@ async def test_healthz_needs_the_knowledge_base_and_the_database(fake: FakeSlack
         shutil.rmtree(db_dir)
         status, body = await app.get("/healthz")
         assert status == 503 and "database: down" in body
+        # Back again: healthy again, with no restart.
+        db_dir.mkdir()
+        assert (await app.get("/healthz"))[0] == 200
 
 
 async def test_metrics_in_prometheus_text(app: App, fake: FakeSlack) -> None:

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import slack_signing as sig
 from fakeslack import FakeSlack
-from slack_harness import APP_TOKEN, BOT_TOKEN, PROXY_VARS, SECRET, fake, no_proxies  # noqa: F401 - fixtures
+from slack_harness import APP_TOKEN, BOT_TOKEN, PROXY_VARS, SECRET
 
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_app import RedactSecrets
@@ -22,6 +22,9 @@ from bot.slack_app import RedactSecrets
 ROOT = Path(__file__).resolve().parent.parent
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "PORT",
               "HOST", "LOG_LEVEL", "NATOBOT_COMMAND", "NATOBOT_DATA_DIR", "NATOBOT_AUTO_CHANNELS")
+
+# The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
+pytest_plugins = ["slack_fixtures"]
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -164,3 +167,17 @@ async def test_natobot_serve_process(fake: FakeSlack, tmp_path: Path, mode: str)
     assert proc.returncode == 0, err.decode()[-2000:]
     for secret in (BOT_TOKEN, APP_TOKEN, SECRET):
         assert secret not in err.decode()
+
+
+def test_manifest_matches_the_app() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((ROOT / "slack-manifest.yml").read_text())
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "message.im", "message.channels", "message.groups", "app_home_opened"} <= events
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"])
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/nato"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True

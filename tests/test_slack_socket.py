@@ -7,7 +7,10 @@ from pathlib import Path
 
 import slack_signing as sig
 from fakeslack import FakeSlack, envelope
-from slack_harness import APP_TOKEN, fake, header, no_proxies, posted, running, settle  # noqa: F401 - fixtures
+from slack_harness import APP_TOKEN, header, posted, running, settle
+
+# The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
+pytest_plugins = ["slack_fixtures"]
 
 
 async def test_socket_mode_end_to_end(fake: FakeSlack, tmp_path: Path) -> None:

@@ -1,0 +1,238 @@
+"""`natobot digest ...` and `natobot report unanswered`: the digest and the curator's report from a terminal.
+
+Same database and same rules as the Slack side (bot.digest, bot.store). Settings come from the environment
+(and `.env`) through bot.settings: DATABASE_URL (default: a SQLite file data/natobot.db), SLACK_BOT_TOKEN and
+SLACK_API_URL for `send-due`. Every handler takes (args, out) and returns the exit status, like bot.cli's.
+A bad time, zone or setting is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot import digest as dg
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.store import Store
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad argument or setting: reported as one line, exit status 2."""
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"natobot: {message}\n")
+    return EXIT_USAGE
+
+
+def _settings() -> Any:
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def database_url() -> str:
+    return str(_settings().database)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    from bot.engine import Engine
+
+    return Engine.load(getattr(args, "data", None))
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad date {value!r}: use YYYY-MM-DD") from None
+
+
+def parse_now(value: str) -> datetime:
+    """ISO-8601; a time without an offset is taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad time {value!r}: use ISO-8601 like 2025-03-03T08:00:00Z") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
+         clock: Callable[[], datetime] | None = None) -> int:
+    """Open the store, run `work`, close; settings and value errors become one line and exit 2."""
+    from bot.store import Store
+
+    try:
+        url = database_url()
+    except UsageError as exc:
+        return _fail(str(exc))
+
+    async def main() -> int:
+        try:
+            store = await Store.open(url, clock=clock)
+        except ValueError as exc:  # an unsupported DATABASE_URL
+            raise UsageError(f"DATABASE_URL is invalid: {exc}") from None
+        except OSError as exc:
+            sys.stderr.write(f"natobot: cannot reach the database: {exc}\n")
+            return 1
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(main())
+    except UsageError as exc:
+        return _fail(str(exc))
+
+
+# -- digest ----------------------------------------------------------------------------------------
+
+def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
+    day = args.date or datetime.now(UTC).astimezone(ZoneInfo(dg.DEFAULT_TZ)).date()
+    try:
+        digest = dg.build_digest(_engine(args), day)
+    except dg.DigestError as exc:
+        sys.stderr.write(f"natobot: {exc}\n")
+        return 1
+    out.write(dg.digest_text(digest) + "\n")
+    return 0
+
+
+def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        time, tz = dg.parse_time(args.time), dg.parse_zone(args.tz)
+    except ValueError as exc:
+        return _fail(str(exc))
+
+    async def work(store: Store) -> int:
+        sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays)
+        nxt = dg.next_run(sub, datetime.now(UTC))
+        out.write(f"subscribed {sub.channel}: {dg.describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
+        return 0
+
+    return _run(args, work)
+
+
+def cmd_unsubscribe(args: argparse.Namespace, out: TextIO) -> int:
+    async def work(store: Store) -> int:
+        if await store.unsubscribe(args.channel):
+            out.write(f"unsubscribed {args.channel}\n")
+            return 0
+        sys.stderr.write(f"natobot: {args.channel} was not subscribed\n")
+        return 1
+
+    return _run(args, work)
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    async def work(store: Store) -> int:
+        subs = await store.subscriptions()
+        for line in dg.format_subscriptions(subs, datetime.now(UTC)):
+            out.write(line + "\n")
+        errors = sum(1 for s in subs if s.error)
+        out.write(f"{len(subs)} subscription(s), {errors} with a channel error\n")
+        return 0
+
+    return _run(args, work)
+
+
+def slack_client() -> Any:
+    """An AsyncWebClient from SLACK_BOT_TOKEN / SLACK_API_URL; UsageError when the token is missing."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    settings = _settings()
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token is not None else ""
+    if not token:
+        raise UsageError("SLACK_BOT_TOKEN is not set (needed to post the digest)")
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url)
+
+
+def cmd_send_due(args: argparse.Namespace, out: TextIO) -> int:
+    """Post every due, unsent digest and exit 0 (failures stay due for the next run); for cron."""
+    try:
+        client = slack_client()
+    except UsageError as exc:
+        return _fail(str(exc))
+    engine = _engine(args)
+    pinned: datetime | None = args.now
+
+    async def work(store: Store) -> int:
+        report = await dg.send_due(store, client, engine, pinned or datetime.now(UTC))
+        out.write(report.summary() + "\n")
+        for channel, reason in sorted(report.channel_errors.items()):
+            out.write(f"  {channel}: {reason} (marked; see `natobot digest list`)\n")
+        for channel, reason in sorted(report.failed.items()):
+            out.write(f"  {channel}: {reason} (still due)\n")
+        return 0
+
+    # A pinned --now pins the store's clock too, so claim leases agree with it.
+    return _run(args, work, clock=(lambda: pinned) if pinned is not None else None)
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+def cmd_report_unanswered(args: argparse.Namespace, out: TextIO) -> int:
+    if args.limit < 1:
+        return _fail("--limit must be at least 1")
+
+    async def work(store: Store) -> int:
+        rows = await store.top_unanswered(args.limit)
+        if not rows:
+            out.write("no unanswered questions recorded\n")
+            return 0
+        width = max(len(str(n)) for _, n in rows)
+        for question, count in rows:
+            out.write(f"{count:>{width}}  {question}\n")
+        out.write(f"{len(rows)} question(s), most asked first\n")
+        return 0
+
+    return _run(args, work)
+
+
+def add_commands(sub: Any) -> None:
+    """Register `digest` and `report` on bot.cli's sub-parsers object."""
+    digest = sub.add_parser("digest", help="the daily digest of the mission objectives")
+    d_sub = digest.add_subparsers(dest="digest_command", required=True)
+
+    preview = d_sub.add_parser("preview", help="print a day's digest (default: today in Brussels)")
+    preview.add_argument("--date", type=parse_date, default=None, metavar="YYYY-MM-DD")
+    preview.set_defaults(func=cmd_preview)
+
+    subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day")
+    subscribe.add_argument("channel", metavar="CHANNEL", help="Slack channel id, e.g. C0123456789")
+    subscribe.add_argument("--time", default=dg.DEFAULT_TIME, metavar="HH:MM", help="local time (default 09:00)")
+    subscribe.add_argument("--tz", default=dg.DEFAULT_TZ, metavar="ZONE",
+                           help="IANA time zone (default Europe/Brussels)")
+    subscribe.add_argument("--weekdays", action="store_true", help="Monday to Friday only")
+    subscribe.add_argument("--team", default="", help="Slack team id (for the App Home's list)")
+    subscribe.set_defaults(func=cmd_subscribe)
+
+    unsubscribe = d_sub.add_parser("unsubscribe", help="stop the digest in CHANNEL")
+    unsubscribe.add_argument("channel", metavar="CHANNEL")
+    unsubscribe.set_defaults(func=cmd_unsubscribe)
+
+    listing = d_sub.add_parser("list", help="every subscription, with its last post and any channel error")
+    listing.set_defaults(func=cmd_list)
+
+    send = d_sub.add_parser("send-due", help="post every digest that is due and not yet sent, then exit")
+    send.add_argument("--now", type=parse_now, default=None, metavar="ISO-8601", help="pin the clock")
+    send.set_defaults(func=cmd_send_due)
+
+    report = sub.add_parser("report", help="reports for curators")
+    r_sub = report.add_subparsers(dest="report_command", required=True)
+    unanswered = r_sub.add_parser("unanswered", help="the questions natobot could not answer, most asked first")
+    unanswered.add_argument("--limit", type=int, default=20, metavar="N")
+    unanswered.set_defaults(func=cmd_report_unanswered)
