@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TextIO
 
 import aiohttp
@@ -19,6 +21,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.digest import send_due
 from bot.engine import Engine
 from bot.metrics import Metrics
 from bot.poster import Poster
@@ -92,6 +95,7 @@ class Server:
     runner: web.AppRunner
     session: aiohttp.ClientSession
     socket: AsyncSocketModeHandler | None = None
+    scheduler: asyncio.Task[None] | None = None
     port: int = 0
     host: str = "127.0.0.1"
     _stopped: bool = field(default=False, repr=False)
@@ -104,6 +108,10 @@ class Server:
         if self._stopped:
             return
         self._stopped = True
+        if self.scheduler is not None:
+            self.scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.scheduler
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()  # type: ignore[no-untyped-call]
@@ -112,8 +120,26 @@ class Server:
         await self.session.close()
 
 
+# How often `serve` runs the digest's send-due pass; the jitter keeps replicas from all hitting the
+# database in the same instant (exactly-once does not depend on it: the delivery claim does that).
+DIGEST_INTERVAL_S = 30.0
+DIGEST_JITTER_S = 3.0
+
+
+async def digest_loop(deps: Deps, app: AsyncApp, every: float) -> None:
+    """Post every digest that is due, every `every` seconds, until cancelled."""
+    while True:
+        try:
+            report = await send_due(deps.store, app.client, deps.engine, datetime.now(UTC))
+            if report.posted or report.failed or report.channel_errors:
+                log.info("digest: %s", report.summary())
+        except Exception:
+            log.exception("digest scheduler pass failed; trying again next time")
+        await asyncio.sleep(every + random.uniform(0, DIGEST_JITTER_S))
+
+
 async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = None,
-                       port: int | None = None) -> Server:
+                       port: int | None = None, digest_every: float | None = None) -> Server:
     """Start serving (port 0 picks a free port); the caller owns the Store and closes it."""
     settings = deps.settings
     settings.require(mode)
@@ -137,6 +163,8 @@ async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = No
         except BaseException:
             await server.stop()
             raise
+    if digest_every is not None:
+        server.scheduler = asyncio.create_task(digest_loop(deps, app, digest_every))
     log.info("natobot serving in %s mode; health and metrics on %s", "Socket" if mode == "socket" else "HTTP",
              server.url)
     return server
@@ -160,7 +188,7 @@ async def serve(settings: Settings, mode: Mode) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        server = await start_server(deps, mode=mode)
+        server = await start_server(deps, mode=mode, digest_every=DIGEST_INTERVAL_S)
         try:
             await stop.wait()
         finally:

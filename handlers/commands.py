@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
 from bot.matcher import Context
@@ -14,6 +16,7 @@ from bot.render import blocks
 from bot.slack_app import Deps
 from bot.slack_text import plain
 from handlers.common import Asked, apologise, ask, command_key, count_answer, is_slack_id, remember
+from handlers.digest import digest_command
 
 # Sub-command -> the knowledge-base entry it shows when given no argument.
 _CARDS = {"divisions": "ims-divisions", "commands": "command-structure", "objective": "mission-objectives",
@@ -70,10 +73,14 @@ def with_share_value(payload: dict[str, Any], text: str) -> dict[str, Any]:
     return payload
 
 
-async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | None = None) -> None:
+async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | None = None,
+                         client: AsyncWebClient | None = None) -> None:
     """Answer a slash command (already acknowledged) through its response_url."""
     text = str(body.get("text") or "").strip()
     response_url = str(body.get("response_url") or "")
+    if client is not None and text.split(maxsplit=1)[:1] and text.split(maxsplit=1)[0].lower() == "digest":
+        await _digest(deps, body, text, response_url, client)
+        return
     command = str(body.get("command") or deps.settings.natobot_command)
     key = command_key(str(body.get("team_id") or ""), str(body.get("channel_id") or ""),
                       str(body.get("user_id") or ""))
@@ -92,6 +99,18 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
                         response_url=response_url)
 
 
+async def _digest(deps: Deps, body: dict[str, Any], text: str, response_url: str, client: AsyncWebClient) -> None:
+    """`/nato digest subscribe|unsubscribe|status|now` for the channel it is typed in."""
+    try:
+        payload = await digest_command(
+            text, channel=str(body.get("channel_id") or ""), team=str(body.get("team_id") or ""),
+            store=deps.store, client=client, engine=deps.engine, now=datetime.now(UTC),
+        )
+        await deps.post.respond(response_url, payload)
+    except Exception:
+        await apologise(deps, None, channel="", thread_ts=None, what="digest command", response_url=response_url)
+
+
 def share_payload(answer: Answer, user: str) -> dict[str, Any]:
     payload = blocks.render(answer, ephemeral=False)
     if is_slack_id(user) and len(payload["blocks"]) < blocks.MAX_BLOCKS:
@@ -101,7 +120,8 @@ def share_payload(answer: Answer, user: str) -> dict[str, Any]:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.command(deps.settings.natobot_command)
-    async def on_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                         client: AsyncWebClient) -> None:
         deps.track()
         await ack()  # Slack wants this within 3 seconds; the answer follows on the response_url
-        await handle_command(deps, body, started=context.get("natobot_started"))
+        await handle_command(deps, body, started=context.get("natobot_started"), client=client)

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
 from bot.compose import DEFAULT_SUGGESTIONS
+from bot.digest import DEFAULT_TZ, DigestError, today_digest
 from bot.engine import Engine
 from bot.render import blocks
 from bot.slack_app import Deps
@@ -24,29 +25,18 @@ TOPICS = (
 SAMPLE_QUESTIONS = (*DEFAULT_SUGGESTIONS, "Who heads the IMS?", "Where is JFC Brunssum?", "objective 2.2")
 
 
-def _number_key(number: str | None) -> tuple[int, ...]:
-    return tuple(int(p) for p in (number or "0").split(".") if p.isdigit())
-
-
-def digest_entries(engine: Engine) -> list[str]:
-    """Mission objectives 1.1 .. 4.1, then management objectives 1 .. 3: the digest's rotation."""
-    entries = engine.kb.entries.values()
-    mission = sorted((e for e in entries if e.kind == "objective"), key=lambda e: _number_key(e.number))
-    management = sorted((e for e in entries if e.kind == "management-objective"), key=lambda e: _number_key(e.number))
-    return [e.id for e in (*mission, *management)]
-
-
-def digest_answer(engine: Engine, day: dt.date) -> Answer | None:
-    """Today's objective, from the date alone so every replica agrees (the digest issue may refine this)."""
-    rotation = digest_entries(engine)
-    if not rotation:
+def digest_answer(engine: Engine, now: dt.datetime) -> Answer | None:
+    """Today's digest objective, as the digest posts it (its rotation, in the default time zone)."""
+    try:
+        return today_digest(engine, DEFAULT_TZ, now).answer()
+    except DigestError:
         return None
-    return engine.entry_answer(rotation[day.toordinal() % len(rotation)])
 
 
-async def home_view(deps: Deps, team: str, today: dt.date | None = None) -> dict[str, Any]:
+async def home_view(deps: Deps, team: str, now: dt.datetime | None = None) -> dict[str, Any]:
     subscriptions = await deps.store.subscriptions(team or None)
-    return blocks.home_view(digest=digest_answer(deps.engine, today or dt.date.today()), subscriptions=subscriptions,
+    return blocks.home_view(digest=digest_answer(deps.engine, now or dt.datetime.now(dt.UTC)),
+                            subscriptions=subscriptions,
                             sample_questions=list(SAMPLE_QUESTIONS), topics=list(TOPICS),
                             command=deps.settings.natobot_command)
 

@@ -109,7 +109,8 @@ class App:
 
 @asynccontextmanager
 async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engine_: Engine | None = None,
-                  poster: Poster | None = None, **settings: Any) -> AsyncIterator[App]:
+                  poster: Poster | None = None, digest_every: float | None = None,
+                  **settings: Any) -> AsyncIterator[App]:
     """Start one replica (its own Store object on the shared SQLite file) and stop it afterwards."""
     unset_proxies()
     config = make_settings(fake, tmp_path, **settings)
@@ -117,7 +118,7 @@ async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engin
     metrics = Metrics()
     deps = Deps(engine=engine_ or engine(), store=store, settings=config, metrics=metrics,
                 poster=poster or Poster(metrics, backoff=0.01, max_backoff=0.05))
-    server = await start_server(deps, mode=mode, host="127.0.0.1", port=0)
+    server = await start_server(deps, mode=mode, host="127.0.0.1", port=0, digest_every=digest_every)
     http = aiohttp.ClientSession()
     try:
         yield App(fake, server, deps, http)

@@ -118,3 +118,30 @@ async def test_feedback_is_stored_one_vote_per_person_and_message(app: App, fake
     assert await app.deps.store.feedback_counts() == {"up": 2, "down": 1}
     thanks = fake.calls_to("chat.postEphemeral")[0].params
     assert thanks["user"] == "U1" and thanks["channel"] == "C1"
+
+
+async def test_nato_digest_subscribe_status_now_through_slack(app: App, fake: FakeSlack) -> None:
+    status, _ = await app.command("digest subscribe 08:30 Europe/Paris weekdays")
+    assert status == 200
+    [call] = await fake.wait_for("response_url")
+    assert "08:30" in posted(call)["text"]
+    sub = await app.deps.store.subscription("C1")
+    assert sub is not None and (sub.time, sub.tz, sub.weekdays) == ("08:30", "Europe/Paris", True)
+
+    await app.command("digest now")
+    [post] = await fake.wait_for("chat.postMessage")
+    assert post.params["channel"] == "C1"
+    assert "Objective" in post.params["text"]
+
+    await app.command("digest unsubscribe")
+    await fake.wait_for("response_url", count=3)
+    assert await app.deps.store.subscription("C1") is None
+
+
+async def test_nato_digest_bad_zone_is_a_clear_answer(app: App, fake: FakeSlack) -> None:
+    await app.command("digest subscribe 09:00 Mars/Olympus")
+    [call] = await fake.wait_for("response_url")
+    reply = posted(call)
+    assert reply["response_type"] == "ephemeral"
+    assert "Mars/Olympus" in reply["text"]
+    assert await app.deps.store.subscription("C1") is None
