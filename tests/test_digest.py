@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import io
 import json
-import os
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -18,22 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_fixtures import Clock
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import digest as dg
 from bot import digest_cli
 from bot.engine import Engine
 from bot.render import blocks
-from bot.store import Store, Subscription, async_url
+from bot.store import Store, Subscription
 from handlers.digest import digest_command, parse_subscribe
 from tests.fakeslack import FakeSlack
 
-PG_ENV = "NATOBOT_TEST_PG_URL"
-PG_URL = os.environ.get(PG_ENV)
-NO_PG = f'{PG_ENV} is not set; run `eval "$(scripts/postgres.sh)"` to run the PostgreSQL tests'
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+# Shared database fixtures (db_url, clock, open_store, store): tests/db_fixtures.py.
+pytest_plugins = ["db_fixtures"]
+
 TOKEN = "xoxb-test-token"
 
 # Monday 3 March 2025, 08:00 UTC = 09:00 in Brussels (CET, UTC+1): the default digest time.
@@ -45,71 +42,9 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-class Clock:
-    """A pinned clock shared by the stores of a test."""
-
-    def __init__(self, now: datetime = MONDAY_9_BRUSSELS) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return Engine.load()
-
-
-async def _reset_postgres(url: str) -> None:
-    eng = create_async_engine(async_url(url))
-    try:
-        async with eng.begin() as conn:
-            names = (await conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars().all()
-            for name in names:
-                await conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
-    finally:
-        await eng.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason=NO_PG))])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'natobot.db'}"
-    assert PG_URL is not None
-    await _reset_postgres(PG_URL)
-    return PG_URL
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def open_store(db_url: str, clock: Clock) -> AsyncIterator[Callable[[], Awaitable[Store]]]:
-    opened: list[Store] = []
-
-    async def _open() -> Store:
-        store = await Store.open(db_url, clock=clock)
-        opened.append(store)
-        return store
-
-    yield _open
-    for store in opened:
-        await store.close()
-
-
-@pytest.fixture
-async def store(open_store: Callable[[], Awaitable[Store]]) -> Store:
-    return await open_store()
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ Start one with `eval "$(scripts/postgres.sh)"`. Every test runs on both backends
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Connection, func, inspect, select, text
+from db_fixtures import NO_PG, PG_URL, Clock, reset_postgres
+from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,80 +30,12 @@ from bot.store import (
     metadata,
 )
 
-PG_ENV = "NATOBOT_TEST_PG_URL"
-PG_URL = os.environ.get(PG_ENV)
-NO_PG = f'{PG_ENV} is not set; run `eval "$(scripts/postgres.sh)"` to run the PostgreSQL tests'
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 DAY = date(2025, 3, 3)
 
 
-class Clock:
-    """A pinned clock shared by every Store of a test, so leases and expiry are exact."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-async def _reset_postgres(url: str) -> None:
-    # Each test starts from an empty database, as the SQLite tests do with a new file.
-    engine = create_async_engine(async_url(url))
-    try:
-        async with engine.begin() as conn:
-            names = (await conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars().all()
-            for name in names:
-                await conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason=NO_PG))])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state' / 'natobot.db'}"
-    assert PG_URL is not None
-    await _reset_postgres(PG_URL)
-    return PG_URL
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def open_store(db_url: str, clock: Clock) -> AsyncIterator[Callable[[], Awaitable[Store]]]:
-    """Opens any number of Store instances on the test's database; all are closed at the end."""
-    opened: list[Store] = []
-
-    async def _open() -> Store:
-        store = await Store.open(db_url, clock=clock)
-        opened.append(store)
-        return store
-
-    yield _open
-    for store in opened:
-        await store.close()
-
-
-@pytest.fixture
-async def store(open_store: Callable[[], Awaitable[Store]]) -> Store:
-    return await open_store()
-
+# Shared database fixtures (db_url, clock, open_store, store): tests/db_fixtures.py.
+pytest_plugins = ["db_fixtures"]
 
 async def _count(store: Store, table: Any) -> int:
     async with store.engine.connect() as conn:
@@ -146,7 +78,7 @@ async def test_open_every_url_form_for_real(backend: str, prefix: str, tmp_path:
         url = f"{prefix}{tmp_path / 'new-dir' / 'x.db'}"  # the directory is created on open
     else:
         assert PG_URL is not None
-        await _reset_postgres(PG_URL)
+        await reset_postgres(PG_URL)
         url = prefix + PG_URL.split("://", 1)[1]
     store = await Store.open(url)
     try:
