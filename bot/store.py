@@ -11,6 +11,8 @@ their clocks in sync (NTP), which the leases tolerate by minutes.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 import typing
 import uuid
 from collections.abc import Callable
@@ -444,6 +446,26 @@ class Store:
                 deliveries.c.status == "claimed", deliveries.c.owner == self._owner)))
 
 
+# Switching a new database file to WAL needs an exclusive lock, and SQLite does not run its busy
+# handler for it: several processes opening the same new file at once can get "database is
+# locked" straight away. Retrying for up to this long covers that start-up race.
+_WAL_SWITCH_WAIT_S = 10.0
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    deadline = time.monotonic() + _WAL_SWITCH_WAIT_S
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def _sqlite_transactions(engine: AsyncEngine) -> None:
     """Make SQLite transactions real and take the write lock at BEGIN.
 
@@ -458,7 +480,7 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         # WAL lets readers carry on during a write; NORMAL sync is crash-safe for the
         # process (not for power loss) and keeps a commit well under a millisecond.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
