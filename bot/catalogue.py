@@ -7,7 +7,6 @@ never seen (typos) and for questions no alias matches exactly.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -55,16 +54,16 @@ class Catalogue:
     names: list[tuple[str, str]] = field(default_factory=list)
     # Stemmed alias -> entry id, for "joint force commands"; only where the stem is unambiguous.
     alias_stems: dict[Key, str] = field(default_factory=dict)
-    # Stems of each entry's words, which entries use a stem, and how rare it is (idf).
+    # Stems of each entry's words, and which entries use a stem.
     entry_stems: dict[str, frozenset[str]] = field(default_factory=dict)
     stem_index: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
     # Stems of each entry's own names, and how many entries each is connected to.
     name_stems: dict[str, frozenset[str]] = field(default_factory=dict)
-    degree: dict[str, int] = field(default_factory=dict)
+    # Entries related to each entry, in either direction.
+    neighbours: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def neighbours(self, entry_id: str) -> set[str]:
-        return _neighbours(self.kb, entry_id)
+    def degree(self, entry_id: str) -> int:
+        return len(self.neighbours.get(entry_id, ()))
 
     def entry(self, entry_id: str) -> Entry:
         return self.kb.entries[entry_id]
@@ -122,7 +121,6 @@ def build(kb: KnowledgeBase) -> Catalogue:
     for eid, stems in entry_stems.items():
         for st in stems:
             users.setdefault(st, []).append(eid)
-    n = len(entry_stems) or 1
     stem_counts: dict[Key, set[str]] = {}
     for key, eid in aliases.items():
         stem_counts.setdefault(tuple(stem(w) for w in key), set()).add(eid)
@@ -152,15 +150,17 @@ def build(kb: KnowledgeBase) -> Catalogue:
         alias_stems=alias_stems,
         entry_stems=entry_stems,
         stem_index={st: tuple(ids) for st, ids in users.items()},
-        idf={st: math.log(1 + n / len(ids)) for st, ids in users.items()},
         name_stems={eid: frozenset(v) for eid, v in name_stems.items()},
-        degree={eid: len(_neighbours(kb, eid)) for eid in kb.entries},
+        neighbours=_neighbours(kb),
     )
 
 
-def _neighbours(kb: KnowledgeBase, entry_id: str) -> set[str]:
-    entry = kb.entries[entry_id]
-    near = {t for targets in entry.relations.values() for t in targets}
-    near |= {e.id for e in kb.entries.values() if any(entry_id in t for t in e.relations.values())}
-    near.discard(entry_id)
-    return near
+def _neighbours(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    near: dict[str, set[str]] = {eid: set() for eid in kb.entries}
+    for entry in kb.entries.values():
+        for targets in entry.relations.values():
+            for target in targets:
+                if target in near and target != entry.id:
+                    near[entry.id].add(target)
+                    near[target].add(entry.id)
+    return {eid: frozenset(v) for eid, v in near.items()}

@@ -332,8 +332,7 @@ class Matcher:
         # role in policy harmonisation") is dropped: ancestors first, then the better connected.
         ancestors = {a for e in ids for a in self._ancestors(e)} | UMBRELLA
         kept = [e for e in ids if e not in ancestors] or ids
-        degree = self.cat.degree
-        return [min(kept, key=lambda e: (degree.get(e, 0), kept.index(e)))]
+        return [min(kept, key=lambda e: (self.cat.degree(e), kept.index(e)))]
 
     def _rescue(self, stems: list[str], anchor: str) -> str | None:
         """A neighbour of the named entry that the leftover words name more precisely.
@@ -348,7 +347,7 @@ class Matcher:
         if not missing:
             return None
         best: tuple[int, int, str] | None = None
-        for e in cat.neighbours(anchor):
+        for e in cat.neighbours.get(anchor, frozenset()):
             names = cat.name_stems.get(e, frozenset())
             named = sum(st in names for st in missing)
             if named == 0 or not all(st in cat.entry_stems[e] for st in missing):
