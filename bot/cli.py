@@ -102,10 +102,20 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from bot.evaluate import evaluate, format_report, load_set
 
     engine = _engine(args)
-    result = evaluate(engine, load_set(args.set))
+    items = load_set(args.set)
+    result = evaluate(engine, items)
     out.write(format_report(result) + "\n")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result.summary(), indent=1) + "\n", encoding="utf-8")
+    if args.report is not None:
+        from bot import eval_report
+
+        report = eval_report.build(engine, items)
+        written = eval_report.write(report, args.report)
+        out.write("\n" + "\n".join(eval_report.summary_lines(report)) + "\n")
+        out.write("report: " + ", ".join(str(p) for p in written) + "\n")
+        if len(written) == 1:
+            out.write("(no PNG plots: matplotlib is not installed; pip install 'natobot[plots]')\n")
     return 0
 
 
@@ -145,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="precision/recall on a labelled question set")
     ev.add_argument("--set", type=Path, default=None, help="YAML question set (default: tests/data/devset.yaml)")
     ev.add_argument("--json-out", metavar="FILE", help="also write the figures as JSON")
+    ev.add_argument("--report", type=Path, default=Path("eval-report"), metavar="DIR",
+                    help="where to write the report: eval.json and PNG plots (default: ./eval-report)")
+    ev.add_argument("--no-report", dest="report", action="store_const", const=None, help="skip the report")
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="match time per question and start-up time")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot import catalogue as catalogue_mod
 from bot.answer import Answer
-from bot.compose import CONFIDENCE_THRESHOLD, DEFAULT_SUGGESTIONS, Composer
+from bot.compose import DEFAULT_SUGGESTIONS, Composer
 from bot.matcher import Context, Match, Matcher
 from bot.words import FILLER, PRONOUNS, STOPWORDS
 from knowledge import loader
@@ -68,7 +68,7 @@ class Engine:
     def lookup(self, term: str) -> Answer:
         """Resolve a term to one entry card (no facet), or a fallback with suggestions."""
         match = self.matcher.match(term)
-        if match.entries and match.confidence >= CONFIDENCE_THRESHOLD:
+        if match.entries and match.confidence >= self.composer.threshold:
             return self.entry_answer(match.entries[0], term)
         return self.composer.answer(term, match)
 

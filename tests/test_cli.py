@@ -524,8 +524,8 @@ def test_kb_extract_reports_an_unknown_name(tmp_path: Path, run_main: RunMain) -
 
 # -- natobot eval ----------------------------------------------------------------------------------------
 
-def test_eval_prints_precision_recall_and_misses() -> None:
-    result = natobot("eval")
+def test_eval_prints_precision_recall_and_misses(tmp_path: Path) -> None:
+    result = natobot("eval", "--report", str(tmp_path / "report"))
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
     out = result.stdout
@@ -534,6 +534,9 @@ def test_eval_prints_precision_recall_and_misses() -> None:
     assert re.search(r"^intent \(facet\)\s+precision\s+recall\s+support$", out, re.M)
     assert re.search(r"^head\s+\d+\.\d%\s+\d+\.\d%\s+\d+$", out, re.M), "per-intent precision/recall rows"
     assert re.search(r"^misses \(\d+\):$", out, re.M)
+    assert re.search(r"^threshold 0\.60: answers \d+\.\d% of questions", out, re.M)
+    written = sorted(p.name for p in (tmp_path / "report").iterdir())
+    assert written == ["eval-confidence.png", "eval-threshold.png", "eval.json"]
 
 
 def test_eval_with_a_set_lists_its_misses(tmp_path: Path, run_main: RunMain) -> None:
@@ -545,7 +548,7 @@ def test_eval_with_a_set_lists_its_misses(tmp_path: Path, run_main: RunMain) -> 
     qset = tmp_path / "set.yaml"
     qset.write_text(yaml.safe_dump(items), encoding="utf-8")
     figures = tmp_path / "figures.json"
-    code, out = run_main("eval", "--set", str(qset), "--json-out", str(figures))
+    code, out = run_main("eval", "--set", str(qset), "--json-out", str(figures), "--no-report")
     assert code == 0
     assert "questions: 3 (2 in scope, 1 out of scope)" in out
     assert "in-scope accuracy:   50.0%" in out
