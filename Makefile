@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
+REPORT := docs/benchmarks
 
-.PHONY: run test lint typecheck pytest bench eval clean
+.PHONY: run test lint typecheck pytest bench bench-compare bench-growth bench-load bench-digest eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +16,12 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# torch first and pinned: pip then takes the machine's CPU wheel, not the registry's CUDA build.
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP) $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/natobot run
@@ -29,12 +37,24 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+# `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 10 minutes).
+bench: eval bench-compare bench-growth bench-load bench-digest
+
+bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bot.bench_compare --json-out $(REPORT)/compare.json
+
+bench-growth: $(STAMP)
+	$(BIN)/python -m bot.bench_growth --out $(REPORT)
+
+bench-load: $(BENCH_STAMP)
+	$(BIN)/python -m bot.bench_load --json-out $(REPORT)/load.json --plot $(REPORT)/load.png
+
+bench-digest: $(STAMP)
 	$(BIN)/python -m bot.bench_digest
 
 eval: $(STAMP)
-	$(BIN)/natobot eval
+	$(BIN)/natobot eval --report $(REPORT)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
