@@ -43,7 +43,8 @@ QUESTIONS = (
 )
 
 
-def _load_fake() -> ModuleType:
+def load_fake() -> ModuleType:
+    """tests/fakeslack.py, imported by path (it is test code, not part of the package)."""
     path = Path(__file__).resolve().parent.parent / "tests" / "fakeslack.py"
     spec = importlib.util.spec_from_file_location("natobot_bench_fakeslack", path)
     if spec is None or spec.loader is None:
@@ -54,25 +55,34 @@ def _load_fake() -> ModuleType:
     return module
 
 
-def _sign(body: bytes) -> dict[str, str]:
+def sign(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    """The headers Slack sends with a JSON event body: content type, timestamp and v0 signature."""
     ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
     return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 
-def _event(i: int) -> tuple[str, bytes]:
+def mention_event(i: int, question: str, *, event_id: str | None = None, channel: str = "C1") -> tuple[str, bytes]:
+    """An app_mention event_callback body for `question`; returns (the message ts, the JSON body).
+
+    The ts is unique per `i`, so the reply (posted in the thread under the mention) can be matched by thread_ts.
+    """
     ts = f"{1_800_000_000 + i}.000100"
     body = {
         "token": "bench", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
-        "event_id": f"EvBENCH{i:06d}", "event_time": int(time.time()),
+        "event_id": event_id or f"EvBENCH{i:06d}", "event_time": int(time.time()),
         "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True, "enterprise_id": None}],
-        "event": {"type": "app_mention", "user": "U1", "channel": "C1", "ts": ts, "event_ts": ts, "team": "T1",
-                  "text": f"<@UBOT> {QUESTIONS[i % len(QUESTIONS)]}"},
+        "event": {"type": "app_mention", "user": "U1", "channel": channel, "ts": ts, "event_ts": ts, "team": "T1",
+                  "text": f"<@UBOT> {question}"},
     }
     return ts, json.dumps(body).encode()
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
+def _event(i: int) -> tuple[str, bytes]:
+    return mention_event(i, QUESTIONS[i % len(QUESTIONS)])
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "max": float("nan")}
     cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
@@ -80,7 +90,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 async def run(rate: float, seconds: float) -> dict[str, Any]:
-    fakeslack = _load_fake()
+    fakeslack = load_fake()
     fake = fakeslack.FakeSlack()
     await fake.start()
     tmp = tempfile.TemporaryDirectory(prefix="natobot-bench-")
@@ -100,14 +110,14 @@ async def run(rate: float, seconds: float) -> dict[str, Any]:
             # Warm-up: auth.test, the connection pool, SQLite's first writes.
             for i in range(3):
                 _ts, body = _event(10_000_000 + i)
-                async with http.post(url, data=body, headers=_sign(body)) as r:
+                async with http.post(url, data=body, headers=sign(body)) as r:
                     await r.read()
             await fake.wait_for("chat.postMessage", 3)
             fake.calls.clear()
 
             async def send(i: int) -> None:
                 ts, body = _event(i)
-                headers = _sign(body)
+                headers = sign(body)
                 start = time.time()
                 sent[ts] = start
                 async with http.post(url, data=body, headers=headers) as r:
@@ -142,8 +152,8 @@ async def run(rate: float, seconds: float) -> dict[str, Any]:
     return {
         "events": len(sent), "rate": rate, "seconds": round(elapsed, 2),
         "http_status": dict(statuses),
-        "ack_ms": {k: round(v * 1000, 2) for k, v in _percentiles(acks).items()},
-        "reply_ms": {k: round(v * 1000, 2) for k, v in _percentiles(latencies).items()},
+        "ack_ms": {k: round(v * 1000, 2) for k, v in percentiles(acks).items()},
+        "reply_ms": {k: round(v * 1000, 2) for k, v in percentiles(latencies).items()},
         "lost": sum(1 for ts in sent if ts not in replies),
         "doubled": sum(1 for ts in sent if len(replies.get(ts, [])) > 1),
         "target_p95_ms": TARGET_P95_MS,

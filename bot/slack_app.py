@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ from bot.store import Store
 
 log = logging.getLogger("natobot.slack")
 
+# Answers worked on at once by one process (see Deps.max_answering).
+MAX_ANSWERING = 64
 # Slack token shapes: bot, user, app-level, config and refresh tokens. Scrubbed from every log line.
 _TOKEN_PATTERN = re.compile(r"\b(xox[abposer]|xapp)-[A-Za-z0-9-]+")
 
@@ -40,6 +43,11 @@ class Deps:
     ready: bool = True
     # Listener tasks still answering; shutdown waits for them so no reply is cut off mid-way.
     inflight: set[asyncio.Task[Any]] = field(default_factory=set)
+    # How many answers are worked on at once. Past that, listeners wait their turn, parked where they cost
+    # nothing: under a burst the event loop's queue stays short, so new requests are still acked within
+    # Slack's 3 s (a late ack makes Slack send the event again, adding to the load).
+    max_answering: int = MAX_ANSWERING
+    _answering: asyncio.Semaphore | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.poster is None:
@@ -51,6 +59,14 @@ class Deps:
         if task is not None and task not in self.inflight:
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
+
+    @contextlib.asynccontextmanager
+    async def answering(self) -> AsyncIterator[None]:
+        """Hold one of the `max_answering` slots while working on an answer (after the ack)."""
+        if self._answering is None:
+            self._answering = asyncio.Semaphore(self.max_answering)
+        async with self._answering:
+            yield
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait (up to `timeout`) for the answers being worked on."""

@@ -137,7 +137,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        await handle_ask(deps, client, body, started=context.get("natobot_started"))
+        async with deps.answering():
+            await handle_ask(deps, client, body, started=context.get("natobot_started"))
 
     @app.action(blocks.FEEDBACK_UP)
     async def on_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

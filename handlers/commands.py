@@ -124,4 +124,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
                          client: AsyncWebClient) -> None:
         deps.track()
         await ack()  # Slack wants this within 3 seconds; the answer follows on the response_url
-        await handle_command(deps, body, started=context.get("natobot_started"), client=client)
+        async with deps.answering():
+            await handle_command(deps, body, started=context.get("natobot_started"), client=client)
