@@ -14,9 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
-from bot.catalogue import Catalogue, name_key
+from bot.catalogue import Catalogue, sorted_key
 from bot.words import CARRY_OVER, FILLER, NEUTRAL, PRONOUNS, STOPWORDS, UMBRELLA
 from knowledge.models import Facet
 from knowledge.text import stem, tokens_with_case
@@ -116,13 +114,11 @@ class Matcher:
     def _correct_uncached(self, word: str) -> tuple[str, float]:
         if len(word) < TYPO_MIN_LENGTH or not word.isalpha() or word in self.cat.known_words:
             return word, 1.0
-        best = process.extractOne(
-            word, self.cat.vocabulary, scorer=fuzz.ratio, processor=None,
-            score_cutoff=TYPO_SCORE_CUTOFF,
-        )
+        # The index scores only the words that can reach the cutoff, not the whole vocabulary.
+        best = self.cat.typo_index.best(word, TYPO_SCORE_CUTOFF)
         if best is None:
             return word, 1.0
-        return best[0], best[1] / 100.0
+        return self.cat.vocabulary[best[0]], best[1] / 100.0
 
     # -- the pipeline ----------------------------------------------------------------
     def match(self, question: str, context: Context | None = None) -> Match:
@@ -307,15 +303,13 @@ class Matcher:
     def _fuzzy_name(self, content: list[str]) -> tuple[str, float] | None:
         if not content:
             return None
-        best = process.extractOne(
-            " ".join(content), self.cat.names, scorer=fuzz.token_sort_ratio,
-            processor=name_key,
-            score_cutoff=FUZZY_NAME_CUTOFF,
-        )
+        # fuzz.token_sort_ratio against the names is fuzz.ratio against their sorted forms, which the
+        # catalogue has indexed: only the names that can reach the cutoff are scored.
+        best = self.cat.sorted_names.best(sorted_key(" ".join(content)), FUZZY_NAME_CUTOFF)
         if best is None:
             return None
-        (_, entry_id), score, _ = best
-        return entry_id, FUZZY_NAME_WEIGHT * score / 100.0
+        index, score = best
+        return self.cat.names[index][1], FUZZY_NAME_WEIGHT * score / 100.0
 
     def _choose(self, spans: list[_Span], words: list[str]) -> list[str]:
         ids = list(dict.fromkeys(s.entry for s in spans))
