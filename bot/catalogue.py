@@ -168,7 +168,9 @@ class Catalogue:
     intents: Intents
     # Normalised alias -> entry id.
     aliases: dict[Key, str]
-    max_alias_len: int
+    # The longest alias (and stemmed alias) starting with each word: most words start none, so the
+    # matcher tries no span from them at all.
+    alias_starts: dict[str, int]
     # Single-word aliases that are also ordinary words ("is", "act"): only taken as
     # names when typed in capitals, or when nothing else in the question names anything.
     word_aliases: frozenset[str]
@@ -184,6 +186,7 @@ class Catalogue:
     names: list[tuple[str, str]] = field(default_factory=list)
     # Stemmed alias -> entry id, for "joint force commands"; only where the stem is unambiguous.
     alias_stems: dict[Key, str] = field(default_factory=dict)
+    alias_stem_starts: dict[str, int] = field(default_factory=dict)
     # Stems of each entry's words, and which entries use a stem.
     entry_stems: dict[str, frozenset[str]] = field(default_factory=dict)
     stem_index: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -211,6 +214,13 @@ def name_key(item: str | tuple[str, str]) -> str:
 def sorted_key(text: str) -> str:
     """What fuzz.token_sort_ratio compares after name_key: processed words in sorted order."""
     return " ".join(sorted(default_process(text).split()))
+
+
+def _starts(keys: dict[Key, str]) -> dict[str, int]:
+    longest: dict[str, int] = {}
+    for key in keys:
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    return longest
 
 
 def _entry_text(entry: Entry) -> str:
@@ -279,7 +289,7 @@ def build(kb: KnowledgeBase) -> Catalogue:
         kb=kb,
         intents=intents,
         aliases=aliases,
-        max_alias_len=max((len(k) for k in aliases), default=1),
+        alias_starts=_starts(aliases),
         word_aliases=word_aliases,
         numbered=numbered,
         vocabulary=vocabulary,
@@ -287,6 +297,7 @@ def build(kb: KnowledgeBase) -> Catalogue:
         entry_words=entry_words,
         names=names,
         alias_stems=alias_stems,
+        alias_stem_starts=_starts(alias_stems),
         entry_stems=entry_stems,
         stem_index={st: tuple(ids) for st, ids in users.items()},
         name_stems={eid: frozenset(v) for eid, v in name_stems.items()},

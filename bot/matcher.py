@@ -109,14 +109,6 @@ class Matcher:
         self.cat = catalogue
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
         self._stem = lru_cache(maxsize=16384)(stem)
-        # The longest alias that starts with each word (and each stem): most words start none, and
-        # then no span needs trying at all; an alias span was a third of the time of a match.
-        self._first_len: dict[str, int] = {}
-        for key in catalogue.aliases:
-            self._first_len[key[0]] = max(self._first_len.get(key[0], 0), len(key))
-        self._first_stem_len: dict[str, int] = {}
-        for key in catalogue.alias_stems:
-            self._first_stem_len[key[0]] = max(self._first_stem_len.get(key[0], 0), len(key))
 
     # -- typo correction -------------------------------------------------------------
     def _correct_uncached(self, word: str) -> tuple[str, float]:
@@ -271,7 +263,8 @@ class Matcher:
             if covered[i]:
                 i += 1
                 continue
-            longest = max(self._first_len.get(words[i], 0), self._first_stem_len.get(stems[i], 0))
+            # Trying every span length from every word was a third of the time of a match.
+            longest = max(self.cat.alias_starts.get(words[i], 0), self.cat.alias_stem_starts.get(stems[i], 0))
             for length in range(min(longest, n - i), 0, -1):
                 if any(covered[i:i + length]):
                     continue
