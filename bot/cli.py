@@ -190,7 +190,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             return 0
-        sys.stderr.write(f"natobot: cannot read {exc.filename or 'a file'}: {exc.strerror or exc}\n")
+        # Reading the knowledge base or a question set, or writing a report: name the file either way.
+        sys.stderr.write(f"natobot: {exc.filename or 'a file'}: {exc.strerror or exc}\n")
         return 1
     except KeyboardInterrupt:
         return 130

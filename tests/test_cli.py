@@ -359,6 +359,8 @@ def test_invalid_utf8_on_shell_stdin() -> None:
         ["ask", "--json", "--batch", "NO_SUCH_FILE.txt"],
         ["eval", "--set", "NO_SUCH_FILE.yaml"],
         ["kb", "extract", "NO_SUCH_FILE.txt"],
+        # A report directory that cannot be made (/proc takes no new entries) is a write error.
+        ["eval", "--report", "/proc/NO_SUCH_FILE"],
     ],
 )
 def test_missing_input_file_is_one_clear_error(argv: list[str]) -> None:
