@@ -16,12 +16,7 @@ from pathlib import Path
 
 from bot.engine import Engine
 from bot.evaluate import load_set
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[k]
+from bot.stats import percentile
 
 
 def match_times(engine: Engine, questions: list[str], rounds: int) -> list[float]:
@@ -70,9 +65,9 @@ def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int =
         f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
         f"{len(engine.kb.entries)} entries, {len(questions)} questions x {rounds} rounds",
         f"knowledge base load + catalogue build (in process): {load_s * 1000:.0f} ms",
-        f"match per question:  median {statistics.median(mt):.3f} ms   p99 {_percentile(mt, 99):.3f} ms"
+        f"match per question:  median {statistics.median(mt):.3f} ms   p99 {percentile(mt, 99):.3f} ms"
         f"   max {max(mt):.3f} ms",
-        f"full answer (match + compose): median {statistics.median(at):.3f} ms   p99 {_percentile(at, 99):.3f} ms",
+        f"full answer (match + compose): median {statistics.median(at):.3f} ms   p99 {percentile(at, 99):.3f} ms",
         f"`natobot ask` start to answer: median {statistics.median(st) * 1000:.0f} ms"
         f"   max {max(st) * 1000:.0f} ms ({startup_runs} runs)",
         "targets: median match <= 0.1 ms; start to answer <= 1000 ms",

@@ -41,10 +41,10 @@ from bot.baselines.common import (
     Prediction,
     choose_threshold,
     lenient_verdict,
-    percentile,
     summarise,
     top,
 )
+from bot.stats import percentile
 
 if TYPE_CHECKING:
     from bot.answer import Answer

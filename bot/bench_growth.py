@@ -32,6 +32,7 @@ from typing import Any
 from bot.bench import answer_times, match_times
 from bot.engine import Engine
 from bot.evaluate import Item, evaluate, load_set
+from bot.stats import percentile
 from bot.words import FILLER, NEUTRAL, PRONOUNS, STOPWORDS, WORD_NAMES
 from knowledge import loader
 from knowledge.models import Citation, Entry, FacetText, Kind
@@ -226,14 +227,8 @@ def all_synthetic(base: loader.KnowledgeBase, factors: Sequence[float], seed: in
     return synthetic_entries(most, reserved=reserved_words(base), taken_aliases=taken, seed=seed)
 
 
-def _pct(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def _stats(ms: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(ms), "p95": _pct(ms, 95), "p99": _pct(ms, 99), "max": max(ms)}
+    return {"median": statistics.median(ms), "p95": percentile(ms, 95), "p99": percentile(ms, 99), "max": max(ms)}
 
 
 def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory: bool,

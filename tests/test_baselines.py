@@ -24,7 +24,6 @@ from bot.baselines.common import (
     Prediction,
     choose_threshold,
     lenient_verdict,
-    percentile,
     summarise,
     top,
 )
@@ -33,6 +32,7 @@ from bot.baselines.naive import NaiveBaseline
 from bot.bench_compare import SPEED_TARGET, Row, format_table, targets
 from bot.engine import Engine
 from bot.evaluate import Item, evaluate, load_set
+from bot.stats import percentile
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Citation, Entry

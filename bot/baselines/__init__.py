@@ -14,7 +14,6 @@ from bot.baselines.common import (
     ThresholdChoice,
     choose_threshold,
     lenient_verdict,
-    percentile,
     summarise,
     top,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "ThresholdChoice",
     "choose_threshold",
     "lenient_verdict",
-    "percentile",
     "summarise",
     "top",
 ]

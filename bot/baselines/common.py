@@ -174,10 +174,3 @@ def choose_threshold(items: Sequence[Labelled], predictions: Sequence[Prediction
     return best
 
 
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile, as bot.bench reports it."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[k]
