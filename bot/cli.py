@@ -69,35 +69,6 @@ def cmd_catalogue(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_kb_check(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge.loader import load, problems
-
-    kb = load(args.data)
-    found = list(problems(kb))
-    for p in found:
-        out.write(p + "\n")
-    if found:
-        out.write(f"{len(found)} problem(s) in the knowledge base\n")
-        return 1
-    out.write(f"knowledge base OK: {len(kb.entries)} entries, {len(kb.intents)} intents, "
-              f"{len(kb.documents)} source documents\n")
-    return 0
-
-
-def cmd_kb_extract(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge.extract import extract_files
-
-    engine = _engine(args)
-    rows = extract_files([Path(f) for f in args.files], engine.catalogue.aliases)
-    unknown = 0
-    for row in rows:
-        status = f"known: {row.entry}" if row.entry else "UNKNOWN"
-        unknown += row.entry is None
-        out.write(f"{row.acronym:<14} {row.name:<70} {status}\n")
-    out.write(f"{len(rows)} defined names, {len(rows) - unknown} known, {unknown} unknown\n")
-    return 0
-
-
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from bot.evaluate import evaluate, format_report, load_set
 
@@ -144,14 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--json", action="store_true")
     cat.set_defaults(func=cmd_catalogue)
 
-    kb = sub.add_parser("kb", help="knowledge-base tools")
-    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
-    check = kb_sub.add_parser("check", help="validate the knowledge base")
-    check.set_defaults(func=cmd_kb_check)
-    extract = kb_sub.add_parser("extract", help="list names a document defines, e.g. 'Full Name (ACR)'")
-    extract.add_argument("files", nargs="+")
-    extract.set_defaults(func=cmd_kb_extract)
-
     ev = sub.add_parser("eval", help="precision/recall on a labelled question set")
     ev.add_argument("--set", type=Path, default=None, help="YAML question set (default: tests/data/devset.yaml)")
     ev.add_argument("--json-out", metavar="FILE", help="also write the figures as JSON")
@@ -165,8 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     from bot.cli_ext import add_commands
+    from bot.cli_kb import add_commands as add_kb_commands
     from bot.digest_cli import add_commands as add_digest_commands
 
+    add_kb_commands(sub)
     add_commands(sub)
     add_digest_commands(sub)
     return p

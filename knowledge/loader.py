@@ -10,12 +10,27 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.models import Document, DocumentFile, Entry, EntryFile, Intent, IntentFile
+from knowledge.models import (
+    Document,
+    DocumentFile,
+    Entry,
+    EntryFile,
+    Fact,
+    FactFile,
+    Intent,
+    IntentFile,
+    Lexicon,
+)
 from knowledge.text import normalise
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DOCUMENTS_FILE = "documents.yaml"
 INTENTS_FILE = "intents.yaml"
+LEXICON_FILE = "lexicon.yaml"
+# The scorer's fitted weights (`natobot eval --fit` writes it); not knowledge, but kept beside it so a
+# knowledge directory carries the model that was fitted on it.
+MODEL_FILE = "model.yaml"
+FACTS_DIR = "facts"
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
@@ -32,6 +47,13 @@ class KnowledgeBase:
     intents: list[Intent]
     # Which file each entry came from, for error messages.
     origin: dict[str, str] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+    # "facts/ims.yaml #3" for each fact, in the same order, for error messages.
+    fact_origin: list[str] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    # Coverage items deliberately not carried, with their reasons, from the facts files.
+    coverage_ignore: dict[str, str] = field(default_factory=dict)
+    data_dir: Path | None = None
 
     def children(self, entry_id: str) -> list[Entry]:
         return [e for e in self.entries.values() if entry_id in e.relations.get("part_of", [])]
@@ -71,7 +93,7 @@ def _one_line(text: str) -> str:
 
 
 def entry_files(data_dir: Path) -> list[Path]:
-    skip = {DOCUMENTS_FILE, INTENTS_FILE}
+    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE}
     return sorted(p for p in data_dir.glob("*.yaml") if p.name not in skip)
 
 
@@ -93,7 +115,20 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
                 )
             entries[entry.id] = entry
             origin[entry.id] = path.name
-    return KnowledgeBase({d.id: d for d in docs}, entries, intents, origin)
+    facts: list[Fact] = []
+    fact_origin: list[str] = []
+    ignore: dict[str, str] = {}
+    for path in sorted((data_dir / FACTS_DIR).glob("*.yaml")):
+        fact_file = _read(path, FactFile)
+        ignore.update({k.lower(): v for k, v in fact_file.ignore.items()})
+        for i, fact in enumerate(fact_file.facts, start=1):
+            facts.append(fact)
+            fact_origin.append(f"{FACTS_DIR}/{path.name} fact #{i}")
+    lexicon_path = data_dir / LEXICON_FILE
+    lexicon = _read(lexicon_path, Lexicon) if lexicon_path.exists() else Lexicon()
+    return KnowledgeBase(
+        {d.id: d for d in docs}, entries, intents, origin, facts, fact_origin, lexicon, ignore, data_dir
+    )
 
 
 def problems(kb: KnowledgeBase) -> Iterable[str]:
@@ -117,6 +152,12 @@ def problems(kb: KnowledgeBase) -> Iterable[str]:
                 yield f"{where}, field aliases: {name!r} is also a name of entry {other!r}"
         if entry.kind in ("objective", "goal", "management-objective") and not entry.number:
             yield f"{where}, field number: a {entry.kind} needs its number"
+    for fact, where in zip(kb.facts, kb.fact_origin, strict=True):
+        for target in [fact.about, *fact.also]:
+            if target not in kb.entries:
+                yield f"{where}, field about: unknown entry {target!r}"
+        if fact.source.doc not in kb.documents:
+            yield f"{where}, field source.doc: unknown document {fact.source.doc!r}"
     intent_ids: set[str] = set()
     for intent in kb.intents:
         if intent.id in intent_ids:

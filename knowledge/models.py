@@ -99,6 +99,57 @@ class Entry(BaseModel):
         return list(ft.sources) if ft and ft.sources else list(self.sources)
 
 
+class Fact(BaseModel):
+    """One statement of a source document, in our own words, that can answer a question by itself.
+
+    Entries hold an entity's overview and facets; facts hold everything else a document states, at the
+    grain of one statement, so that "which division handles arms control" reaches the sentence that says
+    so rather than a whole paragraph.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The entry the statement is about; `also` names other entries it is equally about.
+    about: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    also: list[str] = Field(default_factory=list)
+    # Answer-first and standalone: it names its subject instead of "it".
+    text: str = Field(min_length=1)
+    source: Citation
+    # Where it says what the sources lack ("no headcount is given"): a reply built on it is not an answer.
+    answers: bool = True
+    facet: Facet | None = None
+    caveat: str | None = None
+
+
+class FactFile(BaseModel):
+    """One YAML file under knowledge/data/facts: statements of one source document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facts: list[Fact]
+    # What `natobot kb coverage` finds in this document but no unit should carry, each with the reason
+    # ("Golden": a colour in an image caption).
+    ignore: dict[str, str] = Field(default_factory=dict)
+
+
+class Lexicon(BaseModel):
+    """Words as people type them, kept with the knowledge rather than in code.
+
+    `spellings` rewrite chat spellings and abbreviations before anything else ("whos" -> "who is",
+    "sec gen" -> "secretary general"); `synonyms` are groups of words that count as the same evidence
+    ("money", "financial", "fiscal"); `framing` words wrap a question ("fyi", "slide", "my boss") and
+    never count against answering it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    spellings: dict[str, str] = Field(default_factory=dict)
+    synonyms: list[list[str]] = Field(default_factory=list)
+    framing: list[str] = Field(default_factory=list)
+    # Gazetteer for "where" questions: a statement naming one of these places answers a "where".
+    places: list[str] = Field(default_factory=list)
+
+
 class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

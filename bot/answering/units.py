@@ -1,0 +1,194 @@
+"""The knowledge base at the grain of a fact: one `Unit` per statement that can answer a question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.loader import KnowledgeBase
+from knowledge.models import Citation, Entry
+
+# A sentence ends at . ! or ? followed by a space and a capital, quote or bracket, unless the word
+# before the dot is one of these abbreviations (or a single letter, as in "U.S." or "J. Smith").
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs no nos st mr mrs ms dr lt gen col adm maj capt sgt approx ca cf fig art para".split()
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])")
+_PARENTHETICAL = re.compile(r"\s*\(([^()]*)\)\s*$")
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z&/-]*[A-Z0-9]$")
+# A sentence that opens with a pronoun reads wrongly when it is the first line of a reply.
+_PRONOUN_START = re.compile(r"^(It|Its|It's)\b")
+_NAMED_KINDS = frozenset({"body", "position", "division", "office", "command"})
+# The context shown after the answering sentence stops once it is this long (whole sentences).
+CONTEXT_CHARS = 420
+
+ASPECTS = ("overview", "detail", "name", "field", "fact")
+
+
+@dataclass(frozen=True)
+class Unit:
+    uid: int
+    entry: str  # the entity the statement is about
+    also: tuple[str, ...]  # other entities it is equally about
+    text: str  # the statement, answer-first
+    context: str  # shown after it: the rest of its paragraph, trimmed
+    # A facet of the entry ("head", "location", ...), or "overview" (the first sentence of the entry's
+    # overview), "detail" (another overview sentence), "name" (what an acronym stands for), "field".
+    aspect: str
+    citations: tuple[Citation, ...]
+    caveat: str | None
+    answers: bool
+    origin: str  # where it was written, for `kb check` and the eval's misses
+
+    def reply(self) -> str:
+        return f"{self.text} {self.context}".strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    out: list[str] = []
+    pending = ""
+    for piece in _SENTENCE_END.split(" ".join(text.split())):
+        pending = f"{pending} {piece}".strip() if pending else piece
+        last = pending.rsplit(" ", 1)[-1].rstrip(".!?").lower()
+        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or last.endswith(".s"):
+            continue  # "Lt. Gen." or "U.S." is not the end of a sentence
+        out.append(pending)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return out
+
+
+def plain_name(entry: Entry) -> str:
+    """The title without its "(ACRONYM)": "Allied Maritime Command"."""
+    return _PARENTHETICAL.sub("", entry.title).strip() or entry.title
+
+
+def acronyms(entry: Entry) -> list[str]:
+    found: list[str] = []
+    m = _PARENTHETICAL.search(entry.title)
+    if m and _ACRONYM.match(m.group(1).replace(" ", "")):
+        found.append(m.group(1))
+    found += [a for a in entry.aliases if _ACRONYM.match(a) and len(a) <= 10 and " " not in a]
+    return list(dict.fromkeys(found))
+
+
+def _subject(entry: Entry) -> str:
+    name = plain_name(entry)
+    return name if name.split()[0] in ("NATO", "NATO's") or entry.kind == "person" else f"The {name}"
+
+
+def _standalone(sentence: str, entry: Entry) -> str:
+    m = _PRONOUN_START.match(sentence)
+    # In a theme's or a document's text "it" is as often the strategy or the article as the subject.
+    if not m or entry.kind not in _NAMED_KINDS:
+        return sentence
+    subject = _subject(entry)
+    if m.group(1) == "Its":
+        return f"{subject}'s{sentence[3:]}"
+    if m.group(1) == "It's":
+        return f"{subject} is{sentence[4:]}"
+    return f"{subject}{sentence[2:]}"
+
+
+def _context(sentences: list[str], skip: int) -> str:
+    out: list[str] = []
+    size = 0
+    for i, s in enumerate(sentences):
+        if i == skip:
+            continue
+        if size and size + len(s) > CONTEXT_CHARS:
+            break
+        out.append(s)
+        size += len(s) + 1
+    return " ".join(out)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.units: list[Unit] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(
+        self, entry: Entry, text: str, *, aspect: str, citations: list[Citation], origin: str,
+        context: str = "", caveat: str | None = None, answers: bool = True, also: tuple[str, ...] = (),
+    ) -> None:
+        key = (entry.id, " ".join(text.lower().split()))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.units.append(Unit(
+            uid=len(self.units), entry=entry.id, also=also, text=text, context=context, aspect=aspect,
+            citations=tuple(dict.fromkeys(citations)), caveat=caveat, answers=answers, origin=origin,
+        ))
+
+    def paragraph(
+        self, entry: Entry, text: str, *, aspect: str, first_aspect: str | None = None,
+        citations: list[Citation], origin: str, caveat: str | None = None, answers: bool = True,
+    ) -> None:
+        sentences = [_standalone(s, entry) for s in split_sentences(text)]
+        for i, sentence in enumerate(sentences):
+            self.add(
+                entry, sentence, aspect=(first_aspect or aspect) if i == 0 else aspect,
+                citations=citations, origin=f"{origin} sentence {i + 1}", context=_context(sentences, i),
+                caveat=caveat, answers=answers,
+            )
+
+
+def _field_sentence(entry: Entry, label: str, value: str) -> tuple[str, str]:
+    subject = _subject(entry)
+    if label == "Location":
+        return f"{subject} is located in {value}.", "location"
+    if label in ("Head", "Commander", "Director General", "Chairman", "Secretary General"):
+        return f"{label} of the {plain_name(entry)}: {value}.", "head"
+    if label in ("Staff", "Size", "Personnel"):
+        return f"{plain_name(entry)} staff: {value}.", "size"
+    if label in ("Active", "Founded", "Established", "Formed"):
+        return f"{plain_name(entry)}, {label.lower()}: {value}.", "founded"
+    if label in ("Part of", "Parent"):
+        return f"{subject} is part of the {value}.", "parent"
+    return f"{plain_name(entry)}, {label.lower()}: {value}.", "field"
+
+
+def build_units(kb: KnowledgeBase) -> list[Unit]:
+    b = _Builder()
+    for entry in kb.entries.values():
+        cites = list(entry.sources)
+        where = f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}"
+        b.paragraph(entry, entry.answer, aspect="detail", first_aspect="overview", citations=cites,
+                    origin=f"{where}, answer", caveat=entry.caveat)
+        for facet, ft in entry.facets.items():
+            b.paragraph(entry, ft.text, aspect=facet, citations=list(ft.sources) or cites,
+                        origin=f"{where}, facets.{facet}", caveat=ft.caveat, answers=ft.answers)
+        for acr in acronyms(entry):
+            b.add(entry, f"{acr} stands for {plain_name(entry)}.", aspect="name", citations=cites,
+                  origin=f"{where}, title")
+        for label, value in entry.fields.items():
+            text, aspect = _field_sentence(entry, label, value)
+            b.add(entry, text, aspect=aspect, citations=cites, origin=f"{where}, fields.{label}",
+                  caveat=entry.caveat if aspect in ("size", "field") else None)
+        _derived(kb, entry, b, cites, where)
+    for fact, where in zip(kb.facts, kb.fact_origin, strict=True):
+        entry = kb.entries[fact.about]
+        b.add(entry, fact.text, aspect=fact.facet or "fact", citations=[fact.source], origin=where,
+              caveat=fact.caveat, answers=fact.answers, also=tuple(fact.also))
+    return b.units
+
+
+def _derived(kb: KnowledgeBase, entry: Entry, b: _Builder, cites: list[Citation], where: str) -> None:
+    """Statements the relations already hold, so no entry has to repeat them in prose."""
+    rel = entry.relations
+    if "head" not in entry.facets and rel.get("headed_by"):
+        heads = ", ".join(kb.entries[h].title for h in rel["headed_by"] if h in kb.entries)
+        b.add(entry, f"{_subject(entry)} is headed by the {heads}.", aspect="head", citations=cites,
+              origin=f"{where}, relations.headed_by")
+    if "parent" not in entry.facets and rel.get("part_of"):
+        parents = ", ".join(kb.entries[p].title for p in rel["part_of"] if p in kb.entries)
+        b.add(entry, f"{_subject(entry)} is part of the {parents}.", aspect="parent", citations=cites,
+              origin=f"{where}, relations.part_of")
+    if "components" not in entry.facets:
+        children = kb.children(entry.id)
+        if children:
+            names = "; ".join(c.title for c in children)
+            b.add(entry, f"{_subject(entry)} comprises: {names}.", aspect="components", citations=cites,
+                  origin=f"{where}, relations (children)")
