@@ -24,7 +24,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.matcher import Context
+    from bot.answering.context import Context
     from bot.render import as_json, plain
 
     engine = _engine(args)
@@ -53,7 +53,7 @@ def _ask_lines(engine: Engine, src: TextIO, out: TextIO, *, as_json: bool) -> in
 def cmd_shell(args: argparse.Namespace, out: TextIO) -> int:
     from bot.shell import run_shell
 
-    return run_shell(_engine(args), sys.stdin, out)
+    return run_shell(_engine(args), sys.stdin, out, json_lines=args.json)
 
 
 def cmd_catalogue(args: argparse.Namespace, out: TextIO) -> int:
@@ -70,10 +70,19 @@ def cmd_catalogue(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.evaluate import evaluate, format_report, load_set
+    from bot.evaluate import evaluate, format_report, load_any
 
     engine = _engine(args)
-    items = load_set(args.set)
+    if args.fit:
+        return _fit(engine, args, out)
+    try:
+        loaded = load_any(args.set)
+    except ValueError as exc:
+        sys.stderr.write(f"natobot eval: {exc}\n")
+        return EXIT_USAGE
+    if not isinstance(loaded, list):
+        return _eval_blind(engine, loaded, args, out)
+    items = loaded
     result = evaluate(engine, items)
     out.write(format_report(result) + "\n")
     if args.json_out:
@@ -87,6 +96,52 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         out.write("report: " + ", ".join(str(p) for p in written) + "\n")
         if len(written) == 1:
             out.write("(no PNG plots: matplotlib is not installed; pip install 'natobot[plots]')\n")
+    return 0
+
+
+def _eval_blind(engine: Engine, loaded: object, args: argparse.Namespace, out: TextIO) -> int:
+    """A question set labelled with facts (tests/data/blind, tests/data/train), scored as the
+    maintainers score: `answered` and the facts in `text`, or `answered: false` for must-decline."""
+    from bot import blind
+    from bot.answering.context import Context
+    from bot.render.as_json import to_dict
+
+    assert isinstance(loaded, blind.BlindSet)
+
+    def batch(questions: list[str]) -> list[dict[str, object]]:
+        return [to_dict(engine.ask(q)) for q in questions]
+
+    def conversation(questions: list[str]) -> list[dict[str, object]]:
+        context = Context()
+        return [to_dict(engine.ask(q, context)) for q in questions]
+
+    result = blind.score(loaded, batch, conversation)
+    summary = result.summary()
+    out.write(blind.format_summary(summary) + "\n")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def _fit(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.answering.fit import fit, from_dev, from_question_set, write_model
+    from bot.evaluate import load_set
+    from knowledge.loader import DATA_DIR, MODEL_FILE
+
+    items = from_dev(load_set(args.set))
+    names = [str(args.set or "tests/data/devset.yaml")]
+    for path in args.train:
+        items += from_question_set(path)
+        names.append(str(path))
+    model, report = fit(engine, items, set_name=" + ".join(names))
+    target = (args.data or DATA_DIR) / MODEL_FILE
+    write_model(model, target)
+    cv = report["cross_validated"]
+    out.write(
+        f"fitted on {report['questions']} questions ({report['rows']} candidate rows); threshold {model.threshold:.2f} "
+        f"(cross-validated: overall {cv['overall']:.1%}, confidently wrong {cv['confidently_wrong']:.1%})\n"
+        f"wrote {target}\n"
+    )
     return 0
 
 
@@ -109,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     shell = sub.add_parser("shell", help="chat in the terminal, with follow-up context")
+    shell.add_argument("--json", action="store_true",
+                       help="read questions line by line, print one JSON answer per line ('new' forgets the subject)")
     shell.set_defaults(func=cmd_shell)
 
     cat = sub.add_parser("catalogue", help="list the entries and intents")
@@ -121,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", type=Path, default=Path("eval-report"), metavar="DIR",
                     help="where to write the report: eval.json and PNG plots (default: ./eval-report)")
     ev.add_argument("--no-report", dest="report", action="store_const", const=None, help="skip the report")
+    ev.add_argument("--fit", action="store_true",
+                    help="fit the scorer's weights and threshold on the dev set (+ --train sets) and write model.yaml")
+    ev.add_argument("--train", type=Path, action="append", default=[], metavar="FILE",
+                    help="with --fit: also train on this question set (labelled with facts); repeatable")
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="match time per question and start-up time")

@@ -1,19 +1,33 @@
-"""The Python API: load once, then `ask` questions with an optional conversation context."""
+"""The Python API: `Engine.load()` once, then `engine.ask(question, context)`.
+
+The engine itself lives in `bot.answering` (units, analysis, scoring, composing); this module wires it
+together and handles what needs no matching: empty, oversized and purely social messages.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from bot import catalogue as catalogue_mod
 from bot.answer import Answer
-from bot.compose import DEFAULT_SUGGESTIONS, Composer
-from bot.matcher import Context, Match, Matcher
-from bot.words import FILLER, PRONOUNS, STOPWORDS
+from bot.answering import catalogue as catalogue_mod
+from bot.answering.analysis import Analyser, Question
+from bot.answering.compose import DEFAULT_SUGGESTIONS, Composer
+from bot.answering.context import Context
+from bot.answering.index import UnitIndex
+from bot.answering.scoring import Model, Scored, Scorer
+from bot.answering.units import build_units
+from bot.answering.words import STOPWORDS
 from knowledge import loader
-from knowledge.text import clean, printable, tokens_with_case
+from knowledge.text import clean, tokens
 
 # Longer input is not a question; it gets a short answer instead of a slow match.
 MAX_QUESTION_CHARS = 1000
+# At most this many entities are answered in one reply ("where are AIRCOM, LANDCOM and MARCOM?").
+MAX_ENTITIES = 4
+# A name this sure, said outright, earns "the sources do not say ..." rather than "I don't know".
+NO_DATA_NAME_SCORE = 0.9
 
 _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoon", "evening", "good"})
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
@@ -26,12 +40,28 @@ HELP_TEXT = (
 )
 
 
+@dataclass
+class Decision:
+    picks: list[Scored] = field(default_factory=list)  # the units that answer, one per entity asked
+    no_data: str | None = None  # an entity named outright whose asked fact the sources lack
+    ranked: list[Scored] = field(default_factory=list)
+    confidence: float = 0.0
+
+
 class Engine:
-    def __init__(self, kb: loader.KnowledgeBase) -> None:
+    def __init__(self, kb: loader.KnowledgeBase, model: Model | None = None) -> None:
         self.kb = kb
-        self.catalogue = catalogue_mod.build(kb)
-        self.matcher = Matcher(self.catalogue)
-        self.composer = Composer(self.catalogue)
+        self.units = build_units(kb)
+        self.catalogue = catalogue_mod.build(kb, [u.text for u in self.units])
+        self.index = UnitIndex(self.units, self.catalogue)
+        self.analyser = Analyser(self.catalogue, self.index.concepts_known)
+        data_dir = kb.data_dir or loader.DATA_DIR
+        self.model = model or Model.load(data_dir / loader.MODEL_FILE)
+        self.scorer = Scorer(self.index, self.model)
+        # An attribute, not only the model's value, so `natobot eval` can sweep it for its report.
+        self.threshold = self.model.threshold
+        self.composer = Composer(self.index, self.suggestion)
+        self._suggestion = lru_cache(maxsize=None)(self._suggestion_uncached)
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Engine:
@@ -42,61 +72,107 @@ class Engine:
             raise loader.KnowledgeError(first)
         return cls(kb)
 
+    # -- answering ---------------------------------------------------------------------
     def ask(self, question: str, context: Context | None = None) -> Answer:
-        """Answer one question; updates `context` in place when it names a subject."""
-        question = printable(question)
-        special, pairs = self._special(question, context)
+        """Answer one question; updates `context` in place when the answer is about something."""
+        special = self._special(question)
         if special is not None:
             return special
-        match = self.matcher.match(question, context, pairs=pairs)
-        answer = self.composer.answer(question, match)
-        if context is not None and match.entries and answer.status in ("answer", "no-data"):
-            context.entities = list(match.entries)
-            context.intent = match.intent
-            context.facet = match.facet
+        q = self.analyser.analyse(clean(question), context)
+        answer = self._answer(q)
+        if context is not None and answer.entities and answer.status in ("answer", "no-data"):
+            context.entities = list(dict.fromkeys(answer.entities))
+            context.intent = q.intent
+            context.facet = q.facet
         return answer
 
-    def match(self, question: str, context: Context | None = None) -> Match:
-        return self.matcher.match(question, context)
+    def analyse(self, question: str, context: Context | None = None) -> Question:
+        return self.analyser.analyse(clean(question), context)
 
+    def rank(self, question: str, context: Context | None = None, *, limit: int = 8) -> list[Scored]:
+        return self.scorer.rank(self.analyse(question, context), limit=limit)
+
+    def _answer(self, q: Question) -> Answer:
+        decision = self._decide(q)
+        if decision.picks:
+            return self.composer.answer(q, decision.picks, decision.confidence)
+        if decision.no_data is not None:
+            return self.composer.no_data(q, decision.no_data, decision.confidence)
+        return self.composer.fallback(q, decision.ranked, decision.confidence)
+
+    def _decide(self, q: Question) -> Decision:
+        """Which units answer, or which entity the sources say nothing about, or neither."""
+        if q.unknown_number or (q.ambiguous and not q.names):
+            return Decision()
+        ranked = self.scorer.rank(q)
+        entries = q.entries
+        if q.listed and len(entries) > 1:
+            sure = []
+            for e in entries[:MAX_ENTITIES]:
+                own = self.scorer.rank(q, only=e, limit=2)
+                if own and self.scorer.confidence(own) >= self.threshold:
+                    sure.append(own[0])
+            if len(sure) > 1:
+                return Decision(picks=sure, ranked=ranked, confidence=self.scorer.confidence(ranked))
+        confidence = self.scorer.confidence(ranked)
+        if ranked and confidence >= self.threshold:
+            return Decision(picks=[ranked[0]], ranked=ranked, confidence=confidence)
+        said = [n for n in q.names if n.how in ("alias", "number") and n.score >= NO_DATA_NAME_SCORE]
+        if said and q.facet is not None:
+            return Decision(no_data=said[0].entry, ranked=ranked, confidence=confidence)
+        return Decision(ranked=ranked, confidence=confidence)
+
+    # -- lookups -----------------------------------------------------------------------
     def entry_answer(self, entry_id: str, question: str | None = None) -> Answer:
-        """The card for one entry, as `/nato lookup` shows it."""
+        """The card for one entry, as `/nato lookup` shows it: its overview."""
         entry = self.kb.entries[entry_id]
-        match = Match(entries=(entry_id,), intent="what_is", facet=None, confidence=1.0, entities=(entry_id,))
-        return self.composer.answer(question or entry.title, match)
+        q = self.analyse(question or entry.title)
+        overview = [i for i in self.index.about.get(entry_id, []) if self.index.units[i].unit.aspect == "overview"]
+        if not overview:
+            return self.composer.no_data(q, entry_id, 1.0)
+        return self.composer.answer(q, [Scored(overview[0], 1.0, ())], 1.0)
 
     def lookup(self, term: str) -> Answer:
-        """Resolve a term to one entry card (no facet), or a fallback with suggestions."""
-        match = self.matcher.match(term)
-        if match.entries and match.confidence >= self.composer.threshold:
-            return self.entry_answer(match.entries[0], term)
-        return self.composer.answer(term, match)
+        """Resolve a term to one entry card, or a fallback with suggestions."""
+        term = term[:MAX_QUESTION_CHARS]
+        q = self.analyse(term)
+        if q.names:
+            return self.entry_answer(q.names[0].entry, term)
+        return self.ask(term)
 
-    def _special(
-        self, question: str, context: Context | None = None,
-    ) -> tuple[Answer | None, list[tuple[str, str]] | None]:
-        """An answer that needs no matching (empty, too long, greeting), else the question's tokens
-        for the matcher: tokenising is a third of the time of an answer, so it is done once."""
+    # -- suggestions -------------------------------------------------------------------
+    def suggestion(self, entry_id: str) -> str | None:
+        return self._suggestion(entry_id)
+
+    def _suggestion_uncached(self, entry_id: str) -> str | None:
+        """A question about the entry that the engine answers confidently, with that entry."""
+        entry = self.kb.entries[entry_id]
+        title = entry.title.split(" (")[0]
+        for candidate in [*entry.questions, f"What is the {title}?", f"What is {title}?"]:
+            decision = self._decide(self.analyser.analyse(clean(candidate)))
+            if len(decision.picks) == 1:
+                unit = self.index.units[decision.picks[0].index].unit
+                if unit.entry == entry_id and unit.answers:
+                    return candidate
+        return None
+
+    # -- what needs no matching ----------------------------------------------------------
+    def _special(self, question: str) -> Answer | None:
         text = clean(question).strip()
         if not text:
-            return Answer(question=question, status="invalid", answered=False, title="Ask me something",
-                          text="That message was empty. " + HELP_TEXT, suggestions=list(DEFAULT_SUGGESTIONS)), None
+            return self._social(question, "invalid", "Ask me something", "That message was empty. " + HELP_TEXT)
         if len(text) > MAX_QUESTION_CHARS:
-            return Answer(
-                question=question[:200], status="invalid", answered=False, title="That is too long",
-                text=f"That message is {len(text):,} characters long; please ask one question of at most "
+            return self._social(
+                question[:200], "invalid", "That is too long",
+                f"That message is {len(text):,} characters long; please ask one question of at most "
                 f"{MAX_QUESTION_CHARS:,} characters.",
-                suggestions=list(DEFAULT_SUGGESTIONS),
-            ), None
-        pairs = tokens_with_case(text)
-        words = [low for low, _ in pairs]
+            )
+        words = tokens(text)
         if not words:
-            return Answer(question=question, status="invalid", answered=False, title="Ask me something",
-                          text="I could not find any words in that message. " + HELP_TEXT,
-                          suggestions=list(DEFAULT_SUGGESTIONS)), None
-        if context is not None and context.entities and any(w in PRONOUNS for w in words):
-            return None, pairs
-        only_chat = all(w in FILLER or w in STOPWORDS or w in _GREETINGS or w in _HELP for w in words)
+            return self._social(question, "invalid", "Ask me something",
+                                "I could not find any words in that message. " + HELP_TEXT)
+        framing = self.catalogue.lexicon.framing
+        only_chat = all(w in STOPWORDS or w in framing or w in _GREETINGS or w in _HELP for w in words)
         chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
         if only_chat and chatty and len(words) <= 8:
             if any(w in _THANKS for w in words):
@@ -105,6 +181,10 @@ class Engine:
                 reply = "Hello! " + HELP_TEXT
             else:
                 reply = HELP_TEXT
-            return Answer(question=question, status="greeting", answered=False, title="natobot",
-                          text=reply, suggestions=list(DEFAULT_SUGGESTIONS)), None
-        return None, pairs
+            return self._social(question, "greeting", "natobot", reply)
+        return None
+
+    @staticmethod
+    def _social(question: str, status: str, title: str, text: str) -> Answer:
+        return Answer(question=question, status=status,  # type: ignore[arg-type]
+                      answered=False, title=title, text=text, suggestions=list(DEFAULT_SUGGESTIONS))

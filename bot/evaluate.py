@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.blind import BlindSet
+from bot.blind import load as blind_load
 
 from bot.answer import Answer
 from bot.engine import Engine
@@ -33,6 +36,29 @@ class Item(BaseModel):
 def load_set(path: Path | None = None) -> list[Item]:
     raw = yaml.safe_load((path or DEFAULT_SET).read_text(encoding="utf-8"))
     return [Item.model_validate(r) for r in raw]
+
+
+def load_any(path: Path | None = None) -> list[Item] | BlindSet:
+    """A dev-style set (a list of labelled items) or a blind-style one (questions labelled with facts).
+    A file that is neither is a ValueError with one line saying why."""
+    path = path or DEFAULT_SET
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:160]})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        if isinstance(raw, dict) and "questions" in raw:
+            return blind_load(path)
+        if isinstance(raw, list):
+            return [Item.model_validate(r) for r in raw]
+    except (ValidationError, TypeError, KeyError) as exc:
+        first = str(exc).splitlines()
+        raise ValueError(f"{path}: not a question set: {' '.join(first[:3])[:200]}") from None
+    raise ValueError(f"{path}: not a question set (a list of items, or a mapping with 'questions')")
 
 
 @dataclass

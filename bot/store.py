@@ -54,7 +54,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
-from bot.matcher import Context
+from bot.answering.context import Context
 from bot.migrations import migrate
 from knowledge.models import Facet
 from knowledge.text import normalise

@@ -148,6 +148,12 @@ class Lexicon(BaseModel):
     framing: list[str] = Field(default_factory=list)
     # Gazetteer for "where" questions: a statement naming one of these places answers a "where".
     places: list[str] = Field(default_factory=list)
+    # Words that say what kind of answer is wanted without a question word: "budget" wants an amount,
+    # "phone" a contact. Kinds: number, time, place, person, contact.
+    asks: dict[str, str] = Field(default_factory=dict)
+    # Names that are also ordinary words ("is", "act", "ops"): names only when typed in capitals, or
+    # when nothing else in the question names anything.
+    ordinary: list[str] = Field(default_factory=list)
 
 
 class Document(BaseModel):

@@ -11,14 +11,21 @@ from knowledge.models import Citation, Entry
 # A sentence ends at . ! or ? followed by a space and a capital, quote or bracket, unless the word
 # before the dot is one of these abbreviations (or a single letter, as in "U.S." or "J. Smith").
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs no nos st mr mrs ms dr lt gen col adm maj capt sgt approx ca cf fig art para".split()
+    "e.g i.e etc vs no nos st mr mrs ms dr lt gen col adm maj capt sgt approx ca cf fig art para obj objs".split()
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])")
 _PARENTHETICAL = re.compile(r"\s*\(([^()]*)\)\s*$")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&/-]*[A-Z0-9]$")
-# A sentence that opens with a pronoun reads wrongly when it is the first line of a reply.
-_PRONOUN_START = re.compile(r"^(It|Its|It's)\b")
-_NAMED_KINDS = frozenset({"body", "position", "division", "office", "command"})
+# "Joint Strategic Plan (JSP)": the words before a bracketed acronym (back to the previous bracket).
+_TITLE_ACRONYM = re.compile(r"([^()]+?)\s*\(([A-Z][A-Za-z&/ -]*[A-Z0-9])\)")
+# A sentence that refers back ("It ...", "These steps ...", "Second, ...") cannot open a reply alone: it
+# is shown after the sentence it refers to. (Replacing "it" with the entry's name was tried and is
+# wrong too often: in a theme's text "it" is as often the strategy or the article as the subject.)
+_REFERS_BACK = re.compile(
+    r"^(?:It|Its|It's|They|Their|Them|This|These|That|Those|He|His|She|Her|Such|Together|Both|Here|There|"
+    r"Both|Also|Likewise|Similarly|However|Still|Yet|Instead|Meanwhile|Further|Furthermore|Moreover|"
+    r"First|Second|Third|Fourth|Fifth|Finally|Lastly|As (?:they|it|these)|In (?:turn|short|addition))\b"
+)
 # The context shown after the answering sentence stops once it is this long (whole sentences).
 CONTEXT_CHARS = 420
 
@@ -50,7 +57,7 @@ def split_sentences(text: str) -> list[str]:
     for piece in _SENTENCE_END.split(" ".join(text.split())):
         pending = f"{pending} {piece}".strip() if pending else piece
         last = pending.rsplit(" ", 1)[-1].rstrip(".!?").lower()
-        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or last.endswith(".s"):
+        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or "." in last:
             continue  # "Lt. Gen." or "U.S." is not the end of a sentence
         out.append(pending)
         pending = ""
@@ -65,12 +72,27 @@ def plain_name(entry: Entry) -> str:
 
 
 def acronyms(entry: Entry) -> list[str]:
-    found: list[str] = []
-    m = _PARENTHETICAL.search(entry.title)
-    if m and _ACRONYM.match(m.group(1).replace(" ", "")):
-        found.append(m.group(1))
-    found += [a for a in entry.aliases if _ACRONYM.match(a) and len(a) <= 10 and " " not in a]
-    return list(dict.fromkeys(found))
+    """The acronyms that really abbreviate the entry's name: "CHOD" is an alias of the MilReps entry,
+    but it does not stand for "Military Representatives"."""
+    return [acr for acr, _ in expansions(entry)]
+
+
+def expansions(entry: Entry) -> list[tuple[str, str]]:
+    """(acronym, what it stands for): from each "Full Name (ACR)" of the title, then from aliases."""
+    found: dict[str, str] = {}
+    for m in _TITLE_ACRONYM.finditer(entry.title):
+        words = m.group(1).split()
+        acr = m.group(2)
+        for k in range(len(words), 0, -1):  # the shortest tail of the words before it that it abbreviates
+            name = " ".join(words[-k:])
+            if _abbreviates(acr, name) and (k == 1 or not _abbreviates(acr, " ".join(words[-k + 1:]))):
+                found.setdefault(acr, name)
+                break
+    name = plain_name(entry)
+    for a in entry.aliases:
+        if _ACRONYM.match(a) and len(a) <= 10 and _abbreviates(a, name):
+            found.setdefault(a, name)
+    return list(found.items())
 
 
 def _subject(entry: Entry) -> str:
@@ -78,24 +100,32 @@ def _subject(entry: Entry) -> str:
     return name if name.split()[0] in ("NATO", "NATO's") or entry.kind == "person" else f"The {name}"
 
 
-def _standalone(sentence: str, entry: Entry) -> str:
-    m = _PRONOUN_START.match(sentence)
-    # In a theme's or a document's text "it" is as often the strategy or the article as the subject.
-    if not m or entry.kind not in _NAMED_KINDS:
-        return sentence
-    subject = _subject(entry)
-    if m.group(1) == "Its":
-        return f"{subject}'s{sentence[3:]}"
-    if m.group(1) == "It's":
-        return f"{subject} is{sentence[4:]}"
-    return f"{subject}{sentence[2:]}"
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def _context(sentences: list[str], skip: int) -> str:
+def _abbreviates(acronym: str, name: str) -> bool:
+    """True when the acronym's letters are, in order, the initials of most of the name's words."""
+    initials = [w[0].upper() for w in re.findall(r"[A-Za-z][\w'’-]*", name)
+                if w.lower() not in ("of", "and", "the", "for", "on", "in", "to", "de")]
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    if not letters or not initials or len(letters) * 2 < len(initials) or letters[0] != initials[0]:
+        return False
+    pos = 0
+    for c in letters:
+        while pos < len(initials) and initials[pos] != c:
+            pos += 1
+        if pos == len(initials):
+            return False
+        pos += 1
+    return True
+
+
+def _context(sentences: list[str], skip: set[int]) -> str:
     out: list[str] = []
     size = 0
     for i, s in enumerate(sentences):
-        if i == skip:
+        if i in skip:
             continue
         if size and size + len(s) > CONTEXT_CHARS:
             break
@@ -126,11 +156,17 @@ class _Builder:
         self, entry: Entry, text: str, *, aspect: str, first_aspect: str | None = None,
         citations: list[Citation], origin: str, caveat: str | None = None, answers: bool = True,
     ) -> None:
-        sentences = [_standalone(s, entry) for s in split_sentences(text)]
+        sentences = split_sentences(text)
         for i, sentence in enumerate(sentences):
+            shown, skip = sentence, {i}
+            j = i
+            while j > 0 and _REFERS_BACK.match(sentences[j]):
+                j -= 1  # lead with what the sentence refers back to
+                shown = f"{sentences[j]} {shown}"
+                skip.add(j)
             self.add(
-                entry, sentence, aspect=(first_aspect or aspect) if i == 0 else aspect,
-                citations=citations, origin=f"{origin} sentence {i + 1}", context=_context(sentences, i),
+                entry, shown, aspect=(first_aspect or aspect) if i == 0 else aspect,
+                citations=citations, origin=f"{origin} sentence {i + 1}", context=_context(sentences, skip),
                 caveat=caveat, answers=answers,
             )
 
@@ -159,10 +195,9 @@ def build_units(kb: KnowledgeBase) -> list[Unit]:
                     origin=f"{where}, answer", caveat=entry.caveat)
         for facet, ft in entry.facets.items():
             b.paragraph(entry, ft.text, aspect=facet, citations=list(ft.sources) or cites,
-                        origin=f"{where}, facets.{facet}", caveat=ft.caveat, answers=ft.answers)
-        for acr in acronyms(entry):
-            b.add(entry, f"{acr} stands for {plain_name(entry)}.", aspect="name", citations=cites,
-                  origin=f"{where}, title")
+                        origin=f"{where}, facets.{facet}", caveat=ft.caveat or entry.caveat, answers=ft.answers)
+        for acr, full in expansions(entry):
+            b.add(entry, f"{acr} stands for {full}.", aspect="name", citations=cites, origin=f"{where}, title")
         for label, value in entry.fields.items():
             text, aspect = _field_sentence(entry, label, value)
             b.add(entry, text, aspect=aspect, citations=cites, origin=f"{where}, fields.{label}",
@@ -178,14 +213,18 @@ def build_units(kb: KnowledgeBase) -> list[Unit]:
 def _derived(kb: KnowledgeBase, entry: Entry, b: _Builder, cites: list[Citation], where: str) -> None:
     """Statements the relations already hold, so no entry has to repeat them in prose."""
     rel = entry.relations
+    if entry.kind in ("list", "theme", "document", "fact"):
+        return  # "The Divisions of the IMS is part of ..." says nothing a reader needs
     if "head" not in entry.facets and rel.get("headed_by"):
-        heads = ", ".join(kb.entries[h].title for h in rel["headed_by"] if h in kb.entries)
+        heads = " and the ".join(plain_name(kb.entries[h]) for h in rel["headed_by"] if h in kb.entries)
         b.add(entry, f"{_subject(entry)} is headed by the {heads}.", aspect="head", citations=cites,
               origin=f"{where}, relations.headed_by")
     if "parent" not in entry.facets and rel.get("part_of"):
-        parents = ", ".join(kb.entries[p].title for p in rel["part_of"] if p in kb.entries)
-        b.add(entry, f"{_subject(entry)} is part of the {parents}.", aspect="parent", citations=cites,
-              origin=f"{where}, relations.part_of")
+        parents = [kb.entries[p] for p in rel["part_of"] if p in kb.entries and kb.entries[p].kind != "list"]
+        if parents:
+            names = " and the ".join(plain_name(p) for p in parents)
+            b.add(entry, f"{_subject(entry)} is part of the {names}.", aspect="parent", citations=cites,
+                  origin=f"{where}, relations.part_of")
     if "components" not in entry.facets:
         children = kb.children(entry.id)
         if children:

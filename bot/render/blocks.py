@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from bot.answer import Answer, AnswerField, Part, Source
-from bot.compose import DEFAULT_SUGGESTIONS
+from bot.answering.compose import DEFAULT_SUGGESTIONS
 from bot.slack_text import escape, plain, split, truncate
 
 Block = dict[str, Any]

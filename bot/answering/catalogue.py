@@ -1,0 +1,137 @@
+"""The intent and entity catalogue: every name an entry goes by, every cue an intent is asked with.
+
+Built once from the knowledge base and the lexicon; at question time a name or a cue is a dictionary
+lookup, and only words the catalogue has never seen (typos) need rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.utils import default_process
+
+from bot.answering.fuzzy import NAME_PLAN, TYPO_PLAN, FuzzyIndex
+from bot.answering.lexicon import Lexicon, build_lexicon
+from bot.answering.words import STOPWORDS
+from knowledge.loader import KnowledgeBase
+from knowledge.models import Intent
+from knowledge.text import stem, tokens
+
+Key = tuple[str, ...]
+
+_NUMBERED_KINDS = {"objective": "objective", "goal": "goal", "management-objective": "management"}
+_WORD = re.compile(r"^[a-z]+$")
+# Typo correction aims only at words at least this long: shorter ones are too often one edit apart.
+TYPO_MIN_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Intents:
+    by_id: dict[str, Intent]
+    # Cue phrase -> index into `order`; a lower index means a more specific intent.
+    cues: dict[Key, int]
+    order: list[str]
+    max_cue_len: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    kb: KnowledgeBase
+    lexicon: Lexicon
+    intents: Intents
+    aliases: dict[Key, str]  # normalised alias -> entry id
+    alias_stems: dict[Key, str]  # stemmed alias -> entry id, where only one entry has it
+    # The longest alias (and stemmed alias) starting with each word: most words start none.
+    alias_starts: dict[str, int]
+    alias_stem_starts: dict[str, int]
+    ordinary: frozenset[str]  # single-word aliases that are also ordinary words
+    numbered: dict[tuple[str, str], str]  # ("objective", "2.1") -> entry id
+    names: list[tuple[str, str]]  # (name as written, entry id)
+    sorted_names: FuzzyIndex  # names with their words sorted, for word-order-free fuzzy matching
+    vocabulary: list[str]  # what a typo is corrected towards
+    typo_index: FuzzyIndex
+    known_words: frozenset[str]  # every word the knowledge base, the lexicon or a cue uses
+
+    def words(self, text: str) -> list[str]:
+        """Tokens of a name, a cue or a statement, read the way questions are."""
+        return [w for w, _ in self.lexicon.rewrite(tokens(text))]
+
+
+def sorted_key(text: str) -> str:
+    """What fuzz.token_sort_ratio compares after default_process: processed words in sorted order."""
+    return " ".join(sorted(default_process(text).split()))
+
+
+def _starts(keys: dict[Key, str]) -> dict[str, int]:
+    longest: dict[str, int] = {}
+    for key in keys:
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    return longest
+
+
+def _intents(intents: list[Intent], lexicon: Lexicon) -> Intents:
+    cues: dict[Key, int] = {}
+    for rank, intent in enumerate(intents):
+        for cue in intent.cues:
+            key = tuple(w for w, _ in lexicon.rewrite(tokens(cue)))
+            if key:
+                cues.setdefault(key, rank)
+    return Intents(
+        by_id={i.id: i for i in intents}, cues=cues, order=[i.id for i in intents],
+        max_cue_len=max((len(k) for k in cues), default=1),
+    )
+
+
+def build(kb: KnowledgeBase, statements: list[str]) -> Catalogue:
+    """`statements`: the units' texts, whose words typos are corrected towards as well."""
+    lexicon = build_lexicon(kb.lexicon)
+
+    def words(text: str) -> list[str]:
+        return [w for w, _ in lexicon.rewrite(tokens(text))]
+
+    intents = _intents(kb.intents, lexicon)
+    aliases: dict[Key, str] = {}
+    names: list[tuple[str, str]] = []
+    numbered: dict[tuple[str, str], str] = {}
+    for entry in kb.entries.values():
+        for name in [entry.title, *entry.aliases]:
+            key = tuple(words(name))
+            if key:
+                aliases.setdefault(key, entry.id)
+                names.append((name, entry.id))
+        if entry.number and entry.kind in _NUMBERED_KINDS:
+            numbered[(_NUMBERED_KINDS[entry.kind], entry.number)] = entry.id
+    stem_owners: dict[Key, set[str]] = {}
+    for key, eid in aliases.items():
+        stem_owners.setdefault(tuple(stem(w) for w in key), set()).add(eid)
+    alias_stems = {k: next(iter(v)) for k, v in stem_owners.items() if len(v) == 1}
+    ordinary = frozenset(w.lower() for w in kb.lexicon.ordinary) | frozenset(
+        key[0] for key in aliases if len(key) == 1 and (key[0] in STOPWORDS or key[0] in lexicon.framing)
+    )
+    used: set[str] = set()
+    for text in statements:
+        used.update(words(text))
+    name_words = {w for key in aliases for w in key}
+    cue_words = {w for key in intents.cues for w in key}
+    # A typo is never "corrected" into a function or framing word: that would hide a word that matters.
+    vocabulary = sorted(
+        w for w in used | name_words | cue_words
+        if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS and w not in lexicon.framing
+    )
+    return Catalogue(
+        kb=kb,
+        lexicon=lexicon,
+        intents=intents,
+        aliases=aliases,
+        alias_stems=alias_stems,
+        alias_starts=_starts(aliases),
+        alias_stem_starts=_starts(alias_stems),
+        ordinary=ordinary,
+        numbered=numbered,
+        names=names,
+        sorted_names=FuzzyIndex([sorted_key(name) for name, _ in names], NAME_PLAN),
+        vocabulary=vocabulary,
+        typo_index=FuzzyIndex(vocabulary, TYPO_PLAN),
+        known_words=frozenset(used | name_words | cue_words | STOPWORDS | lexicon.framing),
+    )

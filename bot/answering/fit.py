@@ -1,0 +1,286 @@
+"""Fit the scorer's weights: `natobot eval --fit`.
+
+The procedure, so anyone can repeat it:
+
+1. Training questions are the dev set (tests/data/devset.yaml) plus generated variants of each: the
+   same question wrapped in Slack framing, in lower case without apostrophes, in chat spellings, or
+   with a typo (`variants`, seeded, so every run makes the same ones).
+2. Each question is analysed and its candidate units scored with the features of scoring.py. A unit
+   is a positive example when it is about an entry the question is labelled with and the reply built
+   on it holds every fact the label asks for; a question labelled "not answerable" has no positives.
+   The `TOP_CANDIDATES` best candidates under the previous weights are kept per question, since the
+   decision is always between near candidates, not between a unit and the whole base.
+3. Logistic regression with an L2 penalty (`L2`), fitted by Newton's method.
+4. The threshold: 5-fold cross-validation by question (variants stay with their question), each fold's
+   top candidates scored by weights fitted on the other four; the threshold with the best overall
+   accuracy (in-scope right plus must-decline declined) among those whose confidently-wrong rate is at
+   most `MAX_CONFIDENTLY_WRONG`, then the highest such threshold.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from bot.answering.context import Context
+from bot.answering.scoring import CONFIDENCE_FEATURES, FEATURES, Model, Scored, confidence_row, sigmoid
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.evaluate import Item
+
+TOP_CANDIDATES = 40
+L2 = 1.0
+MAX_CONFIDENTLY_WRONG = 0.02
+FOLDS = 5
+VARIANTS_PER_QUESTION = 2
+SEED = 20261202
+
+_WRAPPERS = (
+    "hey quick one, {q}", "{q} thx", "fyi I'm new here - {q}", "my boss wants to know {q}",
+    "{q} need it for a slide", "sorry if obvious but {q}", "{q} lol", "at the moment, {q}",
+    "hi all, {q}", "{q} pls", "prepping a brief: {q}", "does anyone know {q}", "{q}?? asking for a deck",
+    "quick q: {q}", "real quick - {q}", "{q} (sorry, still new)",
+)
+_CHAT = (("what is", "whats"), ("who is", "whos"), ("where is", "wheres"), ("please", "pls"),
+         ("you", "u"), ("headquarters", "hq"), ("intelligence", "intel"), ("secretary general", "sec gen"),
+         ("government", "govt"), ("people", "ppl"))
+
+
+def variants(question: str, rng: random.Random, n: int = VARIANTS_PER_QUESTION) -> list[str]:
+    """Ways a Slack user might type the same question: framing, case, chat spellings, a typo."""
+    def wrap(q: str) -> str:
+        return rng.choice(_WRAPPERS).format(q=q.rstrip("?").strip() + "?")
+
+    def casual(q: str) -> str:
+        return q.lower().replace("'", "").replace("’", "").rstrip("?")
+
+    def chat(q: str) -> str:
+        low = q.lower()
+        for long, short in _CHAT:
+            low = re.sub(rf"\b{long}\b", short, low)
+        return low
+
+    def typo(q: str) -> str:
+        words = q.split()
+        long_words = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if not long_words:
+            return q
+        i = rng.choice(long_words)
+        w = words[i]
+        j = rng.randrange(1, len(w) - 1)
+        words[i] = rng.choice([w[:j] + w[j + 1:], w[:j] + w[j + 1] + w[j] + w[j + 2:], w[:j] + w[j] + w[j:]])
+        return " ".join(words)
+
+    makers: list[Callable[[str], str]] = [wrap, casual, chat, typo]
+    out = []
+    for maker in rng.sample(makers, k=min(n, len(makers))):
+        v = maker(question)
+        if rng.random() < 0.5 and maker is not wrap:
+            v = wrap(v)
+        if v != question:
+            out.append(v)
+    return out
+
+
+@dataclass(frozen=True)
+class TrainItem:
+    """A training question: from the dev set (labelled with entries) or a question set written from
+    the documents (labelled with the facts a right answer holds, "a | b" for alternatives)."""
+
+    q: str
+    in_scope: bool
+    entries: frozenset[str] | None  # None: any entry whose reply holds the facts
+    facts: tuple[str, ...]
+    facet: str | None = None
+    before: tuple[str, ...] = ()  # the earlier turns of its conversation, asked first for their context
+
+
+@dataclass
+class Example:
+    group: int  # the training question it comes from (its variants share it)
+    features: list[tuple[float, ...]]  # one row per candidate, best first under the previous weights
+    labels: list[int]
+    answers: list[bool]  # whether each candidate's reply gives a fact (false: "the sources do not say")
+    in_scope: bool
+
+
+def from_dev(items: Sequence[Item]) -> list[TrainItem]:
+    out = []
+    for item in items:
+        if len(item.entities) > 1:
+            continue  # several entities are answered one by one; their units are trained as single ones
+        wanted = frozenset({*item.entities, *([item.entry] if item.entry else []), *item.alt})
+        out.append(TrainItem(item.q, item.answered, wanted, tuple(item.facts), item.facet))
+    return out
+
+
+def from_question_set(path: Path) -> list[TrainItem]:
+    from bot import blind
+
+    data = blind.load(path)
+    out = [TrainItem(i.q, not i.decline, None, tuple(i.facts)) for i in data.questions if i.kind != "multi"]
+    for conv in data.conversations:
+        asked = tuple(t.q for t in conv.turns)
+        out += [TrainItem(t.q, not t.decline, None, tuple(t.facts), before=asked[:k])
+                for k, t in enumerate(conv.turns)]
+    return out
+
+
+def _holds(text: str, fact: str) -> bool:
+    return any(alt.strip().lower() in text for alt in fact.split("|") if alt.strip())
+
+
+def _right(engine: Engine, item: TrainItem, unit_index: int) -> bool:
+    unit = engine.index.units[unit_index].unit
+    if not unit.answers:
+        return False
+    text = " ".join(f"{unit.reply()} {unit.caveat or ''}".lower().replace("’", "'").split())
+    if item.facts:
+        # The facts decide, whichever entry holds them: the dev set's entry labels predate the facts files.
+        return all(_holds(text, f) for f in item.facts)
+    in_entry = item.entries is not None and (unit.entry in item.entries or bool(item.entries & set(unit.also)))
+    return in_entry and unit.aspect == (item.facet or "overview")
+
+
+def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) -> list[Example]:
+    rng = random.Random(seed)
+    out: list[Example] = []
+    scorer = engine.scorer
+    for group, item in enumerate(items):
+        context = None
+        if item.before:
+            context = Context()
+            for earlier in item.before:
+                engine.ask(earlier, context)
+        for text in [item.q, *variants(item.q, rng)]:
+            q = engine.analyse(text, Context(list(context.entities), context.intent, context.facet) if context else None)
+            rows = [(i, scorer.features(q, engine.index.units[i])) for i in scorer.candidates(q)]
+            rows.sort(key=lambda r: (-scorer.score(r[1]), r[0]))
+            rows = rows[:TOP_CANDIDATES]
+            labels = [int(item.in_scope and _right(engine, item, i)) for i, _ in rows]
+            answers = [engine.index.units[i].unit.answers for i, _ in rows]
+            out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope))
+    return out
+
+
+def fit_weights(data: Sequence[Example], *, l2: float = L2, iterations: int = 25) -> tuple[float, list[float]]:
+    """Logistic regression by Newton's method; returns (bias, weights in FEATURES order)."""
+    import numpy as np
+
+    rows = [f for ex in data for f in ex.features]
+    ys = [y for ex in data for y in ex.labels]
+    if not rows:
+        raise ValueError("no training rows")
+    x = np.hstack([np.ones((len(rows), 1)), np.asarray(rows, dtype=float)])
+    y = np.asarray(ys, dtype=float)
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0  # the bias is not shrunk
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (p - y) + penalty * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.max(np.abs(step))) < 1e-8:
+            break
+    return float(w[0]), [float(v) for v in w[1:]]
+
+
+def _confidence_rows(
+    data: Sequence[Example], bias: float, weights: list[float],
+) -> list[tuple[tuple[float, ...], int, bool]]:
+    """Per question: (the confidence features of its best candidate under these weights, whether a
+    reply built on it is right, whether the question is in scope). For a question the documents do not
+    answer, a reply is right when it says so ("the sources do not name ...")."""
+    out = []
+    for ex in data:
+        if not ex.features:
+            continue
+        ranked = sorted(
+            (Scored(i, 0.0, f, bias + sum(w * x for w, x in zip(weights, f, strict=True)))
+             for i, f in enumerate(ex.features)),
+            key=lambda s: (-s.logit, s.index),
+        )
+        top = ranked[0].index
+        right = ex.labels[top] if ex.in_scope else int(not ex.answers[top])
+        out.append((confidence_row(ranked), right, ex.in_scope))
+    return out
+
+
+def _fit_rows(rows: Sequence[tuple[Sequence[float], int]], *, l2: float = L2) -> tuple[float, list[float]]:
+    return fit_weights([Example(0, [tuple(x) for x, _ in rows], [y for _, y in rows], [], True)], l2=l2)
+
+
+def sweep(tops: Sequence[tuple[float, bool, bool]]) -> list[dict[str, float]]:
+    """(confidence, right, in scope) per question -> the figures at each threshold."""
+    rows = []
+    n = len(tops)
+    for step in range(5, 96):
+        t = step / 100
+        right = sum(p >= t and ok for p, ok, scope in tops if scope)
+        declined = sum(p < t or ok for p, ok, scope in tops if not scope)
+        wrong = sum(p >= t and not ok for p, ok, _ in tops)
+        rows.append({"threshold": t, "overall": (right + declined) / n, "confidently_wrong": wrong / n})
+    return rows
+
+
+def choose_threshold(rows: Sequence[dict[str, float]]) -> float:
+    ok = [r for r in rows if r["confidently_wrong"] <= MAX_CONFIDENTLY_WRONG] or list(rows)
+    best = max(r["overall"] for r in ok)
+    return max(r["threshold"] for r in ok if r["overall"] == best)
+
+
+def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[Model, dict[str, Any]]:
+    data = examples(engine, items)
+    groups = sorted({ex.group for ex in data})
+    rng = random.Random(SEED)
+    rng.shuffle(groups)
+    fold_of = {g: i % FOLDS for i, g in enumerate(groups)}
+    held_out: list[tuple[float, bool, bool]] = []
+    for k in range(FOLDS):
+        train = [ex for ex in data if fold_of[ex.group] != k]
+        test = [ex for ex in data if fold_of[ex.group] == k]
+        bias, weights = fit_weights(train)
+        c_bias, c_weights = _fit_rows([(x, y) for x, y, _ in _confidence_rows(train, bias, weights)])
+        for x, y, scope in _confidence_rows(test, bias, weights):
+            p = sigmoid(c_bias + sum(w * v for w, v in zip(c_weights, x, strict=True)))
+            held_out.append((p, bool(y), scope))
+    rows = sweep(held_out)
+    threshold = choose_threshold(rows)
+    bias, weights = fit_weights(data)
+    c_bias, c_weights = _fit_rows([(x, y) for x, y, _ in _confidence_rows(data, bias, weights)])
+    chosen = next(r for r in rows if r["threshold"] == threshold)
+    model = Model(
+        bias=round(bias, 4),
+        weights={f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
+        confidence_bias=round(c_bias, 4),
+        confidence_weights={f: round(w, 4) for f, w in zip(CONFIDENCE_FEATURES, c_weights, strict=True)},
+        threshold=threshold,
+        fitted=(
+            f"natobot eval --fit on {set_name} ({len(items)} questions + {VARIANTS_PER_QUESTION} variants each, "
+            f"{sum(len(ex.labels) for ex in data)} candidate rows), {date.today().isoformat()}; "
+            f"threshold from {FOLDS}-fold cross-validation: overall {chosen['overall']:.3f}, "
+            f"confidently wrong {chosen['confidently_wrong']:.3f}"
+        ),
+    )
+    report = {"rows": sum(len(ex.labels) for ex in data), "questions": len(data), "sweep": rows,
+              "threshold": threshold, "cross_validated": chosen, "held_out": held_out}
+    return model, report
+
+
+def write_model(model: Model, path: Path) -> None:
+    header = (
+        "# The scorer's weights, fitted by `natobot eval --fit` (bot/answering/fit.py says how).\n"
+        "# Do not edit by hand: refit after changing the knowledge base, the lexicon or the features.\n"
+    )
+    body = yaml.safe_dump(model.model_dump(), sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(header + body, encoding="utf-8")

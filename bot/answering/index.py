@@ -1,0 +1,145 @@
+"""The units, indexed for scoring: each unit's concepts, the entities it names, the kinds of answer it holds.
+
+Everything a feature needs about a unit is computed here once, so scoring a candidate is a handful of
+set and dictionary lookups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from bot.answering.catalogue import Catalogue
+from bot.answering.units import Unit, plain_name
+from bot.answering.words import MONTHS, NUMBER_WORDS, STOPWORDS
+from knowledge.text import stem, tokens_with_case
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A count or an amount: digits that are not a year or an objective's number ("2.1").
+_COUNT = re.compile(r"(?<![\d.])(?!(?:1[89]|20)\d\d\b)\d+(?:,\d{3})*(?![.]\d)\b")
+_COUNT_WORDS = frozenset(w for w in NUMBER_WORDS if w not in ("first", "second", "third", "fourth", "one"))
+_PERSON = re.compile(
+    r"\b(?:General|Admiral|Lieutenant|Lt|Ambassador|Secretary General|Director General|Chairman|Chair|"
+    r"Commander|Chief|headed by|led by|heads|leads|chaired by|commanded by|[A-Z][a-z]+ [A-Z][a-z]+berg)\b"
+)
+_REASON = re.compile(r"\b(?:because|so that|in order to|so as to|to ensure|since|reason|matters|why)\b", re.I)
+
+
+@dataclass(frozen=True)
+class IndexedUnit:
+    unit: Unit
+    concepts: frozenset[str]  # the concepts of its statement and of its entity's name
+    own: frozenset[str]  # the concepts of its statement alone
+    entities: frozenset[str]  # the entry it is about and those in `also`
+    mentions: frozenset[str]  # other entries its statement names
+    kinds: frozenset[str]  # "time", "number", "place", "person", "reason", "name"
+    size: int  # how many concepts its statement has (long statements match everything a little)
+
+
+class UnitIndex:
+    def __init__(self, units: list[Unit], catalogue: Catalogue) -> None:
+        self.cat = catalogue
+        lex = catalogue.lexicon
+        self.units: list[IndexedUnit] = []
+        for u in units:
+            entry = catalogue.kb.entries[u.entry]
+            words = catalogue.words(f"{u.text} {u.caveat or ''}")
+            own = {lex.concept(w) for w in words if w not in STOPWORDS}
+            title = {lex.concept(w) for w in catalogue.words(plain_name(entry)) if w not in STOPWORDS}
+            self.units.append(IndexedUnit(
+                unit=u,
+                concepts=frozenset(own | title),
+                own=frozenset(own),
+                entities=frozenset((u.entry, *u.also)),
+                mentions=frozenset(self._names_in(u.text)) - {u.entry, *u.also},
+                kinds=frozenset(self._kinds(u, words)),
+                size=len(own),
+            ))
+        n = len(self.units)
+        df: dict[str, int] = {}
+        for iu in self.units:
+            for c in iu.concepts:
+                df[c] = df.get(c, 0) + 1
+        # Rarer concepts are stronger evidence: the usual smoothed inverse document frequency.
+        self.idf = {c: math.log((n + 1) / (k + 0.5)) for c, k in df.items()}
+        self.max_idf = math.log((n + 1) / 0.5)
+        self.postings: dict[str, tuple[int, ...]] = {}
+        for i, iu in enumerate(self.units):
+            for c in iu.concepts:
+                self.postings.setdefault(c, ())
+                self.postings[c] += (i,)
+        self.about: dict[str, list[int]] = {}
+        self.mentioned: dict[str, list[int]] = {}
+        for i, iu in enumerate(self.units):
+            for e in iu.entities:
+                self.about.setdefault(e, []).append(i)
+            for e in iu.mentions:
+                self.mentioned.setdefault(e, []).append(i)
+        # How specific a name is: NATO is named by most statements and says little about which one is meant.
+        self.specificity = {
+            e: min(1.0, math.log((n + 1) / (len(self.about.get(e, [])) + len(self.mentioned.get(e, [])) + 0.5))
+                   / math.log(n / 20))
+            for e in catalogue.kb.entries
+        }
+        self.concepts_known = frozenset(self.idf)
+        # Which aspects and concepts each entry has units for: asking an entry's head when it has none,
+        # or its "budget" when none of its statements uses the word, is telling.
+        aspects: dict[str, set[str]] = {}
+        concepts: dict[str, set[str]] = {}
+        for iu in self.units:
+            for e in iu.entities:
+                aspects.setdefault(e, set()).add(iu.unit.aspect)
+                concepts.setdefault(e, set()).update(iu.own)
+        self.aspects = {e: frozenset(v) for e, v in aspects.items()}
+        self.entity_concepts = {e: frozenset(v) for e, v in concepts.items()}
+
+    def _names_in(self, text: str) -> set[str]:
+        """Entries a statement names by an alias (ordinary-word aliases only in capitals)."""
+        cat = self.cat
+        pairs = tokens_with_case(text)
+        rewritten = cat.lexicon.rewrite([low for low, _ in pairs])
+        words = [w for w, _ in rewritten]
+        raw = [pairs[i][1] for _, i in rewritten]
+        found: set[str] = set()
+        i, n = 0, len(words)
+        while i < n:
+            longest = cat.alias_starts.get(words[i], 0)
+            step = 1
+            for length in range(min(longest, n - i), 0, -1):
+                entry = cat.aliases.get(tuple(words[i:i + length]))
+                if entry is None:
+                    continue
+                if length == 1 and words[i] in cat.ordinary and not raw[i].isupper():
+                    break
+                found.add(entry)
+                step = length
+                break
+            i += step
+        return found
+
+    def _kinds(self, u: Unit, words: list[str]) -> set[str]:
+        text = u.text
+        kinds: set[str] = set()
+        if _YEAR.search(text) or any(w in MONTHS for w in words):
+            kinds.add("time")
+        if _COUNT.search(text) or any(w in _COUNT_WORDS for w in words) or "percent" in words:
+            kinds.add("number")
+        joined = " " + " ".join(words) + " "
+        if any(f" {p} " in joined for p in self.cat.lexicon.places) or u.aspect == "location":
+            kinds.add("place")
+        if u.aspect == "head" or _PERSON.search(text):
+            kinds.add("person")
+        if u.aspect == "justification" or _REASON.search(text):
+            kinds.add("reason")
+        if u.aspect == "name" or " stands for " in text:
+            kinds.add("name")
+        if u.aspect == "founded":
+            kinds.add("time")
+        if u.aspect == "size":
+            kinds.add("number")
+        return kinds
+
+
+def stem_concept(catalogue: Catalogue, word: str) -> str:
+    return catalogue.lexicon.canonical.get(stem(word), stem(word))

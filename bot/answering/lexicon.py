@@ -1,0 +1,75 @@
+"""The lexicon at run time: chat spellings rewritten, synonyms folded to one stem, framing words known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering.words import STOPWORDS
+from knowledge.models import Lexicon as LexiconData
+from knowledge.text import stem, tokens
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    # One word -> its replacement words ("whos" -> ("who", "is")).
+    words: dict[str, tuple[str, ...]]
+    # Several words -> their replacement, longest first per starting word ("sec gen").
+    phrases: dict[tuple[str, ...], tuple[str, ...]]
+    max_phrase: int
+    phrase_words: frozenset[str]  # every word of a multi-word spelling, never typo-corrected
+    # A word's stem -> the stem that stands for its synonym group.
+    canonical: dict[str, str]
+    framing: frozenset[str]
+    places: frozenset[str]
+    asks: dict[str, str]  # word -> the kind of answer it asks for
+
+    def rewrite(self, words: list[str]) -> list[tuple[str, int]]:
+        """The words with spellings applied, each with the index of the word it came from."""
+        out: list[tuple[str, int]] = []
+        i, n = 0, len(words)
+        while i < n:
+            for length in range(min(self.max_phrase, n - i), 1, -1):
+                repl = self.phrases.get(tuple(words[i:i + length]))
+                if repl is not None:
+                    out += [(w, i) for w in repl]
+                    i += length
+                    break
+            else:
+                out += [(w, i) for w in self.words.get(words[i], (words[i],))]
+                i += 1
+        return out
+
+    def concept(self, word: str) -> str:
+        """The stem a word counts as: its synonym group's, else its own."""
+        st = stem(word)
+        return self.canonical.get(st, st)
+
+
+def build_lexicon(data: LexiconData) -> Lexicon:
+    words: dict[str, tuple[str, ...]] = {}
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key, value in data.spellings.items():
+        k = tuple(key.lower().replace("-", " ").split())
+        v = tuple(value.lower().split())
+        if len(k) == 1:
+            words[k[0]] = v
+        elif k:
+            phrases[k] = v
+    canonical: dict[str, str] = {}
+    for group in data.synonyms:
+        stems = [stem(t) for w in group for t in tokens(w) if t not in STOPWORDS]
+        if not stems:
+            continue
+        head = stems[0]
+        for st in stems:
+            canonical.setdefault(st, head)  # a stem in two groups stays with the first
+    return Lexicon(
+        words=words,
+        phrases=phrases,
+        max_phrase=max((len(k) for k in phrases), default=1),
+        phrase_words=frozenset(w for k in phrases for w in k),
+        canonical=canonical,
+        framing=frozenset(t for w in data.framing for t in tokens(w)),
+        places=frozenset(" ".join(tokens(p)) for p in data.places),
+        asks={w.lower(): kind for w, kind in data.asks.items()},
+    )

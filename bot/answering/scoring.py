@@ -1,0 +1,230 @@
+"""One scoring model: evidence features of (question, unit), weighed by a fitted logistic model.
+
+A unit's probability of answering the question is `sigmoid(bias + sum(weight * feature))`. The features
+say what the question and the unit share (names, content words weighted by rarity, the facet asked,
+the kind of answer wanted) and what the question asks that the unit does not have. The weights are
+not set by hand: `natobot eval --fit` fits them by logistic regression on the training questions
+(`bot/answering/fit.py` says how) and writes them to `knowledge/data/model.yaml`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.answering.analysis import Question
+from bot.answering.index import IndexedUnit, UnitIndex
+
+FEATURES = (
+    "about",  # the question names the unit's entity (the name's sureness, 0..1)
+    "about_specific",  # ... weighted by how specific that name is (NATO is named everywhere)
+    "mention",  # the question names an entity the unit's statement names
+    "name_miss",  # the question names entities, the unit neither is about nor names any of them
+    "context",  # the unit's entity is the conversation's subject, carried over
+    "lex",  # share of the question's content (by rarity) the unit has
+    "lex_mass",  # how much rare content the unit shares with the question
+    "miss",  # rare content words the question carries that the unit lacks but its entity has elsewhere
+    "miss_entity",  # ... that the unit's entity never uses, though the knowledge base does
+    "unknown",  # content words the knowledge base has never seen ("budget", "Sweden")
+    "bare",  # the question has no content of its own beyond names and framing
+    "facet",  # the unit is of the facet asked (or the overview when nothing specific is asked)
+    "facet_other",  # the unit is of another facet than the one asked
+    "facet_generic",  # a facet is asked and the unit is a general statement (overview, detail, fact)
+    "facet_absent",  # a facet is asked and the unit's entity has no statement of that facet at all
+    "wants",  # the unit holds the kind of answer wanted (a place for "where", a year for "when")
+    "wants_miss",  # a kind of answer is wanted and the unit holds none
+    "overview",  # the unit opens its entity's overview
+    "size",  # how long the statement is (long statements share a little with everything)
+    # Evidence counts most together: the right subject and the facet asked, the right subject and the
+    # kind of answer wanted, the right subject and the content words.
+    "about_facet",
+    "about_wants",
+    "about_lex",
+)
+
+# Before any fit: weights that make names, shared content and the facet count and missing content
+# cost. `natobot eval --fit` replaces them; kept so that a knowledge directory without a model works.
+_PRIOR = {
+    "about": 2.0, "about_specific": 1.0, "mention": 1.0, "name_miss": -1.5, "context": 0.0, "lex": 2.0,
+    "lex_mass": 2.0, "miss": -1.0, "miss_entity": -2.0, "unknown": -2.0, "bare": 0.0, "facet": 1.5, "facet_other": -1.0,
+    "facet_generic": -0.5, "facet_absent": -1.0,
+    "wants": 1.0, "wants_miss": -1.0, "overview": 0.5, "size": -0.5,
+    "about_facet": 0.0, "about_wants": 0.0, "about_lex": 0.0,
+}
+_FACETS = frozenset(
+    "head role location size parent components members founded motto description justification linkages risks".split()
+)
+# Concepts in more than this share of units are too common to find candidates by (they still score).
+POSTING_SHARE = 0.2
+# At most this many candidates get the full feature set, the rest are cut by a cheap pre-score.
+MAX_CANDIDATES = 300
+
+
+# The confidence model sees the best candidate's features and how clearly it beat the runner-up.
+CONFIDENCE_FEATURES = ("logit", "margin", *FEATURES)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Ranking: which unit answers best.
+    bias: float = -3.0
+    weights: dict[str, float] = Field(default_factory=lambda: dict(_PRIOR))
+    # Confidence: the probability that the best unit's reply is right (calibrated on the training set).
+    confidence_bias: float = -1.0
+    confidence_weights: dict[str, float] = Field(default_factory=lambda: {"logit": 1.0, "margin": 0.5})
+    # Below this probability natobot says it does not know (chosen by the fit; see fit.py).
+    threshold: float = 0.5
+    fitted: str | None = None  # how and on what it was fitted
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        if not path.exists():
+            return cls()
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+    def vector(self) -> list[float]:
+        return [self.weights.get(f, 0.0) for f in FEATURES]
+
+    def confidence_vector(self) -> list[float]:
+        return [self.confidence_weights.get(f, 0.0) for f in CONFIDENCE_FEATURES]
+
+
+@dataclass(frozen=True)
+class Scored:
+    index: int  # into UnitIndex.units
+    probability: float  # the ranking model's
+    features: tuple[float, ...]
+    logit: float = 0.0
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+class Scorer:
+    def __init__(self, index: UnitIndex, model: Model) -> None:
+        self.index = index
+        self.model = model
+        self.weights = model.vector()
+        n = len(index.units)
+        self._posting_cap = max(10, int(n * POSTING_SHARE))
+
+    def candidates(self, q: Question, only: str | None = None) -> list[int]:
+        ix = self.index
+        if only is not None:
+            return list(ix.about.get(only, []))
+        found: dict[int, float] = {}
+        for name in q.names:
+            for i in ix.about.get(name.entry, []):
+                found[i] = found.get(i, 0.0) + 2.0
+            if ix.specificity.get(name.entry, 0.0) >= 0.5:
+                for i in ix.mentioned.get(name.entry, []):
+                    found[i] = found.get(i, 0.0) + 1.0
+        for w in q.content:
+            posting = ix.postings.get(w.concept, ())
+            if not posting or len(posting) > self._posting_cap:
+                continue
+            gain = ix.idf[w.concept] / ix.max_idf
+            for i in posting:
+                found[i] = found.get(i, 0.0) + gain
+        if len(found) > MAX_CANDIDATES:
+            return sorted(found, key=lambda i: -found[i])[:MAX_CANDIDATES]
+        return list(found)
+
+    def features(self, q: Question, iu: IndexedUnit, only: str | None = None) -> tuple[float, ...]:
+        ix = self.index
+        names = [n for n in q.names if only is None or n.entry == only]
+        about = mention = 0.0
+        about_specific = 0.0
+        context = 0.0
+        for n in names:
+            if n.entry in iu.entities:
+                if n.score > about:
+                    about = n.score
+                    about_specific = n.score * ix.specificity.get(n.entry, 1.0)
+                    context = 1.0 if n.how == "context" else 0.0
+            elif n.entry in iu.mentions:
+                mention = max(mention, n.score)
+        name_miss = 1.0 if names and about == 0.0 and mention == 0.0 else 0.0
+        total = matched = missing = foreign = 0.0
+        entity_concepts = ix.entity_concepts.get(iu.unit.entry, frozenset())
+        unknown = 0
+        # When the question names the unit's entity, its name's words are spent: "who commands JFC
+        # Naples" must not find "command" in the name "Joint Force Command Naples".
+        concepts = iu.own if about > 0.0 else iu.concepts
+        for w in q.content:
+            idf = ix.idf.get(w.concept, ix.max_idf) * w.quality
+            total += idf
+            if w.concept in concepts:
+                matched += idf
+            elif w.carries:
+                if not w.known:
+                    unknown += 1
+                elif w.concept in entity_concepts:
+                    missing += idf
+                else:
+                    foreign += idf
+        lex = matched / total if total else 0.0
+        aspect = iu.unit.aspect
+        facet_generic = facet_absent = 0.0
+        if q.facet is not None:
+            facet = 1.0 if aspect == q.facet else 0.0
+            facet_other = 1.0 if aspect in _FACETS and aspect != q.facet else 0.0
+            facet_generic = 1.0 if aspect not in _FACETS else 0.0
+            facet_absent = 1.0 if q.facet not in ix.aspects.get(iu.unit.entry, frozenset()) else 0.0
+        elif q.intent == "stands_for":
+            facet, facet_other = (1.0 if aspect == "name" else 0.0), 0.0
+        else:
+            facet = 1.0 if aspect == "overview" else 0.0
+            facet_other = 0.0
+        wants = wants_miss = 0.0
+        if q.wants is not None:
+            if q.wants in iu.kinds:
+                wants = 1.0
+            else:
+                wants_miss = 1.0
+        return (
+            about, about_specific, mention, name_miss, context, lex, min(matched / ix.max_idf, 3.0) / 3.0,
+            min(missing / ix.max_idf, 3.0) / 3.0, min(foreign / ix.max_idf, 3.0) / 3.0, min(unknown, 2) / 2.0, 1.0 if not q.content else 0.0,
+            facet, facet_other, facet_generic, facet_absent, wants, wants_miss, 1.0 if aspect == "overview" else 0.0,
+            math.log1p(iu.size) / 4.0, about * facet, about * wants, about * lex,
+        )
+
+    def score(self, features: tuple[float, ...]) -> float:
+        return sigmoid(self.model.bias + sum(w * f for w, f in zip(self.weights, features, strict=True)))
+
+    @staticmethod
+    def score_with(model: Model, features: tuple[float, ...]) -> float:
+        return sigmoid(model.bias + sum(w * f for w, f in zip(model.vector(), features, strict=True)))
+
+    def rank(self, q: Question, *, only: str | None = None, limit: int = 8) -> list[Scored]:
+        out: list[Scored] = []
+        bias, weights = self.model.bias, self.weights
+        for i in self.candidates(q, only):
+            f = self.features(q, self.index.units[i], only)
+            logit = bias + sum(w * x for w, x in zip(weights, f, strict=True))
+            out.append(Scored(i, sigmoid(logit), f, logit))
+        out.sort(key=lambda s: (-s.logit, s.index))
+        return out[:limit]
+
+    def confidence(self, ranked: list[Scored]) -> float:
+        """The probability that the best candidate's reply is right."""
+        if not ranked:
+            return 0.0
+        return sigmoid(self.model.confidence_bias + sum(
+            w * x for w, x in zip(self.model.confidence_vector(), confidence_row(ranked), strict=True)
+        ))
+
+
+def confidence_row(ranked: list[Scored]) -> tuple[float, ...]:
+    top = ranked[0]
+    runner_up = ranked[1].logit if len(ranked) > 1 else top.logit - 10.0
+    return (top.logit / 10.0, min(top.logit - runner_up, 10.0) / 10.0, *top.features)
