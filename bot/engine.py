@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from bot.answer import Answer
+from bot.answering import cache
 from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser, Question
 from bot.answering.compose import DEFAULT_SUGGESTIONS, Composer
@@ -49,11 +51,16 @@ class Decision:
 
 
 class Engine:
-    def __init__(self, kb: loader.KnowledgeBase, model: Model | None = None) -> None:
+    def __init__(
+        self, kb: loader.KnowledgeBase, model: Model | None = None, *, built: tuple[Any, ...] | None = None,
+    ) -> None:
         self.kb = kb
-        self.units = build_units(kb)
-        self.catalogue = catalogue_mod.build(kb, [u.text for u in self.units])
-        self.index = UnitIndex(self.units, self.catalogue)
+        if built is None:
+            self.units = build_units(kb)
+            self.catalogue = catalogue_mod.build(kb, [u.text for u in self.units])
+            self.index = UnitIndex(self.units, self.catalogue)
+        else:
+            self.units, self.catalogue, self.index = built
         self.analyser = Analyser(self.catalogue, self.index.concepts_known)
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
@@ -64,13 +71,24 @@ class Engine:
         self._suggestion = lru_cache(maxsize=None)(self._suggestion_uncached)
 
     @classmethod
-    def load(cls, data_dir: Path | None = None) -> Engine:
-        """Load and check the knowledge base; any problem stops start-up with a KnowledgeError."""
+    def load(cls, data_dir: Path | None = None, *, use_cache: bool = True) -> Engine:
+        """Load and check the knowledge base; any problem stops start-up with a KnowledgeError.
+
+        A build of the same knowledge files by the same code is reused from the cache (cache.py)."""
+        directory = data_dir or loader.DATA_DIR
+        if use_cache:
+            state = cache.load(directory)
+            if state is not None:
+                kb, units, catalogue, index = state
+                return cls(kb, built=(units, catalogue, index))
         kb = loader.load(data_dir)
         first = next(iter(loader.problems(kb)), None)
         if first is not None:
             raise loader.KnowledgeError(first)
-        return cls(kb)
+        engine = cls(kb)
+        if use_cache:
+            cache.save(directory, (kb, engine.units, engine.catalogue, engine.index))
+        return engine
 
     # -- answering ---------------------------------------------------------------------
     def ask(self, question: str, context: Context | None = None) -> Answer:

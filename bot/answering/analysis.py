@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import Context
-from bot.answering.words import CARRY_OVER, NUMBER_WORDS, PRONOUNS, STOPWORDS
+from bot.answering.words import CARRY_OVER, NUMBER_LABELS, NUMBER_WORDS, PRONOUNS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
 
 # A typo is corrected only to a knowledge-base word at least this similar (fuzz.ratio, 0-100): 80
@@ -57,6 +57,11 @@ _WANTS_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("which", "city"), "place"), (("what", "country"), "place"), (("which", "country"), "place"),
 )
 _WANTS_WORDS = {"when": "time", "where": "place", "who": "person", "whom": "person", "why": "reason"}
+
+
+def number_concept(label: str, number: str) -> str:
+    """"article#5": a number with the word that labels it."""
+    return f"{label}#{number}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,11 @@ class Analyser:
                 names.append(Name(fuzzy[0], content_idx[0], content_idx[-1] + 1, fuzzy[1], "fuzzy"))
                 content_idx = [i for i in content_idx if cue_hit[i]]
         names.sort(key=lambda n: n.start)
-        content = tuple(self._word(words[i], quality[i], framing_or_cue=cue_hit[i]) for i in content_idx)
+        content = tuple(
+            self._word(words[i], quality[i], framing_or_cue=cue_hit[i],
+                       label=words[i - 1] if i > 0 and words[i - 1] in NUMBER_LABELS else None)
+            for i in content_idx
+        )
         listed = self._listed(names, words)
 
         follow_up = False
@@ -166,8 +175,10 @@ class Analyser:
         )
 
     # -- recognisers ------------------------------------------------------------------
-    def _word(self, word: str, quality: float, *, framing_or_cue: bool) -> Word:
+    def _word(self, word: str, quality: float, *, framing_or_cue: bool, label: str | None = None) -> Word:
         concept = self.concept(word)
+        if label is not None and (word.isdigit() or _DECIMAL.match(word)):
+            concept = number_concept(self.concept(label), word)
         framing = framing_or_cue or word in self.lex.framing
         return Word(word, concept, quality, concept in self.concepts_known, carries=not framing)
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from bot.answering.catalogue import Catalogue
 from bot.answering.units import Unit, plain_name
-from bot.answering.words import MONTHS, NUMBER_WORDS, STOPWORDS
+from bot.answering.analysis import number_concept
+from bot.answering.words import MONTHS, NUMBER_LABELS, NUMBER_WORDS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -35,6 +36,8 @@ class IndexedUnit:
     mentions: frozenset[str]  # other entries its statement names
     kinds: frozenset[str]  # "time", "number", "place", "person", "reason", "name"
     size: int  # how many concepts its statement has (long statements match everything a little)
+    tf: dict[str, int]  # how often each concept occurs in it (for BM25)
+    length: int  # how many concept occurrences it has
 
 
 class UnitIndex:
@@ -45,8 +48,15 @@ class UnitIndex:
         for u in units:
             entry = catalogue.kb.entries[u.entry]
             words = catalogue.words(f"{u.text} {u.caveat or ''}")
-            own = {lex.concept(w) for w in words if w not in STOPWORDS}
-            title = {lex.concept(w) for w in catalogue.words(plain_name(entry)) if w not in STOPWORDS}
+            own_list = [lex.concept(w) for w in words if w not in STOPWORDS]
+            own_list += [number_concept(lex.concept(a), b) for a, b in zip(words, words[1:], strict=False)
+                         if a in NUMBER_LABELS and (b.isdigit() or "." in b)]
+            title_list = [lex.concept(w) for w in catalogue.words(plain_name(entry)) if w not in STOPWORDS]
+            own = set(own_list)
+            title = set(title_list)
+            tf: dict[str, int] = {}
+            for c in own_list + title_list:
+                tf[c] = tf.get(c, 0) + 1
             self.units.append(IndexedUnit(
                 unit=u,
                 concepts=frozenset(own | title),
@@ -55,6 +65,8 @@ class UnitIndex:
                 mentions=frozenset(self._names_in(u.text)) - {u.entry, *u.also},
                 kinds=frozenset(self._kinds(u, words)),
                 size=len(own),
+                tf=tf,
+                length=len(own_list) + len(title_list),
             ))
         n = len(self.units)
         df: dict[str, int] = {}
@@ -83,6 +95,7 @@ class UnitIndex:
             for e in catalogue.kb.entries
         }
         self.concepts_known = frozenset(self.idf)
+        self.average_length = sum(iu.length for iu in self.units) / max(1, n)
         # Which aspects and concepts each entry has units for: asking an entry's head when it has none,
         # or its "budget" when none of its statements uses the word, is telling.
         aspects: dict[str, set[str]] = {}

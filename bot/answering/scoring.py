@@ -20,13 +20,15 @@ from bot.answering.analysis import Question
 from bot.answering.index import IndexedUnit, UnitIndex
 
 FEATURES = (
-    "about",  # the question names the unit's entity (the name's sureness, 0..1)
-    "about_specific",  # ... weighted by how specific that name is (NATO is named everywhere)
-    "mention",  # the question names an entity the unit's statement names
+    "about",  # the question names the unit's entity: the name's sureness times its specificity
+    "about_general",  # ... by a name that is named everywhere (NATO, the IMS): sureness times the rest
+    "mention",  # the question names an entity the unit's statement names (sureness times specificity)
     "name_miss",  # the question names entities, the unit neither is about nor names any of them
     "context",  # the unit's entity is the conversation's subject, carried over
     "lex",  # share of the question's content (by rarity) the unit has
     "lex_mass",  # how much rare content the unit shares with the question
+    "bm25",  # Okapi BM25 of the question's content words against the unit (scaled)
+    "bm25_best",  # the unit's BM25 as a share of the best candidate's
     "miss",  # rare content words the question carries that the unit lacks but its entity has elsewhere
     "miss_entity",  # ... that the unit's entity never uses, though the knowledge base does
     "unknown",  # content words the knowledge base has never seen ("budget", "Sweden")
@@ -49,8 +51,8 @@ FEATURES = (
 # Before any fit: weights that make names, shared content and the facet count and missing content
 # cost. `natobot eval --fit` replaces them; kept so that a knowledge directory without a model works.
 _PRIOR = {
-    "about": 2.0, "about_specific": 1.0, "mention": 1.0, "name_miss": -1.5, "context": 0.0, "lex": 2.0,
-    "lex_mass": 2.0, "miss": -1.0, "miss_entity": -2.0, "unknown": -2.0, "bare": 0.0, "facet": 1.5, "facet_other": -1.0,
+    "about": 3.0, "about_general": 1.0, "mention": 1.0, "name_miss": -1.5, "context": 0.0, "lex": 2.0,
+    "lex_mass": 2.0, "bm25": 1.0, "bm25_best": 1.0, "miss": -1.0, "miss_entity": -2.0, "unknown": -2.0, "bare": 0.0, "facet": 1.5, "facet_other": -1.0,
     "facet_generic": -0.5, "facet_absent": -1.0,
     "wants": 1.0, "wants_miss": -1.0, "overview": 0.5, "size": -0.5,
     "about_facet": 0.0, "about_wants": 0.0, "about_lex": 0.0,
@@ -58,6 +60,9 @@ _PRIOR = {
 _FACETS = frozenset(
     "head role location size parent components members founded motto description justification linkages risks".split()
 )
+# Okapi BM25's usual parameters: term saturation and length normalisation.
+BM25_K1 = 1.2
+BM25_B = 0.75
 # Concepts in more than this share of units are too common to find candidates by (they still score).
 POSTING_SHARE = 0.2
 # At most this many candidates get the full feature set, the rest are cut by a cheap pre-score.
@@ -139,20 +144,34 @@ class Scorer:
             return sorted(found, key=lambda i: -found[i])[:MAX_CANDIDATES]
         return list(found)
 
-    def features(self, q: Question, iu: IndexedUnit, only: str | None = None) -> tuple[float, ...]:
+    def bm25(self, q: Question, iu: IndexedUnit) -> float:
         ix = self.index
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * iu.length / ix.average_length)
+        score = 0.0
+        for w in q.content:
+            tf = iu.tf.get(w.concept, 0)
+            if tf:
+                score += ix.idf.get(w.concept, 0.0) * w.quality * tf * (BM25_K1 + 1) / (tf + norm)
+        return score
+
+    def features(
+        self, q: Question, iu: IndexedUnit, only: str | None = None, best_bm25: float | None = None,
+    ) -> tuple[float, ...]:
+        ix = self.index
+        bm25 = self.bm25(q, iu)
+        best = best_bm25 if best_bm25 is not None else bm25
         names = [n for n in q.names if only is None or n.entry == only]
-        about = mention = 0.0
-        about_specific = 0.0
+        about = mention = general = 0.0
         context = 0.0
         for n in names:
+            spec = ix.specificity.get(n.entry, 1.0)
             if n.entry in iu.entities:
-                if n.score > about:
-                    about = n.score
-                    about_specific = n.score * ix.specificity.get(n.entry, 1.0)
+                if n.score * spec > about:
+                    about = n.score * spec
+                    general = n.score * (1.0 - spec)
                     context = 1.0 if n.how == "context" else 0.0
             elif n.entry in iu.mentions:
-                mention = max(mention, n.score)
+                mention = max(mention, n.score * spec)
         name_miss = 1.0 if names and about == 0.0 and mention == 0.0 else 0.0
         total = matched = missing = foreign = 0.0
         entity_concepts = ix.entity_concepts.get(iu.unit.entry, frozenset())
@@ -192,7 +211,8 @@ class Scorer:
             else:
                 wants_miss = 1.0
         return (
-            about, about_specific, mention, name_miss, context, lex, min(matched / ix.max_idf, 3.0) / 3.0,
+            about, general, mention, name_miss, context, lex, min(matched / ix.max_idf, 3.0) / 3.0,
+            min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
             min(missing / ix.max_idf, 3.0) / 3.0, min(foreign / ix.max_idf, 3.0) / 3.0, min(unknown, 2) / 2.0, 1.0 if not q.content else 0.0,
             facet, facet_other, facet_generic, facet_absent, wants, wants_miss, 1.0 if aspect == "overview" else 0.0,
             math.log1p(iu.size) / 4.0, about * facet, about * wants, about * lex,
@@ -208,8 +228,10 @@ class Scorer:
     def rank(self, q: Question, *, only: str | None = None, limit: int = 8) -> list[Scored]:
         out: list[Scored] = []
         bias, weights = self.model.bias, self.weights
-        for i in self.candidates(q, only):
-            f = self.features(q, self.index.units[i], only)
+        found = self.candidates(q, only)
+        best = max((self.bm25(q, self.index.units[i]) for i in found), default=0.0)
+        for i in found:
+            f = self.features(q, self.index.units[i], only, best)
             logit = bias + sum(w * x for w, x in zip(weights, f, strict=True))
             out.append(Scored(i, sigmoid(logit), f, logit))
         out.sort(key=lambda s: (-s.logit, s.index))

@@ -27,7 +27,7 @@ _REFERS_BACK = re.compile(
     r"First|Second|Third|Fourth|Fifth|Finally|Lastly|As (?:they|it|these)|In (?:turn|short|addition))\b"
 )
 # The context shown after the answering sentence stops once it is this long (whole sentences).
-CONTEXT_CHARS = 420
+CONTEXT_CHARS = 600
 
 ASPECTS = ("overview", "detail", "name", "field", "fact")
 
@@ -205,8 +205,12 @@ def build_units(kb: KnowledgeBase) -> list[Unit]:
         _derived(kb, entry, b, cites, where)
     for fact, where in zip(kb.facts, kb.fact_origin, strict=True):
         entry = kb.entries[fact.about]
+        # A fact of a facet is followed by that facet's paragraph: "objective 1.1 links to JSP Obj. 1.4"
+        # then every linkage, so a question after all of them gets all of them.
+        facet_text = entry.facets[fact.facet].text if fact.facet and fact.facet in entry.facets else ""
+        context = _context(split_sentences(facet_text), set()) if facet_text else ""
         b.add(entry, fact.text, aspect=fact.facet or "fact", citations=[fact.source], origin=where,
-              caveat=fact.caveat, answers=fact.answers, also=tuple(fact.also))
+              caveat=fact.caveat, answers=fact.answers, also=tuple(fact.also), context=context)
     return b.units
 
 

@@ -37,3 +37,10 @@ NUMBER_WORDS = {
 MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+
+# Words that label a number ("Article 5", "Resolution 1325"): the pair is one concept, so a question
+# about Article 4 is not answered by a statement that happens to contain "4 April".
+NUMBER_LABELS = frozenset(
+    "article articles resolution resolutions unscr unscrs chapter section paragraph pillar order eo phase "
+    "obj objective objectives goal goals level tier".split()
+)
