@@ -27,6 +27,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DOCUMENTS_FILE = "documents.yaml"
 INTENTS_FILE = "intents.yaml"
 LEXICON_FILE = "lexicon.yaml"
+ENGLISH_FILE = "english.tsv"
 # The scorer's fitted weights (`natobot eval --fit` writes it); not knowledge, but kept beside it so a
 # knowledge directory carries the model that was fitted on it.
 MODEL_FILE = "model.yaml"
@@ -53,6 +54,8 @@ class KnowledgeBase:
     lexicon: Lexicon = field(default_factory=Lexicon)
     # Coverage items deliberately not carried, with their reasons, from the facts files.
     coverage_ignore: dict[str, str] = field(default_factory=dict)
+    # Common English words and their Zipf frequency (english.tsv, see scripts/english_words.py).
+    english: dict[str, float] = field(default_factory=dict)
     data_dir: Path | None = None
 
     def children(self, entry_id: str) -> list[Entry]:
@@ -82,6 +85,12 @@ def _describe(raw: object, exc: ValidationError) -> str:
         item = items[loc[1]] if loc[1] < len(items) else None
         ident = item.get("id") if isinstance(item, dict) else None
         where = f"entry {ident!r}" if ident else f"entry #{loc[1] + 1}"
+        loc = loc[2:]
+    elif len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int) and isinstance(raw, dict):
+        items = raw.get("facts") or []
+        item = items[loc[1]] if loc[1] < len(items) else None
+        about = item.get("about") if isinstance(item, dict) else None
+        where = f"fact #{loc[1] + 1}" + (f" (about {about!r})" if about else "")
         loc = loc[2:]
     fld = ".".join(str(p) for p in loc) or "(top level)"
     extra = f" and {exc.error_count() - 1} more problem(s)" if exc.error_count() > 1 else ""
@@ -126,9 +135,24 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
             fact_origin.append(f"{FACTS_DIR}/{path.name} fact #{i}")
     lexicon_path = data_dir / LEXICON_FILE
     lexicon = _read(lexicon_path, Lexicon) if lexicon_path.exists() else Lexicon()
+    english = _read_english(data_dir / ENGLISH_FILE)
     return KnowledgeBase(
-        {d.id: d for d in docs}, entries, intents, origin, facts, fact_origin, lexicon, ignore, data_dir
+        {d.id: d for d in docs}, entries, intents, origin, facts, fact_origin, lexicon, ignore, english, data_dir
     )
+
+
+def _read_english(path: Path) -> dict[str, float]:
+    if not path.exists():
+        return {}
+    out: dict[str, float] = {}
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, _, zipf = line.partition("\t")
+                out[word] = float(zipf)
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError(f"{path}: not a word list (word<TAB>frequency per line): {exc}") from None
+    return out
 
 
 def problems(kb: KnowledgeBase) -> Iterable[str]:

@@ -148,6 +148,8 @@ class Lexicon(BaseModel):
     framing: list[str] = Field(default_factory=list)
     # Gazetteer for "where" questions: a statement naming one of these places answers a "where".
     places: list[str] = Field(default_factory=list)
+    # The people the documents name: a "who is the current ...?" is answered only by a statement naming one.
+    people: list[str] = Field(default_factory=list)
     # Words that say what kind of answer is wanted without a question word: "budget" wants an amount,
     # "phone" a contact. Kinds: number, time, place, person, contact.
     asks: dict[str, str] = Field(default_factory=dict)

@@ -48,15 +48,22 @@ _KIND_LABEL = {"objective": "Mission Objective", "management": "Management Objec
 
 # The answer a question wants, from its question words. Facet cues refine it (scoring.py).
 _WANTS_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("how", "often"), "frequency"), (("how", "frequently"), "frequency"), (("how", "many", "times"), "frequency"),
+    (("right", "now"), "named"), (("at", "the", "moment"), "named"), (("these", "days"), "named"),
+    (("at", "present"), "named"), (("how", "long"), "duration"), (("do", "you", "think"), "opinion"),
+    (("in", "your", "opinion"), "opinion"), (("your", "view"), "opinion"), (("should", "nato"), "opinion"),
     (("how", "many"), "number"), (("how", "much"), "number"), (("number", "of"), "number"),
     (("how", "big"), "number"), (("how", "large"), "number"), (("what", "percentage"), "number"),
-    (("what", "percent"), "number"), (("how", "long"), "time"), (("how", "old"), "time"),
+    (("what", "percent"), "number"), (("how", "old"), "time"),
     (("what", "year"), "time"), (("which", "year"), "time"), (("what", "date"), "time"),
     (("since", "when"), "time"), (("stand", "for"), "name"), (("stands", "for"), "name"),
     (("short", "for"), "name"), (("full", "name"), "name"), (("what", "city"), "place"),
     (("which", "city"), "place"), (("what", "country"), "place"), (("which", "country"), "place"),
 )
-_WANTS_WORDS = {"when": "time", "where": "place", "who": "person", "whom": "person", "why": "reason"}
+_WANTS_WORDS = {"when": "time", "where": "place", "who": "person", "whom": "person"}
+_QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
+# With "who", these ask for the person holding a post today, whom the sources may not name.
+_NOW = frozenset({"current", "currently", "now", "today", "presently", "incumbent", "nowadays", "rn"})
 
 
 def number_concept(label: str, number: str) -> str:
@@ -79,6 +86,7 @@ class Word:
     concept: str  # its stem, or its synonym group's
     quality: float  # 1.0, or the typo correction's similarity
     known: bool  # the knowledge base uses this concept somewhere
+    rarity: float  # how much the word says when a statement lacks it (lexicon.rarity)
     # Framing ("fyi", "slide") and intent cues ("located") count for an answer but never against it.
     carries: bool
 
@@ -97,6 +105,7 @@ class Question:
     ambiguous: tuple[str, ...] = ()  # entries an incomplete reference could mean ("objective 2")
     unknown_number: str | None = None  # a reference to a number that does not exist ("objective 5.1")
     cue_words: tuple[str, ...] = field(default=())
+    numbers: frozenset[str] = frozenset()  # the numbers and years the question states
 
     @property
     def entries(self) -> list[str]:
@@ -114,8 +123,8 @@ class Analyser:
 
     def _correct_uncached(self, word: str) -> tuple[str, float]:
         if (len(word) < TYPO_MIN_LENGTH or not word.isalpha() or word in self.cat.known_words
-                or word in self.lex.words or word in self.lex.phrase_words):
-            return word, 1.0
+                or word in self.lex.words or word in self.lex.phrase_words or word in self.lex.english):
+            return word, 1.0  # an everyday word ("earn", "dress") is not a typo of a knowledge-base word
         best = self.cat.typo_index.best(word, TYPO_SCORE_CUTOFF)
         if best is None:
             return word, 1.0
@@ -172,6 +181,7 @@ class Analyser:
             text=text, words=tuple(words), names=tuple(names), content=content, intent=intent, facet=facet,
             wants=self._wants(words, facet, self.lex.asks), listed=listed, follow_up=follow_up, ambiguous=tuple(ambiguous),
             unknown_number=unknown, cue_words=tuple(w for w, hit in zip(words, cue_hit, strict=True) if hit),
+            numbers=frozenset(w for w in words if w[:1].isdigit()),
         )
 
     # -- recognisers ------------------------------------------------------------------
@@ -180,7 +190,7 @@ class Analyser:
         if label is not None and (word.isdigit() or _DECIMAL.match(word)):
             concept = number_concept(self.concept(label), word)
         framing = framing_or_cue or word in self.lex.framing
-        return Word(word, concept, quality, concept in self.concepts_known, carries=not framing)
+        return Word(word, concept, quality, concept in self.concepts_known, self.lex.rarity(word), carries=not framing)
 
     def _numbers(self, words: list[str], covered: list[bool]) -> tuple[list[Name], list[str], str | None]:
         """Objective and goal references: "objective 2.1", "goal 3", "mgmt obj 2", "goals 1 and 4"."""
@@ -309,15 +319,19 @@ class Analyser:
 
     @staticmethod
     def _wants(words: list[str], facet: str | None, asks: dict[str, str]) -> str | None:
+        """The kind of answer asked for, read from the question's first question word ("when SACEUR
+        directs it, what does LANDCOM do?" asks a what, not a when), its phrases and its nouns."""
         for phrase, wants in _WANTS_PHRASES:
             n = len(phrase)
             if any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
-                return wants
-        for w in words:
-            if w in _WANTS_WORDS:
-                return _WANTS_WORDS[w]
-        for w in words:
-            if w in asks:
-                return asks[w]
-        return {"location": "place", "size": "number", "founded": "time", "head": "person",
-                "justification": "reason"}.get(facet or "")
+                if wants != "named" or "who" in words:
+                    return wants
+        first = next((w for w in words if w in _QUESTION_WORDS), None)
+        if first == "who" and any(w in _NOW for w in words):
+            return "named"  # "who's the chair of the MC now?" wants a name the sources may not give
+        asked = [asks[w] for w in words if w in asks]
+        if first in _WANTS_WORDS:
+            return _WANTS_WORDS[first]
+        if first is None and asked:
+            return asked[0]
+        return {"location": "place", "size": "number", "founded": "time"}.get(facet or "")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bot.answering.context import Context
-from bot.answering.scoring import CONFIDENCE_FEATURES, FEATURES, Model, Scored, confidence_row, sigmoid
+from bot.answering.scoring import (
+    CONFIDENCE_FEATURES,
+    FEATURES,
+    Model,
+    confidence_row,
+    rank_rows,
+    sigmoid,
+    supporting,
+)
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -38,6 +46,8 @@ if TYPE_CHECKING:
 
 TOP_CANDIDATES = 40
 L2 = 1.0
+# The ranker's penalty is per question (its loss is averaged), so it is much smaller.
+RANK_L2 = 1e-3
 MAX_CONFIDENTLY_WRONG = 0.02
 FOLDS = 5
 VARIANTS_PER_QUESTION = 2
@@ -110,6 +120,9 @@ class Example:
     labels: list[int]
     answers: list[bool]  # whether each candidate's reply gives a fact (false: "the sources do not say")
     in_scope: bool
+    entries: list[str] = field(default_factory=list)  # each candidate's entry
+    texts: list[str] = field(default_factory=list)  # each candidate's reply, normalised for judging
+    facts: tuple[str, ...] = ()  # what a right reply holds (empty: judged by entry and facet)
 
 
 def from_dev(items: Sequence[Item]) -> list[TrainItem]:
@@ -136,6 +149,10 @@ def from_question_set(path: Path) -> list[TrainItem]:
 
 def _holds(text: str, fact: str) -> bool:
     return any(alt.strip().lower() in text for alt in fact.split("|") if alt.strip())
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
 
 
 def _right(engine: Engine, item: TrainItem, unit_index: int) -> bool:
@@ -171,7 +188,11 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
             rows = rows[:TOP_CANDIDATES]
             labels = [int(item.in_scope and _right(engine, item, i)) for i, _ in rows]
             answers = [engine.index.units[i].unit.answers for i, _ in rows]
-            out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope))
+            entries = [engine.index.units[i].unit.entry for i, _ in rows]
+            texts = [_normal(f"{engine.index.units[i].unit.reply()} {engine.index.units[i].unit.caveat or ''}")
+                     for i, _ in rows]
+            out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope, entries, texts,
+                               item.facts))
     return out
 
 
@@ -199,6 +220,37 @@ def fit_weights(data: Sequence[Example], *, l2: float = L2, iterations: int = 25
     return float(w[0]), [float(v) for v in w[1:]]
 
 
+def fit_ranker(data: Sequence[Example], *, l2: float = RANK_L2, steps: int = 400) -> list[float]:
+    """Listwise ranking: maximise, per question with a right candidate, the softmax share of its right
+    candidates among all its candidates (gradient descent with Adam); returns weights in FEATURES order."""
+    import numpy as np
+
+    groups = [ex for ex in data if any(ex.labels) and len(ex.labels) > 1]
+    if not groups:
+        raise ValueError("no training question has a right candidate")
+    x = np.asarray([f for ex in groups for f in ex.features], dtype=float)
+    y = np.asarray([lab for ex in groups for lab in ex.labels], dtype=float)
+    sizes = [len(ex.labels) for ex in groups]
+    starts = np.cumsum([0, *sizes[:-1]])
+    group = np.repeat(np.arange(len(groups)), sizes)
+    w = np.zeros(x.shape[1])
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    rate, beta1, beta2 = 0.05, 0.9, 0.999
+    for t in range(1, steps + 1):
+        score = x @ w
+        top = np.maximum.reduceat(score, starts)[group]
+        e = np.exp(score - top)
+        p_all = e / np.add.reduceat(e, starts)[group]
+        e_pos = e * y
+        p_pos = e_pos / np.add.reduceat(e_pos, starts)[group]
+        grad = x.T @ (p_all - p_pos) / len(groups) + 2 * l2 * w
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        w -= rate * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + 1e-8)
+    return [float(val) for val in w]
+
+
 def _confidence_rows(
     data: Sequence[Example], bias: float, weights: list[float],
 ) -> list[tuple[tuple[float, ...], int, bool]]:
@@ -209,13 +261,16 @@ def _confidence_rows(
     for ex in data:
         if not ex.features:
             continue
-        ranked = sorted(
-            (Scored(i, 0.0, f, bias + sum(w * x for w, x in zip(weights, f, strict=True)))
-             for i, f in enumerate(ex.features)),
-            key=lambda s: (-s.logit, s.index),
-        )
+        ranked = rank_rows(ex.features, ex.entries, bias, weights)
         top = ranked[0].index
-        right = ex.labels[top] if ex.in_scope else int(not ex.answers[top])
+        if not ex.in_scope:
+            right = int(not ex.answers[top])
+        elif ex.facts and ex.answers[top]:
+            # The reply is the best unit and the close runners-up that support it (scoring.supporting).
+            shown = " ".join(ex.texts[s.index] for s in [ranked[0], *supporting(ranked)])
+            right = int(all(_holds(shown, f) for f in ex.facts))
+        else:
+            right = ex.labels[top]
         out.append((confidence_row(ranked), right, ex.in_scope))
     return out
 
@@ -253,14 +308,14 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
     for k in range(FOLDS):
         train = [ex for ex in data if fold_of[ex.group] != k]
         test = [ex for ex in data if fold_of[ex.group] == k]
-        bias, weights = fit_weights(train)
+        bias, weights = 0.0, fit_ranker(train)
         c_bias, c_weights = _fit_rows([(x, y) for x, y, _ in _confidence_rows(train, bias, weights)])
         for x, y, scope in _confidence_rows(test, bias, weights):
             p = sigmoid(c_bias + sum(w * v for w, v in zip(c_weights, x, strict=True)))
             held_out.append((p, bool(y), scope))
     rows = sweep(held_out)
     threshold = choose_threshold(rows)
-    bias, weights = fit_weights(data)
+    bias, weights = 0.0, fit_ranker(data)
     c_bias, c_weights = _fit_rows([(x, y) for x, y, _ in _confidence_rows(data, bias, weights)])
     chosen = next(r for r in rows if r["threshold"] == threshold)
     model = Model(

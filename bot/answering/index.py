@@ -24,6 +24,13 @@ _PERSON = re.compile(
     r"\b(?:General|Admiral|Lieutenant|Lt|Ambassador|Secretary General|Director General|Chairman|Chair|"
     r"Commander|Chief|headed by|led by|heads|leads|chaired by|commanded by|[A-Z][a-z]+ [A-Z][a-z]+berg)\b"
 )
+_FREQUENCY = re.compile(
+    r"\b(?:daily|weekly|monthly|annually|yearly|every|once|twice|regularly|times a|per (?:year|month|week))\b", re.I
+)
+_DURATION = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|many)[ -]"
+    r"(?:decades?|years?|months?|weeks?|days?|hours?)\b|\blimited period\b|\b24/7\b|\bsince\b", re.I
+)
 _REASON = re.compile(r"\b(?:because|so that|in order to|so as to|to ensure|since|reason|matters|why)\b", re.I)
 
 
@@ -37,6 +44,7 @@ class IndexedUnit:
     kinds: frozenset[str]  # "time", "number", "place", "person", "reason", "name"
     size: int  # how many concepts its statement has (long statements match everything a little)
     tf: dict[str, int]  # how often each concept occurs in it (for BM25)
+    numbers: frozenset[str]  # the numbers and years it states
     length: int  # how many concept occurrences it has
 
 
@@ -66,6 +74,7 @@ class UnitIndex:
                 kinds=frozenset(self._kinds(u, words)),
                 size=len(own),
                 tf=tf,
+                numbers=frozenset(w for w in words if w[:1].isdigit()),
                 length=len(own_list) + len(title_list),
             ))
         n = len(self.units)
@@ -132,6 +141,9 @@ class UnitIndex:
         return found
 
     def _kinds(self, u: Unit, words: list[str]) -> set[str]:
+        if u.gap is not None:
+            # A known gap answers (by saying it is missing) exactly the kind it is about.
+            return {u.gap, "person"} if u.gap == "named" else {u.gap}
         text = u.text
         kinds: set[str] = set()
         if _YEAR.search(text) or any(w in MONTHS for w in words):
@@ -141,16 +153,20 @@ class UnitIndex:
         joined = " " + " ".join(words) + " "
         if any(f" {p} " in joined for p in self.cat.lexicon.places) or u.aspect == "location":
             kinds.add("place")
-        if u.aspect == "head" or _PERSON.search(text):
-            kinds.add("person")
+        if u.aspect in ("head", "members", "parent") or _PERSON.search(text) or self._names_in(text) - {u.entry}:
+            kinds.add("person")  # "who" is answered by a person, a post or a body
         if u.aspect == "justification" or _REASON.search(text):
             kinds.add("reason")
         if u.aspect == "name" or " stands for " in text:
             kinds.add("name")
+        if any(f" {p} " in joined for p in self.cat.lexicon.people):
+            kinds.update(("named", "person"))
+        if _FREQUENCY.search(text):
+            kinds.add("frequency")
+        if _DURATION.search(text):
+            kinds.add("duration")
         if u.aspect == "founded":
             kinds.add("time")
-        if u.aspect == "size":
-            kinds.add("number")
         return kinds
 
 

@@ -9,6 +9,15 @@ from knowledge.models import Lexicon as LexiconData
 from knowledge.text import stem, tokens
 
 
+# Zipf frequencies (log10 per billion words): at or above ZIPF_COMMON a word is everyday English and
+# says little on its own ("keep" 5.7, "side" 5.5); at or below ZIPF_RARE it is as telling as a word can
+# be ("seconded" 3.2). A word the list lacks counts as rare. RARITY_FLOOR keeps common words from
+# counting for nothing. Set by reading the frequencies of the framing and content words of the dev set.
+ZIPF_COMMON = 6.0
+ZIPF_RARE = 3.5
+RARITY_FLOOR = 0.15
+
+
 @dataclass(frozen=True)
 class Lexicon:
     # One word -> its replacement words ("whos" -> ("who", "is")).
@@ -22,6 +31,15 @@ class Lexicon:
     framing: frozenset[str]
     places: frozenset[str]
     asks: dict[str, str]  # word -> the kind of answer it asks for
+    english: dict[str, float]  # common English words -> Zipf frequency
+    people: frozenset[str]  # the people the documents name, as normalised word sequences
+
+    def rarity(self, word: str) -> float:
+        """How much a word says when a statement lacks it: 1 for rare words, little for "keep" or "side"."""
+        zipf = self.english.get(word)
+        if zipf is None:
+            return 1.0
+        return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - zipf) / (ZIPF_COMMON - ZIPF_RARE)))
 
     def rewrite(self, words: list[str]) -> list[tuple[str, int]]:
         """The words with spellings applied, each with the index of the word it came from."""
@@ -45,7 +63,7 @@ class Lexicon:
         return self.canonical.get(st, st)
 
 
-def build_lexicon(data: LexiconData) -> Lexicon:
+def build_lexicon(data: LexiconData, english: dict[str, float] | None = None) -> Lexicon:
     words: dict[str, tuple[str, ...]] = {}
     phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
     for key, value in data.spellings.items():
@@ -72,4 +90,6 @@ def build_lexicon(data: LexiconData) -> Lexicon:
         framing=frozenset(t for w in data.framing for t in tokens(w)),
         places=frozenset(" ".join(tokens(p)) for p in data.places),
         asks={w.lower(): kind for w, kind in data.asks.items()},
+        english=dict(english or {}),
+        people=frozenset(" ".join(tokens(p)) for p in data.people),
     )

@@ -10,6 +10,7 @@ not set by hand: `natobot eval --fit` fits them by logistic regression on the tr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answering.analysis import Question
 from bot.answering.index import IndexedUnit, UnitIndex
+from bot.answering.lexicon import RARITY_FLOOR
 
 FEATURES = (
     "about",  # the question names the unit's entity: the name's sureness times its specificity
@@ -70,7 +72,9 @@ MAX_CANDIDATES = 300
 
 
 # The confidence model sees the best candidate's features and how clearly it beat the runner-up.
-CONFIDENCE_FEATURES = ("logit", "margin", *FEATURES)
+CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", *FEATURES)
+# How many of the best candidates are looked at for agreement on the entity.
+AGREEMENT_DEPTH = 5
 
 
 class Model(BaseModel):
@@ -81,7 +85,7 @@ class Model(BaseModel):
     weights: dict[str, float] = Field(default_factory=lambda: dict(_PRIOR))
     # Confidence: the probability that the best unit's reply is right (calibrated on the training set).
     confidence_bias: float = -1.0
-    confidence_weights: dict[str, float] = Field(default_factory=lambda: {"logit": 1.0, "margin": 0.5})
+    confidence_weights: dict[str, float] = Field(default_factory=lambda: {"share": 2.0, "margin": 1.0})
     # Below this probability natobot says it does not know (chosen by the fit; see fit.py).
     threshold: float = 0.5
     fitted: str | None = None  # how and on what it was fitted
@@ -105,6 +109,7 @@ class Scored:
     probability: float  # the ranking model's
     features: tuple[float, ...]
     logit: float = 0.0
+    entry: str = ""
 
 
 def sigmoid(x: float) -> float:
@@ -175,7 +180,7 @@ class Scorer:
         name_miss = 1.0 if names and about == 0.0 and mention == 0.0 else 0.0
         total = matched = missing = foreign = 0.0
         entity_concepts = ix.entity_concepts.get(iu.unit.entry, frozenset())
-        unknown = 0
+        unknown = 0.0
         # When the question names the unit's entity, its name's words are spent: "who commands JFC
         # Naples" must not find "command" in the name "Joint Force Command Naples".
         concepts = iu.own if about > 0.0 else iu.concepts
@@ -185,12 +190,15 @@ class Scorer:
             if w.concept in concepts:
                 matched += idf
             elif w.carries:
-                if not w.known:
-                    unknown += 1
+                against = ix.idf.get(w.concept, ix.max_idf) * w.rarity
+                if not w.known or w.quality < 1.0:
+                    # A word the knowledge base never uses ("Sweden", "salary") says the question is
+                    # about something else, unless it is everyday filler ("thing", "stuff").
+                    unknown += 1.0 if w.rarity > RARITY_FLOOR else RARITY_FLOOR
                 elif w.concept in entity_concepts:
-                    missing += idf
+                    missing += against
                 else:
-                    foreign += idf
+                    foreign += against
         lex = matched / total if total else 0.0
         aspect = iu.unit.aspect
         facet_generic = facet_absent = 0.0
@@ -206,14 +214,16 @@ class Scorer:
             facet_other = 0.0
         wants = wants_miss = 0.0
         if q.wants is not None:
-            if q.wants in iu.kinds:
+            # A number or a year answers only when it is not one the question already states.
+            adds = q.wants not in ("time", "number", "duration") or bool(iu.numbers - q.numbers)
+            if q.wants in iu.kinds and adds:
                 wants = 1.0
             else:
                 wants_miss = 1.0
         return (
             about, general, mention, name_miss, context, lex, min(matched / ix.max_idf, 3.0) / 3.0,
             min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
-            min(missing / ix.max_idf, 3.0) / 3.0, min(foreign / ix.max_idf, 3.0) / 3.0, min(unknown, 2) / 2.0, 1.0 if not q.content else 0.0,
+            min(missing / ix.max_idf, 3.0) / 3.0, min(foreign / ix.max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0, 1.0 if not q.content else 0.0,
             facet, facet_other, facet_generic, facet_absent, wants, wants_miss, 1.0 if aspect == "overview" else 0.0,
             math.log1p(iu.size) / 4.0, about * facet, about * wants, about * lex,
         )
@@ -225,17 +235,15 @@ class Scorer:
     def score_with(model: Model, features: tuple[float, ...]) -> float:
         return sigmoid(model.bias + sum(w * f for w, f in zip(model.vector(), features, strict=True)))
 
-    def rank(self, q: Question, *, only: str | None = None, limit: int = 8) -> list[Scored]:
+    def rank(self, q: Question, *, only: str | None = None, limit: int = 12) -> list[Scored]:
         out: list[Scored] = []
         bias, weights = self.model.bias, self.weights
         found = self.candidates(q, only)
         best = max((self.bm25(q, self.index.units[i]) for i in found), default=0.0)
-        for i in found:
-            f = self.features(q, self.index.units[i], only, best)
-            logit = bias + sum(w * x for w, x in zip(weights, f, strict=True))
-            out.append(Scored(i, sigmoid(logit), f, logit))
-        out.sort(key=lambda s: (-s.logit, s.index))
-        return out[:limit]
+        rows = [self.features(q, self.index.units[i], only, best) for i in found]
+        ranked = rank_rows(rows, [self.index.units[i].unit.entry for i in found], bias, weights)
+        out = [Scored(found[s.index], s.probability, s.features, s.logit, s.entry) for s in ranked[:limit]]
+        return out
 
     def confidence(self, ranked: list[Scored]) -> float:
         """The probability that the best candidate's reply is right."""
@@ -246,7 +254,43 @@ class Scorer:
         ))
 
 
+def rank_rows(
+    rows: Sequence[tuple[float, ...]], entries: Sequence[str], bias: float, weights: Sequence[float],
+) -> list[Scored]:
+    """Candidates best first, each with its softmax share of all of them (`probability`)."""
+    logits = [bias + sum(w * x for w, x in zip(weights, f, strict=True)) for f in rows]
+    if not logits:
+        return []
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    total = sum(exps)
+    ranked = [Scored(i, exps[i] / total, rows[i], logits[i], entries[i]) for i in range(len(rows))]
+    ranked.sort(key=lambda s: (-s.logit, s.index))
+    return ranked
+
+
+# A reply adds the runners-up whose score is within this many logits of the best one's, at most
+# MAX_SUPPORT of them, when they give a fact: when the ranking cannot tell two statements apart, showing
+# both is right more often than betting on one. Chosen by the training set's cross-validated sweep
+# (fit.py) among 0, 0.5, 1, 2 and 3: 1 answers most questions right at the same confidently-wrong rate.
+SUPPORT_GAP = 1.0
+MAX_SUPPORT = 2
+
+
+def supporting(ranked: Sequence[Scored]) -> list[Scored]:
+    if not ranked:
+        return []
+    top = ranked[0]
+    return [s for s in ranked[1:MAX_SUPPORT + 1] if top.logit - s.logit <= SUPPORT_GAP]
+
+
 def confidence_row(ranked: list[Scored]) -> tuple[float, ...]:
+    """What the confidence model sees: the best candidate, how clearly it beat the next one and the
+    best one about another entity, and how many of the best few agree on its entity."""
     top = ranked[0]
     runner_up = ranked[1].logit if len(ranked) > 1 else top.logit - 10.0
-    return (top.logit / 10.0, min(top.logit - runner_up, 10.0) / 10.0, *top.features)
+    other = next((s.logit for s in ranked[1:] if s.entry != top.entry), top.logit - 10.0)
+    head = ranked[:AGREEMENT_DEPTH]
+    agreement = sum(s.entry == top.entry for s in head) / len(head)
+    return (top.probability, min(top.logit - runner_up, 10.0) / 10.0, min(top.logit - other, 10.0) / 10.0,
+            agreement, *top.features)

@@ -46,6 +46,9 @@ class Unit:
     caveat: str | None
     answers: bool
     origin: str  # where it was written, for `kb check` and the eval's misses
+    # A known gap: what the sources do not give about the entry ("no date for its founding"), so that a
+    # question after it is told so rather than answered from a neighbouring statement.
+    gap: str | None = None
 
     def reply(self) -> str:
         return f"{self.text} {self.context}".strip()
@@ -121,6 +124,20 @@ def _abbreviates(acronym: str, name: str) -> bool:
     return True
 
 
+# A sentence shorter than this many words ("Both are in Brussels.") is kept with the one before it.
+MIN_SENTENCE_WORDS = 7
+
+
+def _merge_short(sentences: list[str]) -> list[str]:
+    out: list[str] = []
+    for s in sentences:
+        if out and len(s.split()) < MIN_SENTENCE_WORDS:
+            out[-1] = f"{out[-1]} {s}"
+        else:
+            out.append(s)
+    return out
+
+
 def _context(sentences: list[str], skip: set[int]) -> str:
     out: list[str] = []
     size = 0
@@ -142,6 +159,7 @@ class _Builder:
     def add(
         self, entry: Entry, text: str, *, aspect: str, citations: list[Citation], origin: str,
         context: str = "", caveat: str | None = None, answers: bool = True, also: tuple[str, ...] = (),
+        gap: str | None = None,
     ) -> None:
         key = (entry.id, " ".join(text.lower().split()))
         if key in self._seen:
@@ -149,14 +167,19 @@ class _Builder:
         self._seen.add(key)
         self.units.append(Unit(
             uid=len(self.units), entry=entry.id, also=also, text=text, context=context, aspect=aspect,
-            citations=tuple(dict.fromkeys(citations)), caveat=caveat, answers=answers, origin=origin,
+            citations=tuple(dict.fromkeys(citations)), caveat=caveat, answers=answers, origin=origin, gap=gap,
         ))
 
     def paragraph(
         self, entry: Entry, text: str, *, aspect: str, first_aspect: str | None = None,
         citations: list[Citation], origin: str, caveat: str | None = None, answers: bool = True,
     ) -> None:
-        sentences = split_sentences(text)
+        if not answers:
+            # "The sources do not name the holder" means nothing cut from its paragraph: keep it whole.
+            self.add(entry, " ".join(text.split()), aspect=first_aspect or aspect, citations=citations,
+                     origin=origin, caveat=caveat, answers=False)
+            return
+        sentences = _merge_short(split_sentences(text))
         for i, sentence in enumerate(sentences):
             shown, skip = sentence, {i}
             j = i
@@ -211,7 +234,48 @@ def build_units(kb: KnowledgeBase) -> list[Unit]:
         context = _context(split_sentences(facet_text), set()) if facet_text else ""
         b.add(entry, fact.text, aspect=fact.facet or "fact", citations=[fact.source], origin=where,
               caveat=fact.caveat, answers=fact.answers, also=tuple(fact.also), context=context)
+    _gaps(kb, b)
     return b.units
+
+
+# What people ask about an organisation or a post that the sources may not give: (the kind of answer
+# it needs, the facet, how the gap is said). A gap unit is made for every entry of these kinds whose
+# statements hold no answer of that kind for that facet, and it says so (answers: false).
+_GAP_KINDS = frozenset({"body", "command", "office", "division", "position"})
+_GAPS: tuple[tuple[str, str, str], ...] = (
+    ("named", "head", "The sources do not name the person who currently {holds} the {name}."),
+    ("time", "founded", "The sources give no date for when the {name} was set up."),
+    ("number", "size", "The sources give no figure for how many people work at the {name}."),
+    ("place", "location", "The sources do not say where the {name} is based."),
+    ("number", "budget", "The sources give no budget or cost figures for the {name}."),
+)
+_PERSON_NAME = re.compile(r"\b(?:Stoltenberg|Adamczak)\b")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_LOCATED = re.compile(r"\b(?:located|based|headquartered|sits at|seat)\b", re.I)
+
+
+def _gaps(kb: KnowledgeBase, b: _Builder) -> None:
+    by_entry: dict[str, list[Unit]] = {}
+    for u in b.units:
+        for e in (u.entry, *u.also):
+            by_entry.setdefault(e, []).append(u)
+    for entry in kb.entries.values():
+        if entry.kind not in _GAP_KINDS:
+            continue
+        own = by_entry.get(entry.id, [])
+        texts = " ".join(u.text for u in own)
+        have = {
+            "named": bool(_PERSON_NAME.search(texts)),
+            "time": any(u.aspect == "founded" and u.answers for u in own) or bool(_YEAR.search(texts)),
+            "number": any(u.aspect == "size" and u.answers for u in own),
+            "place": any(u.aspect == "location" and u.answers for u in own) or bool(_LOCATED.search(texts)),
+        }
+        for kind, aspect, template in _GAPS:
+            if aspect == "budget" or not have[kind]:
+                holds = "holds the post of" if entry.kind == "position" else "heads"
+                text = template.format(name=plain_name(entry), holds=holds)
+                b.add(entry, text, aspect=aspect, citations=list(entry.sources), answers=False,
+                      origin=f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}, known gap ({aspect})", gap=kind)
 
 
 def _derived(kb: KnowledgeBase, entry: Entry, b: _Builder, cites: list[Citation], where: str) -> None:
