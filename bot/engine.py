@@ -18,7 +18,7 @@ from bot.answering.analysis import Analyser, Question
 from bot.answering.compose import DEFAULT_SUGGESTIONS, Composer
 from bot.answering.context import Context
 from bot.answering.index import UnitIndex
-from bot.answering.scoring import Model, Scored, Scorer
+from bot.answering.scoring import Model, Scored, Scorer, supporting
 from bot.answering.units import build_units
 from bot.answering.words import STOPWORDS
 from knowledge import loader
@@ -28,8 +28,6 @@ from knowledge.text import clean, tokens
 MAX_QUESTION_CHARS = 1000
 # At most this many entities are answered in one reply ("where are AIRCOM, LANDCOM and MARCOM?").
 MAX_ENTITIES = 4
-# A name this sure, said outright, earns "the sources do not say ..." rather than "I don't know".
-NO_DATA_NAME_SCORE = 0.9
 
 _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoon", "evening", "good"})
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
@@ -45,7 +43,7 @@ HELP_TEXT = (
 @dataclass
 class Decision:
     picks: list[Scored] = field(default_factory=list)  # the units that answer, one per entity asked
-    no_data: str | None = None  # an entity named outright whose asked fact the sources lack
+    support: list[Scored] = field(default_factory=list)  # close runners-up shown after the answer
     ranked: list[Scored] = field(default_factory=list)
     confidence: float = 0.0
 
@@ -113,13 +111,11 @@ class Engine:
     def _answer(self, q: Question) -> Answer:
         decision = self._decide(q)
         if decision.picks:
-            return self.composer.answer(q, decision.picks, decision.confidence)
-        if decision.no_data is not None:
-            return self.composer.no_data(q, decision.no_data, decision.confidence)
+            return self.composer.answer(q, decision.picks, decision.confidence, decision.support)
         return self.composer.fallback(q, decision.ranked, decision.confidence)
 
     def _decide(self, q: Question) -> Decision:
-        """Which units answer, or which entity the sources say nothing about, or neither."""
+        """Which units answer (one per entity asked), with the close runners-up that support them."""
         if q.unknown_number or (q.ambiguous and not q.names):
             return Decision()
         ranked = self.scorer.rank(q)
@@ -134,11 +130,22 @@ class Engine:
                 return Decision(picks=sure, ranked=ranked, confidence=self.scorer.confidence(ranked))
         confidence = self.scorer.confidence(ranked)
         if ranked and confidence >= self.threshold:
-            return Decision(picks=[ranked[0]], ranked=ranked, confidence=confidence)
-        said = [n for n in q.names if n.how in ("alias", "number") and n.score >= NO_DATA_NAME_SCORE]
-        if said and q.facet is not None:
-            return Decision(no_data=said[0].entry, ranked=ranked, confidence=confidence)
+            top = ranked[0]
+            if not self.index.units[top.index].unit.answers:
+                return Decision(picks=[top], ranked=ranked, confidence=confidence)  # "the sources do not say"
+            return Decision(picks=[top], support=self._support(top, ranked), ranked=ranked, confidence=confidence)
         return Decision(ranked=ranked, confidence=confidence)
+
+    def _support(self, top: Scored, ranked: list[Scored]) -> list[Scored]:
+        """Close runners-up that give a fact and say something the best one does not (scoring.supporting)."""
+        shown = {self.index.units[top.index].unit.reply()}
+        out = []
+        for s in supporting(ranked):
+            unit = self.index.units[s.index].unit
+            if unit.answers and unit.text not in " ".join(shown) and unit.reply() not in shown:
+                out.append(s)
+                shown.add(unit.reply())
+        return out
 
     # -- lookups -----------------------------------------------------------------------
     def entry_answer(self, entry_id: str, question: str | None = None) -> Answer:

@@ -11,7 +11,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
-from bot.matcher import Context
+from bot.answering.context import Context
 from bot.render import blocks
 from bot.slack_app import Deps
 from bot.slack_text import plain

@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
-from bot.matcher import Context
+from bot.answering.context import Context
 from bot.render import blocks
 from bot.slack_app import Deps
 

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
-from bot.compose import DEFAULT_SUGGESTIONS
+from bot.answering.compose import DEFAULT_SUGGESTIONS
 from bot.digest import DEFAULT_TZ, DigestError, today_digest
 from bot.engine import Engine
 from bot.render import blocks

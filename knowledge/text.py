@@ -86,5 +86,7 @@ def stem(word: str) -> str:
         return word
     for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
-    return word
+            word = word[: -len(suffix)] + repl
+            break
+    # "achieve" and "achieved" must meet: a final silent "e" goes, whether or not a suffix did.
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word

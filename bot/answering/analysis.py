@@ -106,6 +106,8 @@ class Question:
     unknown_number: str | None = None  # a reference to a number that does not exist ("objective 5.1")
     cue_words: tuple[str, ...] = field(default=())
     numbers: frozenset[str] = frozenset()  # the numbers and years the question states
+    acronyms: tuple[str, ...] = ()  # words typed in capitals, or short names, that a "stands for" asks about
+    focus: str | None = None  # the concept of the first content word after the question word ("how many *staff*")
 
     @property
     def entries(self) -> list[str]:
@@ -182,6 +184,12 @@ class Analyser:
             wants=self._wants(words, facet, self.lex.asks), listed=listed, follow_up=follow_up, ambiguous=tuple(ambiguous),
             unknown_number=unknown, cue_words=tuple(w for w, hit in zip(words, cue_hit, strict=True) if hit),
             numbers=frozenset(w for w in words if w[:1].isdigit()),
+            focus=self._focus(words, content_idx),
+            acronyms=tuple(dict.fromkeys(
+                words[i] for i in range(len(words))
+                if (raw[i].isupper() and len(raw[i]) > 1) or (len(words[i]) <= 6 and any(
+                    n.start == i and n.end == i + 1 for n in names))
+            )),
         )
 
     # -- recognisers ------------------------------------------------------------------
@@ -316,6 +324,11 @@ class Analyser:
                                and any(w in _CONJUNCTIONS for w in between)):
                 return True
         return False
+
+    def _focus(self, words: list[str], content_idx: list[int]) -> str | None:
+        start = next((i for i, w in enumerate(words) if w in _QUESTION_WORDS), -1)
+        after = [i for i in content_idx if i > start and words[i] not in self.lex.framing]
+        return self.concept(words[after[0]]) if after else None
 
     @staticmethod
     def _wants(words: list[str], facet: str | None, asks: dict[str, str]) -> str | None:

@@ -78,10 +78,13 @@ class Composer:
             items = [(k, v) for k, v in entry.fields.items() if k in wanted]
         return [AnswerField(label=k, value=v) for k, v in items]
 
-    def answer(self, q: Question, picks: list[Scored], confidence: float) -> Answer:
+    def answer(
+        self, q: Question, picks: list[Scored], confidence: float, support: list[Scored] | None = None,
+    ) -> Answer:
         units = [self.index.units[s.index].unit for s in picks]
+        extra = [self.index.units[s.index].unit for s in support or []]
         parts = [self.part(u) for u in units]
-        citations = [c for u in units for c in u.citations]
+        citations = [c for u in [*units, *extra] for c in u.citations]
         answered = any(p.answered for p in parts)
         first = units[0]
         entry = self.kb.entries[first.entry]
@@ -89,6 +92,11 @@ class Composer:
             label = ASPECT_LABEL.get(first.aspect)
             title = f"{entry.title}: {label}" if label and first.aspect != "overview" else entry.title
             text = parts[0].text + (f"\nNote: {parts[0].caveat}" if parts[0].caveat else "")
+            if extra:
+                # The ranking could not tell these apart from the answer: they follow it, marked as such.
+                text += "\n\nAlso: " + " ".join(u.text for u in extra)
+                notes = [u.caveat for u in extra if u.caveat and u.caveat != parts[0].caveat]
+                text += "".join(f"\nNote: {n}" for n in dict.fromkeys(notes))
         else:
             title = " / ".join(p.title for p in parts)
             text = "\n\n".join(f"{p.title}: {p.text}" + (f"\nNote: {p.caveat}" if p.caveat else "") for p in parts)

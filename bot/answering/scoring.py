@@ -22,8 +22,8 @@ from bot.answering.index import IndexedUnit, UnitIndex
 from bot.answering.lexicon import RARITY_FLOOR
 
 FEATURES = (
-    "about",  # the question names the unit's entity: the name's sureness times its specificity
-    "about_general",  # ... by a name that is named everywhere (NATO, the IMS): sureness times the rest
+    "about",  # the question names the unit's entity (the name's sureness)
+    "outranked",  # ... but also names something more specific ("NATO's SACEUR" is about SACEUR, not NATO)
     "mention",  # the question names an entity the unit's statement names (sureness times specificity)
     "name_miss",  # the question names entities, the unit neither is about nor names any of them
     "context",  # the unit's entity is the conversation's subject, carried over
@@ -43,6 +43,10 @@ FEATURES = (
     "wants_miss",  # a kind of answer is wanted and the unit holds none
     "overview",  # the unit opens its entity's overview
     "size",  # how long the statement is (long statements share a little with everything)
+    "focus_miss",  # the word the question turns on ("how many *divisions*") is not in the unit
+    "defines",  # "what does X stand for": the unit spells X out
+    "defines_miss",  # ... and it does not
+    "unnamed_topic",  # "what is X" where X names no entry (a phrase some statement happens to use)
     # Evidence counts most together: the right subject and the facet asked, the right subject and the
     # kind of answer wanted, the right subject and the content words.
     "about_facet",
@@ -53,11 +57,12 @@ FEATURES = (
 # Before any fit: weights that make names, shared content and the facet count and missing content
 # cost. `natobot eval --fit` replaces them; kept so that a knowledge directory without a model works.
 _PRIOR = {
-    "about": 3.0, "about_general": 1.0, "mention": 1.0, "name_miss": -1.5, "context": 0.0, "lex": 2.0,
+    "about": 3.0, "outranked": -2.0, "mention": 1.0, "name_miss": -1.5, "context": 0.0, "lex": 2.0,
     "lex_mass": 2.0, "bm25": 1.0, "bm25_best": 1.0, "miss": -1.0, "miss_entity": -2.0, "unknown": -2.0, "bare": 0.0, "facet": 1.5, "facet_other": -1.0,
     "facet_generic": -0.5, "facet_absent": -1.0,
     "wants": 1.0, "wants_miss": -1.0, "overview": 0.5, "size": -0.5,
     "about_facet": 0.0, "about_wants": 0.0, "about_lex": 0.0,
+    "focus_miss": -1.0, "defines": 1.0, "defines_miss": -1.0, "unnamed_topic": 0.0,
 }
 _FACETS = frozenset(
     "head role location size parent components members founded motto description justification linkages risks".split()
@@ -68,7 +73,7 @@ BM25_B = 0.75
 # Concepts in more than this share of units are too common to find candidates by (they still score).
 POSTING_SHARE = 0.2
 # At most this many candidates get the full feature set, the rest are cut by a cheap pre-score.
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 40
 
 
 # The confidence model sees the best candidate's features and how clearly it beat the runner-up.
@@ -166,14 +171,15 @@ class Scorer:
         bm25 = self.bm25(q, iu)
         best = best_bm25 if best_bm25 is not None else bm25
         names = [n for n in q.names if only is None or n.entry == only]
-        about = mention = general = 0.0
+        about = mention = outranked = 0.0
         context = 0.0
+        most_specific = max((ix.specificity.get(n.entry, 1.0) for n in names), default=0.0)
         for n in names:
             spec = ix.specificity.get(n.entry, 1.0)
             if n.entry in iu.entities:
-                if n.score * spec > about:
-                    about = n.score * spec
-                    general = n.score * (1.0 - spec)
+                if n.score > about:
+                    about = n.score
+                    outranked = most_specific - spec
                     context = 1.0 if n.how == "context" else 0.0
             elif n.entry in iu.mentions:
                 mention = max(mention, n.score * spec)
@@ -221,12 +227,23 @@ class Scorer:
             else:
                 wants_miss = 1.0
         return (
-            about, general, mention, name_miss, context, lex, min(matched / ix.max_idf, 3.0) / 3.0,
+            about, outranked, mention, name_miss, context, lex, min(matched / ix.max_idf, 3.0) / 3.0,
             min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
             min(missing / ix.max_idf, 3.0) / 3.0, min(foreign / ix.max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0, 1.0 if not q.content else 0.0,
             facet, facet_other, facet_generic, facet_absent, wants, wants_miss, 1.0 if aspect == "overview" else 0.0,
-            math.log1p(iu.size) / 4.0, about * facet, about * wants, about * lex,
+            math.log1p(iu.size) / 4.0, 1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0,
+            *self._defines(q, iu),
+            1.0 if not q.names and q.intent in (None, "what_is", "who_is") and q.facet is None else 0.0,
+            about * facet, about * wants, about * lex,
         )
+
+    @staticmethod
+    def _defines(q: Question, iu: IndexedUnit) -> tuple[float, float]:
+        if q.intent != "stands_for" or not q.acronyms:
+            return 0.0, 0.0
+        text = iu.unit.text.lower()
+        spelled = any(f"{a} stands for" in text or f"({a})" in text for a in q.acronyms)
+        return (1.0, 0.0) if spelled else (0.0, 1.0)
 
     def score(self, features: tuple[float, ...]) -> float:
         return sigmoid(self.model.bias + sum(w * f for w, f in zip(self.weights, features, strict=True)))

@@ -16,7 +16,8 @@ STOPWORDS = frozenset(
     they them their theirs one ones some any all each every both either neither no not s t can could would
     should shall will may might must also just only very really quite so then than too if else about up
     down out off again more most much many such own same other another let lets d ll m re ve isn aren
-    wasn weren don doesn didn won wouldn couldn shouldn hasn haven hadn
+    wasn weren don doesn didn won wouldn couldn shouldn hasn haven hadn myself yourself itself ourselves
+    themselves anything something everything nothing someone anyone everyone somebody anybody
     """.split()
 )
 
