@@ -73,9 +73,9 @@ class Engine:
         """Load and check the knowledge base; any problem stops start-up with a KnowledgeError.
 
         A build of the same knowledge files by the same code is reused from the cache (cache.py)."""
-        directory = data_dir or loader.DATA_DIR
+        key = cache.key(data_dir or loader.DATA_DIR) if use_cache else None
         if use_cache:
-            state = cache.load(directory)
+            state = cache.load(key)
             if state is not None:
                 kb, units, catalogue, index = state
                 return cls(kb, built=(units, catalogue, index))
@@ -85,7 +85,7 @@ class Engine:
             raise loader.KnowledgeError(first)
         engine = cls(kb)
         if use_cache:
-            cache.save(directory, (kb, engine.units, engine.catalogue, engine.index))
+            cache.save(key, (kb, engine.units, engine.catalogue, engine.index))
         return engine
 
     # -- answering ---------------------------------------------------------------------
@@ -124,11 +124,11 @@ class Engine:
             sure = []
             for e in entries[:MAX_ENTITIES]:
                 own = self.scorer.rank(q, only=e, limit=2)
-                if own and self.scorer.confidence(own) >= self.threshold:
+                if own and self.scorer.confidence(q, own) >= self.threshold:
                     sure.append(own[0])
             if len(sure) > 1:
-                return Decision(picks=sure, ranked=ranked, confidence=self.scorer.confidence(ranked))
-        confidence = self.scorer.confidence(ranked)
+                return Decision(picks=sure, ranked=ranked, confidence=self.scorer.confidence(q, ranked))
+        confidence = self.scorer.confidence(q, ranked)
         if ranked and confidence >= self.threshold:
             top = ranked[0]
             if not self.index.units[top.index].unit.answers:

@@ -28,6 +28,7 @@ DOCUMENTS_FILE = "documents.yaml"
 INTENTS_FILE = "intents.yaml"
 LEXICON_FILE = "lexicon.yaml"
 ENGLISH_FILE = "english.tsv"
+GENERATED_LEXICON_FILE = "lexicon_generated.yaml"
 # The scorer's fitted weights (`natobot eval --fit` writes it); not knowledge, but kept beside it so a
 # knowledge directory carries the model that was fitted on it.
 MODEL_FILE = "model.yaml"
@@ -56,6 +57,9 @@ class KnowledgeBase:
     coverage_ignore: dict[str, str] = field(default_factory=dict)
     # Common English words and their Zipf frequency (english.tsv, see scripts/english_words.py).
     english: dict[str, float] = field(default_factory=dict)
+    # Everyday words read as a knowledge-base word, with how close they are (lexicon_generated.yaml,
+    # written by scripts/semantic_lexicon.py).
+    reads_as: dict[str, tuple[str, float]] = field(default_factory=dict)
     data_dir: Path | None = None
 
     def children(self, entry_id: str) -> list[Entry]:
@@ -102,7 +106,7 @@ def _one_line(text: str) -> str:
 
 
 def entry_files(data_dir: Path) -> list[Path]:
-    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE}
+    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE, GENERATED_LEXICON_FILE}
     return sorted(p for p in data_dir.glob("*.yaml") if p.name not in skip)
 
 
@@ -136,9 +140,21 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
     lexicon_path = data_dir / LEXICON_FILE
     lexicon = _read(lexicon_path, Lexicon) if lexicon_path.exists() else Lexicon()
     english = _read_english(data_dir / ENGLISH_FILE)
+    reads_as = _read_generated(data_dir / GENERATED_LEXICON_FILE)
     return KnowledgeBase(
-        {d.id: d for d in docs}, entries, intents, origin, facts, fact_origin, lexicon, ignore, english, data_dir
+        {d.id: d for d in docs}, entries, intents, origin, facts, fact_origin, lexicon, ignore, english, reads_as,
+        data_dir,
     )
+
+
+def _read_generated(path: Path) -> dict[str, tuple[str, float]]:
+    if not path.exists():
+        return {}
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        return {str(w): (str(v["word"]), float(v["similarity"])) for w, v in (raw.get("reads_as") or {}).items()}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KnowledgeError(f"{path}: not a generated lexicon (reads_as: word: {{word, similarity}}): {exc}") from None
 
 
 def _read_english(path: Path) -> dict[str, float]:

@@ -124,8 +124,12 @@ class Analyser:
         self._stem = lru_cache(maxsize=16384)(stem)
 
     def _correct_uncached(self, word: str) -> tuple[str, float]:
-        if (len(word) < TYPO_MIN_LENGTH or not word.isalpha() or word in self.cat.known_words
-                or word in self.lex.words or word in self.lex.phrase_words or word in self.lex.english):
+        if word in self.cat.known_words or word in self.lex.words or word in self.lex.phrase_words:
+            return word, 1.0
+        if word in self.lex.reads_as:
+            near, similarity = self.lex.reads_as[word]  # "soldiers" reads as "troops", with less certainty
+            return near, similarity
+        if len(word) < TYPO_MIN_LENGTH or not word.isalpha() or word in self.lex.english:
             return word, 1.0  # an everyday word ("earn", "dress") is not a typo of a knowledge-base word
         best = self.cat.typo_index.best(word, TYPO_SCORE_CUTOFF)
         if best is None:
@@ -334,10 +338,13 @@ class Analyser:
     def _wants(words: list[str], facet: str | None, asks: dict[str, str]) -> str | None:
         """The kind of answer asked for, read from the question's first question word ("when SACEUR
         directs it, what does LANDCOM do?" asks a what, not a when), its phrases and its nouns."""
+        present = set(words)
         for phrase, wants in _WANTS_PHRASES:
+            if phrase[0] not in present or phrase[-1] not in present:
+                continue
             n = len(phrase)
             if any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
-                if wants != "named" or "who" in words:
+                if wants != "named" or "who" in present:
                     return wants
         first = next((w for w in words if w in _QUESTION_WORDS), None)
         if first == "who" and any(w in _NOW for w in words):

@@ -39,20 +39,32 @@ def fingerprint(data_dir: Path) -> str:
     return h.hexdigest()[:24]
 
 
-def load(data_dir: Path) -> Any | None:
+def key(data_dir: Path) -> str | None:
+    """Taken before building, so that files edited during a build never get the old build their key."""
     try:
-        path = cache_dir() / f"engine-{fingerprint(data_dir)}.pickle"
+        return fingerprint(data_dir)
+    except OSError:
+        return None
+
+
+def load(key: str | None) -> Any | None:
+    if key is None:
+        return None
+    try:
+        path = cache_dir() / f"engine-{key}.pickle"
         with path.open("rb") as f:
             return pickle.load(f)
     except Exception:  # noqa: BLE001 - any failure of a cache is a miss, never an error
         return None
 
 
-def save(data_dir: Path, state: Any) -> None:
+def save(key: str | None, state: Any) -> None:
+    if key is None:
+        return
     try:
         directory = cache_dir()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = directory / f"engine-{fingerprint(data_dir)}.pickle"
+        target = directory / f"engine-{key}.pickle"
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, prefix=".engine-") as tmp:
             pickle.dump(state, tmp, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp.name, target)  # atomic: a concurrent reader sees the old file or the new one

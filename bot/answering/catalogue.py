@@ -85,7 +85,7 @@ def _intents(intents: list[Intent], lexicon: Lexicon) -> Intents:
 
 def build(kb: KnowledgeBase, statements: list[str]) -> Catalogue:
     """`statements`: the units' texts, whose words typos are corrected towards as well."""
-    lexicon = build_lexicon(kb.lexicon, kb.english)
+    lexicon = build_lexicon(kb.lexicon, kb.english, kb.reads_as)
 
     def words(text: str) -> list[str]:
         return [w for w, _ in lexicon.rewrite(tokens(text))]

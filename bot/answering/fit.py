@@ -34,8 +34,10 @@ from bot.answering.scoring import (
     CONFIDENCE_FEATURES,
     FEATURES,
     Model,
+    Terms,
     confidence_row,
     rank_rows,
+    reply_features,
     sigmoid,
     supporting,
 )
@@ -122,6 +124,9 @@ class Example:
     in_scope: bool
     entries: list[str] = field(default_factory=list)  # each candidate's entry
     texts: list[str] = field(default_factory=list)  # each candidate's reply, normalised for judging
+    shown: list[frozenset[str]] = field(default_factory=list)  # each candidate's reply concepts
+    terms: Terms = ()  # the question's content words as the confidence model weighs them
+    max_idf: float = 1.0
     facts: tuple[str, ...] = ()  # what a right reply holds (empty: judged by entry and facet)
 
 
@@ -191,8 +196,10 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
             entries = [engine.index.units[i].unit.entry for i, _ in rows]
             texts = [_normal(f"{engine.index.units[i].unit.reply()} {engine.index.units[i].unit.caveat or ''}")
                      for i, _ in rows]
-            out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope, entries, texts,
-                               item.facts))
+            shown = [engine.index.units[i].reply_concepts for i, _ in rows]
+            out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope, entries=entries,
+                               texts=texts, facts=item.facts, shown=shown, terms=scorer.terms(q),
+                               max_idf=engine.index.max_idf))
     return out
 
 
@@ -263,6 +270,7 @@ def _confidence_rows(
             continue
         ranked = rank_rows(ex.features, ex.entries, bias, weights)
         top = ranked[0].index
+        reply = reply_features(ex.terms, [ex.shown[s.index] for s in [ranked[0], *supporting(ranked)]], ex.max_idf)
         if not ex.in_scope:
             right = int(not ex.answers[top])
         elif ex.facts and ex.answers[top]:
@@ -271,7 +279,7 @@ def _confidence_rows(
             right = int(all(_holds(shown, f) for f in ex.facts))
         else:
             right = ex.labels[top]
-        out.append((confidence_row(ranked), right, ex.in_scope))
+        out.append((confidence_row(ranked, reply), right, ex.in_scope))
     return out
 
 

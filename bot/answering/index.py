@@ -45,6 +45,7 @@ class IndexedUnit:
     size: int  # how many concepts its statement has (long statements match everything a little)
     tf: dict[str, int]  # how often each concept occurs in it (for BM25)
     numbers: frozenset[str]  # the numbers and years it states
+    reply_concepts: frozenset[str]  # the concepts of the whole reply built on it (context and caveat too)
     length: int  # how many concept occurrences it has
 
 
@@ -75,6 +76,9 @@ class UnitIndex:
                 size=len(own),
                 tf=tf,
                 numbers=frozenset(w for w in words if w[:1].isdigit()),
+                reply_concepts=frozenset(own | title | {
+                    lex.concept(w) for w in catalogue.words(u.context) if w not in STOPWORDS
+                }),
                 length=len(own_list) + len(title_list),
             ))
         n = len(self.units)

@@ -33,6 +33,7 @@ class Lexicon:
     asks: dict[str, str]  # word -> the kind of answer it asks for
     english: dict[str, float]  # common English words -> Zipf frequency
     people: frozenset[str]  # the people the documents name, as normalised word sequences
+    reads_as: dict[str, tuple[str, float]]  # everyday word -> (knowledge-base word, similarity)
 
     def rarity(self, word: str) -> float:
         """How much a word says when a statement lacks it: 1 for rare words, little for "keep" or "side"."""
@@ -63,7 +64,9 @@ class Lexicon:
         return self.canonical.get(st, st)
 
 
-def build_lexicon(data: LexiconData, english: dict[str, float] | None = None) -> Lexicon:
+def build_lexicon(
+    data: LexiconData, english: dict[str, float] | None = None, reads_as: dict[str, tuple[str, float]] | None = None,
+) -> Lexicon:
     words: dict[str, tuple[str, ...]] = {}
     phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
     for key, value in data.spellings.items():
@@ -92,4 +95,5 @@ def build_lexicon(data: LexiconData, english: dict[str, float] | None = None) ->
         asks={w.lower(): kind for w, kind in data.asks.items()},
         english=dict(english or {}),
         people=frozenset(" ".join(tokens(p)) for p in data.people),
+        reads_as=dict(reads_as or {}),
     )

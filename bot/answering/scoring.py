@@ -10,6 +10,7 @@ not set by hand: `natobot eval --fit` fits them by logistic regression on the tr
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,13 @@ MAX_CANDIDATES = 40
 
 
 # The confidence model sees the best candidate's features and how clearly it beat the runner-up.
-CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", *FEATURES)
+CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", "reply_lex", "reply_miss", *FEATURES)
+
+# A question's content words as the confidence model weighs them against a whole reply:
+# (concept, weight for, weight against, counts against at all).
+Terms = tuple[tuple[str, float, float, bool], ...]
+# How many of the best candidates a ranking keeps (the confidence model looks at no more).
+RANK_DEPTH = 12
 # How many of the best candidates are looked at for agreement on the entity.
 AGREEMENT_DEPTH = 5
 
@@ -138,11 +145,13 @@ class Scorer:
             return list(ix.about.get(only, []))
         found: dict[int, float] = {}
         for name in q.names:
+            # A name everyone uses (NATO) must not crowd out the statements the other words point to.
+            spec = ix.specificity.get(name.entry, 1.0)
             for i in ix.about.get(name.entry, []):
-                found[i] = found.get(i, 0.0) + 2.0
-            if ix.specificity.get(name.entry, 0.0) >= 0.5:
+                found[i] = found.get(i, 0.0) + 2.0 * spec
+            if spec >= 0.5:
                 for i in ix.mentioned.get(name.entry, []):
-                    found[i] = found.get(i, 0.0) + 1.0
+                    found[i] = found.get(i, 0.0) + spec
         for w in q.content:
             posting = ix.postings.get(w.concept, ())
             if not posting or len(posting) > self._posting_cap:
@@ -252,7 +261,7 @@ class Scorer:
     def score_with(model: Model, features: tuple[float, ...]) -> float:
         return sigmoid(model.bias + sum(w * f for w, f in zip(model.vector(), features, strict=True)))
 
-    def rank(self, q: Question, *, only: str | None = None, limit: int = 12) -> list[Scored]:
+    def rank(self, q: Question, *, only: str | None = None, limit: int = RANK_DEPTH) -> list[Scored]:
         out: list[Scored] = []
         bias, weights = self.model.bias, self.weights
         found = self.candidates(q, only)
@@ -262,20 +271,28 @@ class Scorer:
         out = [Scored(found[s.index], s.probability, s.features, s.logit, s.entry) for s in ranked[:limit]]
         return out
 
-    def confidence(self, ranked: list[Scored]) -> float:
-        """The probability that the best candidate's reply is right."""
+    def terms(self, q: Question) -> Terms:
+        ix = self.index
+        return tuple(
+            (w.concept, ix.idf.get(w.concept, ix.max_idf) * w.quality,
+             ix.idf.get(w.concept, ix.max_idf) * w.rarity, w.carries)
+            for w in q.content
+        )
+
+    def confidence(self, q: Question, ranked: list[Scored]) -> float:
+        """The probability that the reply built on the best candidate (and its support) is right."""
         if not ranked:
             return 0.0
-        return sigmoid(self.model.confidence_bias + sum(
-            w * x for w, x in zip(self.model.confidence_vector(), confidence_row(ranked), strict=True)
-        ))
+        shown = [self.index.units[s.index].reply_concepts for s in [ranked[0], *supporting(ranked)]]
+        row = confidence_row(ranked, reply_features(self.terms(q), shown, self.index.max_idf))
+        return sigmoid(self.model.confidence_bias + sum(map(operator.mul, self.model.confidence_vector(), row)))
 
 
 def rank_rows(
     rows: Sequence[tuple[float, ...]], entries: Sequence[str], bias: float, weights: Sequence[float],
 ) -> list[Scored]:
     """Candidates best first, each with its softmax share of all of them (`probability`)."""
-    logits = [bias + sum(w * x for w, x in zip(weights, f, strict=True)) for f in rows]
+    logits = [bias + sum(map(operator.mul, weights, f)) for f in rows]
     if not logits:
         return []
     top = max(logits)
@@ -301,13 +318,29 @@ def supporting(ranked: Sequence[Scored]) -> list[Scored]:
     return [s for s in ranked[1:MAX_SUPPORT + 1] if top.logit - s.logit <= SUPPORT_GAP]
 
 
-def confidence_row(ranked: list[Scored]) -> tuple[float, ...]:
+def reply_features(terms: Terms, shown: Sequence[frozenset[str]], max_idf: float) -> tuple[float, float]:
+    """How much of the question the whole reply covers, and how much it carries that the reply lacks."""
+    union = frozenset().union(*shown) if shown else frozenset()
+    total = covered = lacking = 0.0
+    for concept, weight, against, carries in terms:
+        total += weight
+        if concept in union:
+            covered += weight
+        elif carries:
+            lacking += against
+    return (covered / total if total else 0.0, min(lacking / max_idf, 3.0) / 3.0)
+
+
+def confidence_row(ranked: list[Scored], reply: tuple[float, float] = (0.0, 0.0)) -> tuple[float, ...]:
     """What the confidence model sees: the best candidate, how clearly it beat the next one and the
     best one about another entity, and how many of the best few agree on its entity."""
     top = ranked[0]
+    # The share of the best candidate's entity, not of the candidate alone: two statements of the same
+    # fact must not halve each other's share.
+    share = sum(s.probability for s in ranked[:RANK_DEPTH] if s.entry == top.entry)
     runner_up = ranked[1].logit if len(ranked) > 1 else top.logit - 10.0
     other = next((s.logit for s in ranked[1:] if s.entry != top.entry), top.logit - 10.0)
     head = ranked[:AGREEMENT_DEPTH]
     agreement = sum(s.entry == top.entry for s in head) / len(head)
-    return (top.probability, min(top.logit - runner_up, 10.0) / 10.0, min(top.logit - other, 10.0) / 10.0,
-            agreement, *top.features)
+    return (share, min(top.logit - runner_up, 10.0) / 10.0, min(top.logit - other, 10.0) / 10.0,
+            agreement, *reply, *top.features)
