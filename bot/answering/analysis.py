@@ -7,6 +7,7 @@ on the evidence collected here.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -320,7 +321,7 @@ class Analyser:
             return False
         if any(w in _COMPARE for w in words):
             return True
-        for a, b in zip(names, names[1:], strict=False):
+        for a, b in itertools.pairwise(names):
             if a.entry == b.entry:
                 continue
             between = words[a.end:b.start]

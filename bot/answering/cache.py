@@ -54,7 +54,7 @@ def load(key: str | None) -> Any | None:
         path = cache_dir() / f"engine-{key}.pickle"
         with path.open("rb") as f:
             return pickle.load(f)
-    except Exception:  # noqa: BLE001 - any failure of a cache is a miss, never an error
+    except Exception:
         return None
 
 
@@ -71,5 +71,5 @@ def save(key: str | None, state: Any) -> None:
         for old in directory.glob("engine-*.pickle"):
             if old != target:
                 old.unlink(missing_ok=True)
-    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+    except Exception:
         return

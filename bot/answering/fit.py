@@ -10,11 +10,15 @@ The procedure, so anyone can repeat it:
    on it holds every fact the label asks for; a question labelled "not answerable" has no positives.
    The `TOP_CANDIDATES` best candidates under the previous weights are kept per question, since the
    decision is always between near candidates, not between a unit and the whole base.
-3. Logistic regression with an L2 penalty (`L2`), fitted by Newton's method.
-4. The threshold: 5-fold cross-validation by question (variants stay with their question), each fold's
-   top candidates scored by weights fitted on the other four; the threshold with the best overall
-   accuracy (in-scope right plus must-decline declined) among those whose confidently-wrong rate is at
-   most `MAX_CONFIDENTLY_WRONG`, then the highest such threshold.
+3. The ranking weights: a listwise logistic model (softmax over each question's candidates, the right
+   ones' share maximised; `fit_ranker`).
+4. The confidence: per question, the best candidate's confidence features (scoring.confidence_row) and
+   whether the reply built on it (with its support) holds the facts; gradient-boosted trees on those
+   (boost.py).
+5. The threshold: 5-fold cross-validation by question (variants stay with their question), each fold
+   scored by a ranker and trees fitted on the other four; the threshold with the best overall accuracy
+   (in-scope right plus must-decline declined) among those whose confidently-wrong rate is at most
+   `MAX_CONFIDENTLY_WRONG`, then the highest such threshold.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from bot.answering import boost
 from bot.answering.context import Context
 from bot.answering.scoring import (
-    CONFIDENCE_FEATURES,
     FEATURES,
     Model,
     Terms,
@@ -317,20 +321,21 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
         train = [ex for ex in data if fold_of[ex.group] != k]
         test = [ex for ex in data if fold_of[ex.group] == k]
         bias, weights = 0.0, fit_ranker(train)
-        c_bias, c_weights = _fit_rows([(x, y) for x, y, _ in _confidence_rows(train, bias, weights)])
+        rows = _confidence_rows(train, bias, weights)
+        forest = boost.fit([x for x, _, _ in rows], [y for _, y, _ in rows], seed=SEED)
         for x, y, scope in _confidence_rows(test, bias, weights):
-            p = sigmoid(c_bias + sum(w * v for w, v in zip(c_weights, x, strict=True)))
-            held_out.append((p, bool(y), scope))
+            held_out.append((sigmoid(forest.margin(x)), bool(y), scope))
     rows = sweep(held_out)
     threshold = choose_threshold(rows)
     bias, weights = 0.0, fit_ranker(data)
-    c_bias, c_weights = _fit_rows([(x, y) for x, y, _ in _confidence_rows(data, bias, weights)])
+    rows_all = _confidence_rows(data, bias, weights)
+    forest = boost.fit([x for x, _, _ in rows_all], [y for _, y, _ in rows_all], seed=SEED)
     chosen = next(r for r in rows if r["threshold"] == threshold)
     model = Model(
         bias=round(bias, 4),
         weights={f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
-        confidence_bias=round(c_bias, 4),
-        confidence_weights={f: round(w, 4) for f, w in zip(CONFIDENCE_FEATURES, c_weights, strict=True)},
+        confidence_base=round(forest.base, 5),
+        confidence_trees=[[[round(v, 5) for v in node] for node in tree] for tree in forest.trees],
         threshold=threshold,
         fitted=(
             f"natobot eval --fit on {set_name} ({len(items)} questions + {VARIANTS_PER_QUESTION} variants each, "

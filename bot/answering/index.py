@@ -6,13 +6,14 @@ set and dictionary lookups.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
 
+from bot.answering.analysis import number_concept
 from bot.answering.catalogue import Catalogue
 from bot.answering.units import Unit, plain_name
-from bot.answering.analysis import number_concept
 from bot.answering.words import MONTHS, NUMBER_LABELS, NUMBER_WORDS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
 
@@ -58,7 +59,7 @@ class UnitIndex:
             entry = catalogue.kb.entries[u.entry]
             words = catalogue.words(f"{u.text} {u.caveat or ''}")
             own_list = [lex.concept(w) for w in words if w not in STOPWORDS]
-            own_list += [number_concept(lex.concept(a), b) for a, b in zip(words, words[1:], strict=False)
+            own_list += [number_concept(lex.concept(a), b) for a, b in itertools.pairwise(words)
                          if a in NUMBER_LABELS and (b.isdigit() or "." in b)]
             title_list = [lex.concept(w) for w in catalogue.words(plain_name(entry)) if w not in STOPWORDS]
             own = set(own_list)

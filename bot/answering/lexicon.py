@@ -8,7 +8,6 @@ from bot.answering.words import STOPWORDS
 from knowledge.models import Lexicon as LexiconData
 from knowledge.text import stem, tokens
 
-
 # Zipf frequencies (log10 per billion words): at or above ZIPF_COMMON a word is everyday English and
 # says little on its own ("keep" 5.7, "side" 5.5); at or below ZIPF_RARE it is as telling as a word can
 # be ("seconded" 3.2). A word the list lacks counts as rare. RARITY_FLOOR keeps common words from

@@ -1,0 +1,110 @@
+"""Gradient-boosted trees for the confidence model: fitted with numpy, evaluated in plain Python.
+
+Whether a reply is right depends on evidence together ("the facet asked, the right subject and the kind
+of answer wanted" is far surer than any of them alone), which a logistic model can only add up. A few
+hundred shallow trees, fitted on the logistic loss by Newton steps, capture that and stay small data:
+each tree is a list of nodes `[feature, threshold, left, right]`, a leaf being `[-1, value, 0, 0]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+Tree = list[list[float]]
+
+# The fitted shape, chosen by the cross-validated sweep of fit.py: depth 3 and 300 trees at rate 0.05
+# answered 66.8% of the training questions right at <= 2% confidently wrong, against 59.3% for a
+# logistic model on the same features; depth 2 did no better than the logistic model.
+TREES = 300
+DEPTH = 3
+RATE = 0.05
+# A leaf needs this much hessian weight (about this many rows at p = 0.5, four times as many at 0.1):
+# smaller leaves fit noise. L2 shrinks leaf values. SUBSAMPLE is the share of rows each tree sees.
+MIN_LEAF_WEIGHT = 5.0
+L2 = 1.0
+SUBSAMPLE = 0.8
+# Splits are searched among this many quantiles of each feature.
+BINS = 32
+
+
+@dataclass(frozen=True)
+class Forest:
+    base: float
+    trees: tuple[Tree, ...]
+
+    def margin(self, x: Sequence[float]) -> float:
+        total = self.base
+        for tree in self.trees:
+            node = tree[0]
+            while node[0] >= 0:
+                node = tree[int(node[2] if x[int(node[0])] <= node[1] else node[3])]
+            total += node[1]
+        return total
+
+
+def fit(rows: Sequence[Sequence[float]], labels: Sequence[int], *, seed: int = 0) -> Forest:
+    import numpy as np
+
+    x = np.asarray(rows, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    n, d = x.shape
+    rng = np.random.default_rng(seed)
+    prior = min(max(y.mean(), 1e-3), 1 - 1e-3)
+    base = float(np.log(prior / (1 - prior)))
+    score = np.full(n, base)
+    cuts = [np.unique(np.quantile(x[:, j], np.linspace(0, 1, BINS + 1)[1:-1])) for j in range(d)]
+    trees: list[Tree] = []
+    for _ in range(TREES):
+        p = 1.0 / (1.0 + np.exp(-score))
+        grad = p - y
+        hess = np.maximum(p * (1 - p), 1e-6)
+        chosen = rng.random(n) < SUBSAMPLE
+        tree: Tree = []
+        _grow(x, grad, hess, np.flatnonzero(chosen), cuts, DEPTH, tree)
+        forest = Forest(0.0, (tree,))
+        score += RATE * np.array([forest.margin(row) for row in x])
+        for node in tree:
+            if node[0] < 0:
+                node[1] *= RATE
+        trees.append(tree)
+    return Forest(base, tuple(trees))
+
+
+def _grow(x, grad, hess, idx, cuts, depth, tree) -> int:  # type: ignore[no-untyped-def]
+    """Append the subtree for rows `idx` to `tree`; returns its root's index."""
+    import numpy as np
+
+    g, h = float(grad[idx].sum()), float(hess[idx].sum())
+    here = len(tree)
+    tree.append([-1.0, -g / (h + L2), 0.0, 0.0])
+    if depth == 0 or h < 2 * MIN_LEAF_WEIGHT:
+        return here
+    parent_gain = g * g / (h + L2)
+    best = (0.0, -1, 0.0)
+    for j, thresholds in enumerate(cuts):
+        if len(thresholds) == 0:
+            continue
+        values = x[idx, j]
+        bins = np.searchsorted(thresholds, values, side="left")
+        g_bins = np.bincount(bins, weights=grad[idx], minlength=len(thresholds) + 1)
+        h_bins = np.bincount(bins, weights=hess[idx], minlength=len(thresholds) + 1)
+        g_left = np.cumsum(g_bins)[:-1]
+        h_left = np.cumsum(h_bins)[:-1]
+        g_right, h_right = g - g_left, h - h_left
+        ok = (h_left >= MIN_LEAF_WEIGHT) & (h_right >= MIN_LEAF_WEIGHT)
+        if not ok.any():
+            continue
+        gain = np.where(ok, g_left**2 / (h_left + L2) + g_right**2 / (h_right + L2) - parent_gain, -np.inf)
+        k = int(np.argmax(gain))
+        if gain[k] > best[0]:
+            best = (float(gain[k]), j, float(thresholds[k]))
+    if best[1] < 0:
+        return here
+    _, j, threshold = best
+    left_idx = idx[x[idx, j] <= threshold]
+    right_idx = idx[x[idx, j] > threshold]
+    left = _grow(x, grad, hess, left_idx, cuts, depth - 1, tree)
+    right = _grow(x, grad, hess, right_idx, cuts, depth - 1, tree)
+    tree[here] = [float(j), threshold, float(left), float(right)]
+    return here
