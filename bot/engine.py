@@ -77,15 +77,15 @@ class Engine:
         if use_cache:
             state = cache.load(key)
             if state is not None:
-                kb, units, catalogue, index = state
-                return cls(kb, built=(units, catalogue, index))
+                kb, units, catalogue, index, model = state
+                return cls(kb, model, built=(units, catalogue, index))
         kb = loader.load(data_dir)
         first = next(iter(loader.problems(kb)), None)
         if first is not None:
             raise loader.KnowledgeError(first)
         engine = cls(kb)
         if use_cache:
-            cache.save(key, (kb, engine.units, engine.catalogue, engine.index))
+            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model))
         return engine
 
     # -- answering ---------------------------------------------------------------------

@@ -110,7 +110,8 @@ class Model(BaseModel):
     def load(cls, path: Path) -> Model:
         if not path.exists():
             return cls()
-        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return cls.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
 
     def vector(self) -> list[float]:
         return [self.weights.get(f, 0.0) for f in FEATURES]
