@@ -22,7 +22,7 @@ from bot.answering.scoring import Model, Scored, Scorer, supporting
 from bot.answering.units import build_units
 from bot.answering.words import STOPWORDS
 from knowledge import loader
-from knowledge.text import clean, tokens
+from knowledge.text import clean, tokens_with_case
 
 # Longer input is not a question; it gets a short answer instead of a slow match.
 MAX_QUESTION_CHARS = 1000
@@ -91,10 +91,14 @@ class Engine:
     # -- answering ---------------------------------------------------------------------
     def ask(self, question: str, context: Context | None = None) -> Answer:
         """Answer one question; updates `context` in place when the answer is about something."""
-        special = self._special(question)
+        if len(question) > MAX_QUESTION_CHARS * 4:
+            return self._too_long(question, len(question))  # bounded before any pattern touches it
+        text = clean(question)
+        pairs = tokens_with_case(text) if len(text.strip()) <= MAX_QUESTION_CHARS else []
+        special = self._special(question, text, pairs)
         if special is not None:
             return special
-        q = self.analyser.analyse(clean(question), context)
+        q = self.analyser.analyse(text, context, pairs=pairs)
         answer = self._answer(q)
         if context is not None and answer.entities and answer.status in ("answer", "no-data"):
             context.entities = list(dict.fromkeys(answer.entities))
@@ -182,17 +186,13 @@ class Engine:
         return None
 
     # -- what needs no matching ----------------------------------------------------------
-    def _special(self, question: str) -> Answer | None:
-        text = clean(question).strip()
+    def _special(self, question: str, text: str, pairs: list[tuple[str, str]]) -> Answer | None:
+        text = text.strip()
         if not text:
             return self._social(question, "invalid", "Ask me something", "That message was empty. " + HELP_TEXT)
         if len(text) > MAX_QUESTION_CHARS:
-            return self._social(
-                question[:200], "invalid", "That is too long",
-                f"That message is {len(text):,} characters long; please ask one question of at most "
-                f"{MAX_QUESTION_CHARS:,} characters.",
-            )
-        words = tokens(text)
+            return self._too_long(question, len(text))
+        words = [low for low, _ in pairs]
         if not words:
             return self._social(question, "invalid", "Ask me something",
                                 "I could not find any words in that message. " + HELP_TEXT)
@@ -208,6 +208,13 @@ class Engine:
                 reply = HELP_TEXT
             return self._social(question, "greeting", "natobot", reply)
         return None
+
+    def _too_long(self, question: str, length: int) -> Answer:
+        return self._social(
+            question[:200], "invalid", "That is too long",
+            f"That message is {length:,} characters long; please ask one question of at most "
+            f"{MAX_QUESTION_CHARS:,} characters.",
+        )
 
     @staticmethod
     def _social(question: str, status: str, title: str, text: str) -> Answer:

@@ -137,8 +137,11 @@ class Analyser:
             return word, 1.0
         return self.cat.vocabulary[best[0]], best[1] / 100.0
 
-    def analyse(self, text: str, context: Context | None = None) -> Question:
-        pairs = tokens_with_case(text)[:MAX_TOKENS]
+    def analyse(
+        self, text: str, context: Context | None = None, *, pairs: list[tuple[str, str]] | None = None,
+    ) -> Question:
+        """`pairs`: the text's tokens_with_case(), when the caller has them already."""
+        pairs = (tokens_with_case(text) if pairs is None else pairs)[:MAX_TOKENS]
         shouted = len(pairs) > 2 and all(r.isupper() for _, r in pairs)
         # Typos first, so that "us mision" still reads as the U.S. Mission; then the chat spellings.
         corrected = [self._correct(low) for low, _ in pairs]

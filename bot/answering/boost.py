@@ -8,7 +8,7 @@ each tree is a list of nodes `[feature, threshold, left, right]`, a leaf being `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Tree = list[list[float]]
@@ -41,6 +41,23 @@ class Forest:
                 node = tree[int(node[2] if x[int(node[0])] <= node[1] else node[3])]
             total += node[1]
         return total
+
+    def compiled(self) -> Callable[[Sequence[float]], float]:
+        """margin() as straight-line Python (nested conditional expressions, one statement a tree):
+        several times faster than walking the nodes, and exactly the same sums."""
+        lines = ["def margin(x):", f"    s = {self.base!r}"]
+        lines += [f"    s += {_expression(tree, 0)}" for tree in self.trees]
+        lines.append("    return s")
+        namespace: dict[str, Callable[[Sequence[float]], float]] = {}
+        exec(compile("\n".join(lines), "<confidence forest>", "exec"), namespace)  # noqa: S102 - our own model
+        return namespace["margin"]
+
+
+def _expression(tree: Tree, i: int) -> str:
+    feature, value, left, right = tree[i]
+    if feature < 0:
+        return repr(value)
+    return f"({_expression(tree, int(left))} if x[{int(feature)}] <= {value!r} else {_expression(tree, int(right))})"
 
 
 def fit(rows: Sequence[Sequence[float]], labels: Sequence[int], *, seed: int = 0) -> Forest:

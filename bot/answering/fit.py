@@ -190,9 +190,8 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
             q = engine.analyse(text, Context(list(context.entities), context.intent, context.facet) if context else None)
             if q.unknown_number or (q.ambiguous and not q.names):
                 continue  # answered without ranking ("there is no objective 5.1")
-            found = scorer.candidates(q)
-            best = max((scorer.bm25(q, engine.index.units[i]) for i in found), default=0.0)
-            rows = [(i, scorer.features(q, engine.index.units[i], None, best)) for i in found]
+            found, feats = scorer.rows(q)
+            rows = list(zip(found, feats, strict=True))
             rows.sort(key=lambda r: (-scorer.score(r[1]), r[0]))
             rows = rows[:TOP_CANDIDATES]
             labels = [int(item.in_scope and _right(engine, item, i)) for i, _ in rows]

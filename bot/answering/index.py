@@ -44,6 +44,7 @@ class IndexedUnit:
     mentions: frozenset[str]  # other entries its statement names
     kinds: frozenset[str]  # "time", "number", "place", "person", "reason", "name"
     size: int  # how many concepts its statement has (long statements match everything a little)
+    log_size: float  # the same as a feature: log(1 + size) / 4
     tf: dict[str, int]  # how often each concept occurs in it (for BM25)
     numbers: frozenset[str]  # the numbers and years it states
     reply_concepts: frozenset[str]  # the concepts of the whole reply built on it (context and caveat too)
@@ -75,6 +76,7 @@ class UnitIndex:
                 mentions=frozenset(self._names_in(u.text)) - {u.entry, *u.also},
                 kinds=frozenset(self._kinds(u, words)),
                 size=len(own),
+                log_size=math.log1p(len(own)) / 4.0,
                 tf=tf,
                 numbers=frozenset(w for w in words if w[:1].isdigit()),
                 reply_concepts=frozenset(own | title | {
