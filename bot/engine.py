@@ -59,7 +59,7 @@ class Engine:
             self.index = UnitIndex(self.units, self.catalogue)
         else:
             self.units, self.catalogue, self.index = built
-        self.analyser = Analyser(self.catalogue, self.index.concepts_known)
+        self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity)
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
         self.scorer = Scorer(self.index, self.model)
@@ -218,5 +218,5 @@ class Engine:
 
     @staticmethod
     def _social(question: str, status: str, title: str, text: str) -> Answer:
-        return Answer(question=question, status=status,  # type: ignore[arg-type]
+        return Answer(question=question, status=status,
                       answered=False, title=title, text=text, suggestions=list(DEFAULT_SUGGESTIONS))

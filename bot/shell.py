@@ -7,6 +7,7 @@ question per line and prints one answer per line; `new` forgets the subject and 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -90,10 +91,8 @@ def _line_reader(inp: TextIO, out: TextIO) -> Callable[[str], str]:
         import readline
     except ImportError:  # not on every platform; plain input still works
         return input
-    try:
+    with contextlib.suppress(OSError):  # no history yet, or not readable: start afresh
         readline.read_history_file(HISTORY_FILE)
-    except OSError:
-        pass  # no history yet, or not readable: start afresh
     readline.set_history_length(1000)
     return input
 

@@ -68,7 +68,9 @@ def main() -> int:
     }
     header = "# Generated: do not edit by hand; rerun scripts/semantic_lexicon.py after the knowledge base changes.\n"
     TARGET.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
-    sys.stdout.write(f"wrote {len(pairs)} pairs ({len(english)} English words, {len(kb_words)} knowledge-base words) to {TARGET}\n")
+    sys.stdout.write(
+        f"wrote {len(pairs)} pairs ({len(english)} English words, {len(kb_words)} knowledge-base words) to {TARGET}\n"
+    )
     return 0
 
 

@@ -34,6 +34,9 @@ ORDINARY_NAME_SCORE = 0.6
 CONTEXT_NAME_SCORE = 0.9
 # Questions are cut to this many words: no real question is longer, and time stays bounded.
 MAX_TOKENS = 60
+# A name at most this specific (scoring's specificity: NATO 0.3, USNATO 0.5) names the setting, not
+# the subject: a follow-up naming only such names keeps the previous subject too.
+GENERAL_NAME = 0.6
 # A follow-up without a name of its own keeps the previous subject when it has at most this many
 # content words ("is it 24/7?", "when was that approved?").
 FOLLOW_UP_WORDS = 4
@@ -116,8 +119,16 @@ class Question:
 
 
 class Analyser:
-    def __init__(self, catalogue: Catalogue, concepts_known: frozenset[str]) -> None:
+    def __init__(
+        self, catalogue: Catalogue, concepts_known: frozenset[str], specificity: dict[str, float] | None = None,
+    ) -> None:
         self.cat = catalogue
+        self._specificity = specificity or {}
+        aliases_of: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for key, owner in catalogue.aliases.items():
+            if len(key) > 1:
+                aliases_of.setdefault(owner, []).append((key, owner))
+        self._aliases_of = aliases_of
         self.lex = catalogue.lexicon
         self.concepts_known = concepts_known
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
@@ -178,7 +189,20 @@ class Analyser:
         if context is not None and context.entities:
             opener = any(tuple(words[: len(o)]) == o for o in CARRY_OVER)
             pronoun = any(w in PRONOUNS for w in words)
-            if not names and (pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS):
+            if not names and opener:
+                sibling = self._sibling(context.entities, [w.word for w in content])
+                if sibling is not None:
+                    names = [Name(sibling, -1, -1, CONTEXT_NAME_SCORE, "alias")]  # "and the Norfolk one?"
+                    if intent is None:
+                        intent = context.intent
+            if names and context.entities[0] not in {n.entry for n in names} and all(
+                self.specificity(n.entry) < GENERAL_NAME for n in names
+            ) and (pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS):
+                # "and what does USNATO do about the risk?" after objective 3.1: USNATO is named in
+                # everything the strategy says, so the subject stays objective 3.1.
+                names += [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
+                follow_up = True
+            elif not names and (pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS):
                 names = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
                 follow_up = True
                 if intent is None and (opener or not carrying):
@@ -189,7 +213,8 @@ class Analyser:
         facet = self.cat.intents.by_id[intent].facet if intent else None
         return Question(
             text=text, words=tuple(words), names=tuple(names), content=content, intent=intent, facet=facet,
-            wants=self._wants(words, facet, self.lex.asks), listed=listed, follow_up=follow_up, ambiguous=tuple(ambiguous),
+            wants=self._wants(words, facet, self.lex.asks), listed=listed, follow_up=follow_up,
+            ambiguous=tuple(ambiguous),
             unknown_number=unknown, cue_words=tuple(w for w, hit in zip(words, cue_hit, strict=True) if hit),
             numbers=frozenset(w for w in words if w[:1].isdigit()),
             focus=self._focus(words, content_idx),
@@ -199,6 +224,20 @@ class Analyser:
                     n.start == i and n.end == i + 1 for n in names))
             )),
         )
+
+    def specificity(self, entry: str) -> float:
+        return self._specificity.get(entry, 1.0)
+
+    def _sibling(self, entities: list[str], words: list[str]) -> str | None:
+        """The entry named by a subject's name with one word swapped: "JFC Naples" + "Norfolk"."""
+        for entry in entities:
+            for key, owner in self._aliases_of.get(entry, ()):
+                for i in range(len(key)):
+                    for w in words:
+                        other = self.cat.aliases.get((*key[:i], w, *key[i + 1:]))
+                        if other is not None and other != owner:
+                            return other
+        return None
 
     # -- recognisers ------------------------------------------------------------------
     def _word(self, word: str, quality: float, *, framing_or_cue: bool, label: str | None = None) -> Word:
@@ -347,9 +386,9 @@ class Analyser:
             if phrase[0] not in present or phrase[-1] not in present:
                 continue
             n = len(phrase)
-            if any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
-                if wants != "named" or "who" in present:
-                    return wants
+            found = any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
+            if found and (wants != "named" or "who" in present):
+                return wants
         first = next((w for w in words if w in _QUESTION_WORDS), None)
         if first == "who" and any(w in _NOW for w in words):
             return "named"  # "who's the chair of the MC now?" wants a name the sources may not give

@@ -155,7 +155,7 @@ class Composer:
         self, q: Question, status: str, title: str, text: str, confidence: float, suggestions: list[str],
     ) -> Answer:
         return Answer(
-            question=q.text, status=status,  # type: ignore[arg-type]
+            question=q.text, status=status,
             answered=False, title=title, text=text, suggestions=suggestions, confidence=round(confidence, 4),
             intent=q.intent, facet=q.facet, entry=None, entities=q.entries,
         )

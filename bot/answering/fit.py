@@ -2,14 +2,15 @@
 
 The procedure, so anyone can repeat it:
 
-1. Training questions are the dev set (tests/data/devset.yaml) plus generated variants of each: the
-   same question wrapped in Slack framing, in lower case without apostrophes, in chat spellings, or
-   with a typo (`variants`, seeded, so every run makes the same ones).
-2. Each question is analysed and its candidate units scored with the features of scoring.py. A unit
-   is a positive example when it is about an entry the question is labelled with and the reply built
-   on it holds every fact the label asks for; a question labelled "not answerable" has no positives.
-   The `TOP_CANDIDATES` best candidates under the previous weights are kept per question, since the
-   decision is always between near candidates, not between a unit and the whole base.
+1. Training questions are the dev set (tests/data/devset.yaml) and the training question sets given
+   with --train (tests/data/train/*.yaml: written from the source documents alone, labelled with the
+   facts a right answer holds, conversations included), plus generated variants of each: the same
+   question wrapped in Slack framing, in lower case without apostrophes, in chat spellings, or with a
+   typo (`variants`, seeded, so every run makes the same ones). The blind sets are never used.
+2. Each question is analysed and its candidates (scoring.Scorer.rows: the same ones a real question
+   gets) scored with the features of scoring.py. A candidate is right when the reply built on it holds
+   every fact the label asks for (a dev-set label without facts: the entry and facet it names); a
+   question that must be declined has no right candidate.
 3. The ranking weights: a listwise logistic model (softmax over each question's candidates, the right
    ones' share maximised; `fit_ranker`).
 4. The confidence: per question, the best candidate's confidence features (scoring.confidence_row) and
@@ -50,9 +51,7 @@ if TYPE_CHECKING:
     from bot.engine import Engine
     from bot.evaluate import Item
 
-TOP_CANDIDATES = 40
-L2 = 1.0
-# The ranker's penalty is per question (its loss is averaged), so it is much smaller.
+# The ranker's L2 penalty; its loss is averaged over questions, so the penalty is small.
 RANK_L2 = 1e-3
 MAX_CONFIDENTLY_WRONG = 0.02
 FOLDS = 5
@@ -187,13 +186,12 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
             for earlier in item.before:
                 engine.ask(earlier, context)
         for text in [item.q, *variants(item.q, rng)]:
-            q = engine.analyse(text, Context(list(context.entities), context.intent, context.facet) if context else None)
+            asked = Context(list(context.entities), context.intent, context.facet) if context else None
+            q = engine.analyse(text, asked)
             if q.unknown_number or (q.ambiguous and not q.names):
                 continue  # answered without ranking ("there is no objective 5.1")
             found, feats = scorer.rows(q)
             rows = list(zip(found, feats, strict=True))
-            rows.sort(key=lambda r: (-scorer.score(r[1]), r[0]))
-            rows = rows[:TOP_CANDIDATES]
             labels = [int(item.in_scope and _right(engine, item, i)) for i, _ in rows]
             answers = [engine.index.units[i].unit.answers for i, _ in rows]
             entries = [engine.index.units[i].unit.entry for i, _ in rows]
@@ -204,30 +202,6 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
                                texts=texts, facts=item.facts, shown=shown, terms=scorer.terms(q),
                                max_idf=engine.index.max_idf))
     return out
-
-
-def fit_weights(data: Sequence[Example], *, l2: float = L2, iterations: int = 25) -> tuple[float, list[float]]:
-    """Logistic regression by Newton's method; returns (bias, weights in FEATURES order)."""
-    import numpy as np
-
-    rows = [f for ex in data for f in ex.features]
-    ys = [y for ex in data for y in ex.labels]
-    if not rows:
-        raise ValueError("no training rows")
-    x = np.hstack([np.ones((len(rows), 1)), np.asarray(rows, dtype=float)])
-    y = np.asarray(ys, dtype=float)
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
-    penalty[0] = 0.0  # the bias is not shrunk
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
-        grad = x.T @ (p - y) + penalty * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if float(np.max(np.abs(step))) < 1e-8:
-            break
-    return float(w[0]), [float(v) for v in w[1:]]
 
 
 def fit_ranker(data: Sequence[Example], *, l2: float = RANK_L2, steps: int = 400) -> list[float]:
@@ -286,10 +260,6 @@ def _confidence_rows(
     return out
 
 
-def _fit_rows(rows: Sequence[tuple[Sequence[float], int]], *, l2: float = L2) -> tuple[float, list[float]]:
-    return fit_weights([Example(0, [tuple(x) for x, _ in rows], [y for _, y in rows], [], True)], l2=l2)
-
-
 def sweep(tops: Sequence[tuple[float, bool, bool]]) -> list[dict[str, float]]:
     """(confidence, right, in scope) per question -> the figures at each threshold."""
     rows = []
@@ -320,10 +290,10 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
         train = [ex for ex in data if fold_of[ex.group] != k]
         test = [ex for ex in data if fold_of[ex.group] == k]
         bias, weights = 0.0, fit_ranker(train)
-        rows = _confidence_rows(train, bias, weights)
-        forest = boost.fit([x for x, _, _ in rows], [y for _, y, _ in rows], seed=SEED)
+        train_rows = _confidence_rows(train, bias, weights)
+        fold_forest = boost.fit([x for x, _, _ in train_rows], [y for _, y, _ in train_rows], seed=SEED)
         for x, y, scope in _confidence_rows(test, bias, weights):
-            held_out.append((sigmoid(forest.margin(x)), bool(y), scope))
+            held_out.append((sigmoid(fold_forest.margin(x)), bool(y), scope))
     rows = sweep(held_out)
     threshold = choose_threshold(rows)
     bias, weights = 0.0, fit_ranker(data)
