@@ -95,6 +95,15 @@ class Word:
     carries: bool
 
 
+@dataclass
+class _Reading:
+    words: list[str]  # lower case, typo corrected, chat spellings rewritten
+    raw: list[str]  # each word as typed (lower-cased when the whole question is shouted)
+    quality: list[float]  # 1.0, or how sure a typo correction or an everyday-word reading is
+    covered: list[bool]  # explained by a name or a number
+    cue_hit: list[bool]  # an intent cue
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
@@ -151,79 +160,92 @@ class Analyser:
     def analyse(
         self, text: str, context: Context | None = None, *, pairs: list[tuple[str, str]] | None = None,
     ) -> Question:
-        """`pairs`: the text's tokens_with_case(), when the caller has them already."""
-        pairs = (tokens_with_case(text) if pairs is None else pairs)[:MAX_TOKENS]
-        shouted = len(pairs) > 2 and all(r.isupper() for _, r in pairs)
-        # Typos first, so that "us mision" still reads as the U.S. Mission; then the chat spellings.
-        corrected = [self._correct(low) for low, _ in pairs]
-        rewritten = self.lex.rewrite([w for w, _ in corrected])
-        raw = [pairs[i][1].lower() if shouted else pairs[i][1] for _, i in rewritten]
-        words = [w for w, _ in rewritten]
-        quality = [corrected[i][1] for _, i in rewritten]
-        covered = [False] * len(words)
-
-        names, ambiguous, unknown = self._numbers(words, covered)
-        weak = self._aliases(words, raw, quality, covered, names)
-        if not names and weak:
-            names.append(weak[0])  # "where is act": an ordinary word is a name when nothing else is
-            covered[weak[0].start] = True
-        intent_rank, cue_hit = self._cues(words, covered)
+        """Run the recognisers in turn. `pairs`: the text's tokens_with_case(), when the caller has them."""
+        r = self._read((tokens_with_case(text) if pairs is None else pairs)[:MAX_TOKENS])
+        names, ambiguous, unknown = self._numbers(r.words, r.covered)
+        names = self._names(r, names)
+        intent_rank, r.cue_hit = self._cues(r.words, r.covered)
         intent = self.cat.intents.order[intent_rank] if intent_rank is not None else None
-        content_idx = [i for i, w in enumerate(words) if (not covered[i] and w not in STOPWORDS and not w.isdigit())
-                       or (not covered[i] and w.isdigit())]
+        content_idx = [i for i, w in enumerate(r.words) if not r.covered[i] and (w not in STOPWORDS or w.isdigit())]
         if not names:
-            fuzzy = self._fuzzy_name([words[i] for i in content_idx if not cue_hit[i]])
+            fuzzy = self._fuzzy_name([r.words[i] for i in content_idx if not r.cue_hit[i]])
             if fuzzy is not None:
                 names.append(Name(fuzzy[0], content_idx[0], content_idx[-1] + 1, fuzzy[1], "fuzzy"))
-                content_idx = [i for i in content_idx if cue_hit[i]]
+                content_idx = [i for i in content_idx if r.cue_hit[i]]
         names.sort(key=lambda n: n.start)
-        content = tuple(
-            self._word(words[i], quality[i], framing_or_cue=cue_hit[i],
-                       label=words[i - 1] if i > 0 and words[i - 1] in NUMBER_LABELS else None)
-            for i in content_idx
-        )
-        listed = self._listed(names, words)
-
-        follow_up = False
-        carrying = [w for w in content if w.carries]
-        if context is not None and context.entities:
-            opener = any(tuple(words[: len(o)]) == o for o in CARRY_OVER)
-            pronoun = any(w in PRONOUNS for w in words)
-            if not names and opener:
-                sibling = self._sibling(context.entities, [w.word for w in content])
-                if sibling is not None:
-                    names = [Name(sibling, -1, -1, CONTEXT_NAME_SCORE, "alias")]  # "and the Norfolk one?"
-                    if intent is None:
-                        intent = context.intent
-            if names and context.entities[0] not in {n.entry for n in names} and all(
-                self.specificity(n.entry) < GENERAL_NAME for n in names
-            ) and (pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS):
-                # "and what does USNATO do about the risk?" after objective 3.1: USNATO is named in
-                # everything the strategy says, so the subject stays objective 3.1.
-                names += [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
-                follow_up = True
-            elif not names and (pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS):
-                names = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
-                follow_up = True
-                if intent is None and (opener or not carrying):
-                    intent = context.intent
-            elif names and opener and intent is None:
-                intent = context.intent  # "and JFC Naples?" asks the previous question again
-                follow_up = True
+        content = tuple(self._content_word(r, i) for i in content_idx)
+        listed = self._listed(names, r.words)
+        names, intent, follow_up = self._follow_up(r.words, names, content, intent, context)
         facet = self.cat.intents.by_id[intent].facet if intent else None
         return Question(
-            text=text, words=tuple(words), names=tuple(names), content=content, intent=intent, facet=facet,
-            wants=self._wants(words, facet, self.lex.asks), listed=listed, follow_up=follow_up,
-            ambiguous=tuple(ambiguous),
-            unknown_number=unknown, cue_words=tuple(w for w, hit in zip(words, cue_hit, strict=True) if hit),
-            numbers=frozenset(w for w in words if w[:1].isdigit()),
-            focus=self._focus(words, content_idx),
-            acronyms=tuple(dict.fromkeys(
-                words[i] for i in range(len(words))
-                if (raw[i].isupper() and len(raw[i]) > 1) or (len(words[i]) <= 6 and any(
-                    n.start == i and n.end == i + 1 for n in names))
-            )),
+            text=text, words=tuple(r.words), names=tuple(names), content=content, intent=intent, facet=facet,
+            wants=self._wants(r.words, facet, self.lex.asks), listed=listed, follow_up=follow_up,
+            ambiguous=tuple(ambiguous), unknown_number=unknown,
+            cue_words=tuple(w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit),
+            numbers=frozenset(w for w in r.words if w[:1].isdigit()),
+            focus=self._focus(r.words, content_idx), acronyms=self._acronyms(r, names),
         )
+
+    def _read(self, pairs: list[tuple[str, str]]) -> _Reading:
+        """Words as read: typos corrected first (so "us mision" still reads as the U.S. Mission), then
+        the lexicon's chat spellings; each word keeps how it was typed and how sure the reading is."""
+        shouted = len(pairs) > 2 and all(raw.isupper() for _, raw in pairs)
+        corrected = [self._correct(low) for low, _ in pairs]
+        rewritten = self.lex.rewrite([w for w, _ in corrected])
+        words = [w for w, _ in rewritten]
+        return _Reading(
+            words=words,
+            raw=[pairs[i][1].lower() if shouted else pairs[i][1] for _, i in rewritten],
+            quality=[corrected[i][1] for _, i in rewritten],
+            covered=[False] * len(words),
+            cue_hit=[False] * len(words),
+        )
+
+    def _names(self, r: _Reading, names: list[Name]) -> list[Name]:
+        weak = self._aliases(r.words, r.raw, r.quality, r.covered, names)
+        if not names and weak:
+            names.append(weak[0])  # "where is act": an ordinary word is a name when nothing else is
+            r.covered[weak[0].start] = True
+        return names
+
+    def _content_word(self, r: _Reading, i: int) -> Word:
+        label = r.words[i - 1] if i > 0 and r.words[i - 1] in NUMBER_LABELS else None
+        return self._word(r.words[i], r.quality[i], framing_or_cue=r.cue_hit[i], label=label)
+
+    def _acronyms(self, r: _Reading, names: list[Name]) -> tuple[str, ...]:
+        single = {n.start for n in names if n.end == n.start + 1}
+        return tuple(dict.fromkeys(
+            w for i, w in enumerate(r.words)
+            if (r.raw[i].isupper() and len(r.raw[i]) > 1) or (len(w) <= 6 and i in single)
+        ))
+
+    def _follow_up(
+        self, words: list[str], names: list[Name], content: tuple[Word, ...], intent: str | None,
+        context: Context | None,
+    ) -> tuple[list[Name], str | None, bool]:
+        """Keep the conversation's subject when the question is a follow-up: "who heads it?", "and JFC
+        Naples?", "and the Norfolk one?", "what does USNATO do about it?"."""
+        if context is None or not context.entities:
+            return names, intent, False
+        opener = any(tuple(words[: len(o)]) == o for o in CARRY_OVER)
+        pronoun = any(w in PRONOUNS for w in words)
+        carrying = [w for w in content if w.carries]
+        short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
+        if not names and opener:
+            sibling = self._sibling(context.entities, [w.word for w in content])
+            if sibling is not None:
+                return [Name(sibling, -1, -1, CONTEXT_NAME_SCORE, "alias")], intent or context.intent, True
+        carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
+        if not names and short:
+            keep_intent = intent is None and (opener or not carrying)
+            return carried, context.intent if keep_intent else intent, True
+        general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
+        if names and short and general and context.entities[0] not in {n.entry for n in names}:
+            # USNATO is named in everything the strategy says: after objective 3.1 the subject stays 3.1.
+            return names + carried, intent, True
+        if names and opener and intent is None:
+            return names, context.intent, True  # "and JFC Naples?" asks the previous question again
+        return names, intent, False
 
     def specificity(self, entry: str) -> float:
         return self._specificity.get(entry, 1.0)
