@@ -10,10 +10,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.answer import Answer
 from bot.blind import BlindSet
 from bot.blind import load as blind_load
-
-from bot.answer import Answer
 from bot.engine import Engine
 
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset.yaml"

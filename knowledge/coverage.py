@@ -143,7 +143,7 @@ class Carriers:
             has_number = any(f in ts for f in forms) or any(f" {f} " in joined for f in forms if "." in f)
             if not has_number:
                 continue
-            if not unit_stem or unit.lower() in ("percent", "%") and ("percent" in ts or "%" in joined):
+            if not unit_stem or (unit.lower() in ("percent", "%") and ("percent" in ts or "%" in joined)):
                 return True
             if unit_stem in stems or unit_stem in _STOP_UNITS:
                 return True
