@@ -13,6 +13,8 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine import Engine
@@ -41,6 +43,8 @@ class Deps:
     # Channel id -> name, for NATOBOT_AUTO_CHANNELS given by name; filled lazily via conversations.info.
     channel_names: dict[str, str] = field(default_factory=dict)
     ready: bool = True
+    # Socket Mode only: whether the socket is connected (bot.socket_mode.SocketHealth).
+    socket_health: Any = None
     # Listener tasks still answering; shutdown waits for them so no reply is cut off mid-way.
     inflight: set[asyncio.Task[Any]] = field(default_factory=set)
     # How many answers are worked on at once. Past that, listeners wait their turn, parked where they cost
@@ -56,9 +60,22 @@ class Deps:
     def track(self) -> None:
         """Count the running listener task (Bolt starts it after the ack and keeps no handle) as in flight."""
         task = asyncio.current_task()
-        if task is not None and task not in self.inflight:
+        if task is not None:
+            self.adopt(task)
+
+    def adopt(self, task: asyncio.Task[Any]) -> None:
+        if task not in self.inflight and not task.done():
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener task started so far, and any task they started, has finished.
+
+        Raises TimeoutError if work is still running after `timeout` seconds.
+        """
+        async with asyncio.timeout(timeout):
+            while pending := {t for t in self.inflight if not t.done() and t is not asyncio.current_task()}:
+                await asyncio.wait(pending)
 
     @contextlib.asynccontextmanager
     async def answering(self) -> AsyncIterator[None]:
@@ -126,6 +143,24 @@ def install_redaction(redact: RedactSecrets) -> None:
         handler.addFilter(redact)
 
 
+# Bolt runs each listener (after the ack) in a task made by this inner function of its listener runner.
+_LISTENER_TASK = "run_ack_function_asynchronously"
+
+
+async def dispatch(app: AsyncApp, deps: Deps, request: AsyncBoltRequest) -> BoltResponse:
+    """`app.async_dispatch`, keeping a handle on the listener tasks it starts (Bolt keeps none).
+
+    The tasks exist before the response is returned, so shutdown, and tests waiting for the app to go
+    quiet, see every piece of work a request started from the moment Slack has its ack.
+    """
+    before = asyncio.all_tasks()
+    response = await app.async_dispatch(request)
+    for task in asyncio.all_tasks() - before:
+        if _LISTENER_TASK in getattr(task.get_coro(), "__qualname__", ""):
+            deps.adopt(task)
+    return response
+
+
 def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # retry_handlers=[]: bot.poster owns the retry policy, so attempts are not multiplied.
@@ -139,6 +174,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     import handlers.actions as actions
     import handlers.commands as commands
     import handlers.events as events
+    import handlers.fallback as fallback
     import handlers.home as home
 
     settings = deps.settings
@@ -164,4 +200,5 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     app.middleware(count_requests)
     for module in (events, commands, actions, home):
         module.register(app, deps)
+    fallback.register(app, deps)  # last: it takes whatever the others did not
     return app
