@@ -22,6 +22,7 @@ from bot.metrics import Metrics
 from bot.poster import Poster
 from bot.settings import Mode, Settings
 from bot.store import Store
+from bot.suggest import Related
 
 log = logging.getLogger("natobot.slack")
 
@@ -52,6 +53,7 @@ class Deps:
     # Slack's 3 s (a late ack makes Slack send the event again, adding to the load).
     max_answering: int = MAX_ANSWERING
     _answering: asyncio.Semaphore | None = field(default=None, repr=False)
+    _related: Related | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.poster is None:
@@ -90,6 +92,13 @@ class Deps:
         pending = {t for t in self.inflight if not t.done() and t is not asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=timeout)
+
+    @property
+    def related(self) -> Related:
+        """Related questions that never repeat the answer just given (memoised per engine)."""
+        if self._related is None or self._related.engine is not self.engine:
+            self._related = Related(self.engine)
+        return self._related
 
     @property
     def post(self) -> Poster:
@@ -176,6 +185,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     import handlers.events as events
     import handlers.fallback as fallback
     import handlers.home as home
+    import handlers.sources as sources
 
     settings = deps.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -198,7 +208,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
         await next_()
 
     app.middleware(count_requests)
-    for module in (events, commands, actions, home):
+    for module in (events, commands, actions, home, sources):
         module.register(app, deps)
     fallback.register(app, deps)  # last: it takes whatever the others did not
     return app

@@ -18,6 +18,7 @@ from handlers.common import (
     answer_in_conversation,
     apologise,
     ask,
+    card,
     command_key,
     count_answer,
     dm_key,
@@ -71,7 +72,7 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
         asked = await ask(deps, question, where.key)
         if where.ephemeral:
             await remember(deps, where.key, asked)
-            payload = blocks.render(asked.answer, ephemeral=True)
+            payload = card(deps, asked.answer, ephemeral=True)
             if await deps.post.respond(where.response_url, {"response_type": "ephemeral",
                                                             "replace_original": False, **payload}):
                 count_answer(deps, asked.answer, "button", started)
@@ -122,7 +123,7 @@ async def handle_share(deps: Deps, body: dict[str, Any], *, started: float | Non
         asked, _note = await command_answer(deps, _value(body), where.key)
         if asked is None:
             return
-        payload = share_payload(asked.answer, where.user)
+        payload = share_payload(deps, asked.answer, where.user)
         # The response_url can post in the channel even where the bot is not a member, as the command could.
         if await deps.post.respond(where.response_url, {"response_type": "in_channel", "replace_original": False,
                                                         **payload}):

@@ -15,7 +15,7 @@ from bot.matcher import Context
 from bot.render import blocks
 from bot.slack_app import Deps
 from bot.slack_text import plain
-from handlers.common import Asked, apologise, ask, command_key, count_answer, is_slack_id, remember
+from handlers.common import Asked, apologise, ask, card, command_key, count_answer, is_slack_id, remember
 from handlers.digest import digest_command
 
 # Sub-command -> the knowledge-base entry it shows when given no argument.
@@ -90,7 +90,7 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
             payload = usage(command, note)
         else:
             await remember(deps, key, asked)
-            payload = with_share_value(blocks.render(asked.answer, ephemeral=True), text)
+            payload = with_share_value(card(deps, asked.answer, ephemeral=True), text)
         ok = await deps.post.respond(response_url, {"response_type": "ephemeral", **payload})
         if ok and asked is not None:
             count_answer(deps, asked.answer, "command", started)
@@ -111,8 +111,8 @@ async def _digest(deps: Deps, body: dict[str, Any], text: str, response_url: str
         await apologise(deps, None, channel="", thread_ts=None, what="digest command", response_url=response_url)
 
 
-def share_payload(answer: Answer, user: str) -> dict[str, Any]:
-    payload = blocks.render(answer, ephemeral=False)
+def share_payload(deps: Deps, answer: Answer, user: str) -> dict[str, Any]:
+    payload = card(deps, answer, echo_question=True)
     if is_slack_id(user) and len(payload["blocks"]) < blocks.MAX_BLOCKS:
         payload["blocks"].append(blocks.context(f"Shared by <@{user}>"))
     return payload

@@ -100,6 +100,11 @@ async def remember(deps: Deps, key: str | None, asked: Asked) -> None:
         await deps.store.record_unanswered(answer.question[:1000], status=answer.status, entry=answer.entry)
 
 
+def card(deps: Deps, answer: Answer, *, ephemeral: bool = False, echo_question: bool | None = None) -> dict[str, Any]:
+    """The Block Kit card for `answer`, its related-question buttons leading somewhere new."""
+    return blocks.render(deps.related.apply(answer), ephemeral=ephemeral, echo_question=echo_question)
+
+
 def count_answer(deps: Deps, answer: Answer, where: str, started: float | None) -> None:
     deps.metrics.answers.inc(where=where)
     if not answer.answered:
@@ -123,7 +128,7 @@ async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel:
                                  key: str, asked: Asked, where: str, started: float | None) -> str | None:
     """Post an answer where it was asked (a thread or a DM) and remember the conversation."""
     await remember(deps, key, asked)
-    payload = blocks.render(asked.answer)
+    payload = card(deps, asked.answer)
     ts = await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=payload["text"],
                                       blocks=payload["blocks"])
     if ts is not None:

@@ -163,10 +163,15 @@ def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def header(payload: dict[str, Any]) -> str:
+    """What a card says (its sections and grey lines, not its buttons): cards have no header block, the answer
+    leads. Good for "is this the answer about X" checks."""
+    out: list[str] = []
     for block in payload.get("blocks") or []:
         if block.get("type") == "header":
-            return str(block["text"]["text"])
-    return ""
+            out.append(str(block["text"]["text"]))
+        elif block.get("type") in ("section", "context"):
+            out += visible_texts(block)
+    return "\n".join(out)
 
 
 def visible_texts(payload: Any) -> list[str]:

@@ -21,7 +21,7 @@ from bot import slack_text
 from bot.answer import Answer, AnswerField, Part, Source
 from bot.engine import Engine
 from bot.matcher import Match
-from bot.render import blocks
+from bot.render import blocks, citations
 
 INJECTIONS = [
     "<!channel>",
@@ -89,8 +89,15 @@ def text_objects(obj: Any) -> list[dict[str, Any]]:
     return out
 
 
+KNOWN_LINKS = re.compile("<(" + "|".join(re.escape(d.url) for d in citations.DOCS.values() if d.url) + r")\|[^<>|]*>")
+
+
 def no_ping(text: str) -> None:
-    """No Slack control sequence and no half entity: every & starts &amp; &lt; or &gt;."""
+    """No Slack control sequence and no half entity: every & starts &amp; &lt; or &gt;.
+
+    The only markup allowed is a link to one of the source documents' known public addresses.
+    """
+    text = KNOWN_LINKS.sub("", text)
     assert "<" not in text and ">" not in text, text[:200]
     assert not re.search(r"&(?!amp;|lt;|gt;)", text), text[:200]
 
@@ -254,24 +261,34 @@ def test_real_answers_within_limits(engine: Engine, question: str, ephemeral: bo
 
 @pytest.mark.parametrize("question", REAL_QUESTIONS[:6], ids=[q[:40] for q in REAL_QUESTIONS[:6]])
 def test_real_answer_content(engine: Engine, question: str) -> None:
+    """Answer first: no header, no echo in a thread; the answer's text leads, one grey line of sources."""
     answer = engine.ask(question)
     msg = blocks.render(answer)
     shown = "\n".join(displayed(msg))
     esc = slack_text.escape
-    assert msg["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": esc(answer.title),
-                                                            "emoji": True}}
+    assert all(b["type"] != "header" for b in msg["blocks"])
+    assert ":speech_balloon:" not in shown
+    first = msg["blocks"][0]
+    assert first["type"] == "section"
+    lead = (answer.parts[0].text if len(answer.parts) == 1 else answer.parts[0].title if answer.parts else answer.text)
+    assert esc(lead[:60]) in first["text"]["text"]
     for part in answer.parts or [Part(entry="", title="", text=answer.text)]:
         assert esc(part.text[:60]) in shown
         if part.caveat:
             assert f":warning: {esc(part.caveat)}" in shown
         for f in part.fields[:3]:
             assert f"*{esc(f.label)}*\n{esc(f.value)}" in shown
-    for src in answer.sources[:9]:
-        assert f"Source: {esc(src.label())}" in shown
+    source_lines = [t for t in displayed(msg) if t.startswith(":books: ")]
+    assert len(source_lines) == (1 if answer.sources else 0)
+    for src in answer.sources:
+        assert slack_text.plain(citations.short_name(src.doc, src.title), 60) in source_lines[0]
+    if answer.sources:
+        assert json.loads(actions(msg)["natobot_sources"]["value"]) == [[s.doc, s.section] for s in answer.sources]
     buttons = answer.suggestions or answer.related
     if buttons:
-        assert f"*{PROMPTS[answer.status]}*" in shown
+        assert (f"*{PROMPTS[answer.status]}*" in shown) is (answer.status != "answer")
         assert [actions(msg)[f"natobot_ask_{i}"]["value"] for i in range(min(len(buttons), 5))] == buttons[:5]
+    assert msg["text"] == slack_text.truncate(esc(answer.text.strip()), 3000)
 
 
 def test_real_engine_covers_statuses(engine: Engine) -> None:
@@ -382,7 +399,7 @@ def test_block_budget(parts: int, text_len: int) -> None:
     check_message(msg)
     kinds = [b["type"] for b in msg["blocks"]]
     # However long the body, the sources, buttons and feedback survive at the end.
-    assert kinds[-1] == "actions" and kinds[-2] == "actions" and kinds[0] == "header"
+    assert kinds[-1] == "actions" and kinds[-2] == "actions" and kinds[-3] == "context" and kinds[0] == "section"
     if len(msg["blocks"]) == 50:
         assert any("shortened" in t for t in displayed(msg))
 
@@ -409,7 +426,7 @@ def test_feedback_value(question: str, entry: str | None) -> None:
 
 def test_echoed_question_is_escaped_and_bounded() -> None:
     question = "<!here> " + "y" * 1000
-    msg = blocks.render(synthetic("answer", question=question))
+    msg = blocks.render(synthetic("answer", question=question), ephemeral=True)
     (echo,) = [t for t in displayed(msg) if ":speech_balloon:" in t]
     assert echo.startswith(":speech_balloon: &lt;!here&gt; yyy") and echo.endswith("…")
     assert len(echo) <= 300 + len(":speech_balloon: ")

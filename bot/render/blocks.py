@@ -9,6 +9,7 @@ Action ids the handlers listen for:
     natobot_ask_0 .. natobot_ask_4   value = a question to ask (related questions, suggestions)
     natobot_feedback_up / _down      value = JSON {"q": question[:500], "e": entry id or null}
     natobot_share                    value = the question[:1900] (ephemeral answers only)
+    natobot_sources                  value = JSON [[doc id, section], ...]: opens the full citations
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 from bot.answer import Answer, AnswerField, Part, Source
 from bot.compose import DEFAULT_SUGGESTIONS
+from bot.render import citations
 from bot.slack_text import escape, plain, split, truncate
 
 Block = dict[str, Any]
@@ -39,7 +41,7 @@ BUTTON_VALUE = 2000
 # Our own bounds, well inside Slack's, so a reply stays readable whatever comes in.
 ECHO_LIMIT = 300  # the user's question shown back to them
 MAX_TEXT_SECTIONS = 6  # one text body: 18,000 characters is far beyond any knowledge-base answer
-MAX_ASK_BUTTONS = 5  # natobot_ask_0 .. natobot_ask_4
+MAX_ASK_BUTTONS = 5  # natobot_ask_0 .. natobot_ask_4 (answers get 3, see bot.suggest)
 FEEDBACK_QUESTION = 500
 SHARE_VALUE = 1900
 ENTRY_ID = 200
@@ -48,6 +50,7 @@ ASK_ACTION = "natobot_ask_{}"
 FEEDBACK_UP = "natobot_feedback_up"
 FEEDBACK_DOWN = "natobot_feedback_down"
 SHARE_ACTION = "natobot_share"
+SOURCES_ACTION = "natobot_sources"
 ASK_BLOCK = "natobot_ask"
 FEEDBACK_BLOCK = "natobot_feedback"
 
@@ -139,26 +142,37 @@ def fit(head: list[Block], body: list[Block], tail: list[Block], limit: int) -> 
 
 
 # -- answers ---------------------------------------------------------------------------------------
+#
+# A card answers first and stays short: the answer's own text (its first sentence answers the question), a
+# caveat where the sources disagree or are dated, fields only when the answer carries some, one grey line of
+# short source names (linked where the document is public; "Sources" opens the full citations), then at most
+# three related questions and the feedback buttons. No header and no echo of the question under the question
+# itself; where the question is not on screen (a slash command's ephemeral reply) one grey line repeats it.
 
-def render(answer: Answer, *, ephemeral: bool = False, echo_question: bool = True) -> dict[str, Any]:
-    """An Answer as a chat.postMessage / postEphemeral / response_url payload: {"text", "blocks"}."""
-    head = [header(answer.title)]
-    if echo_question and answer.question.strip():
+def render(answer: Answer, *, ephemeral: bool = False, echo_question: bool | None = None) -> dict[str, Any]:
+    """An Answer as a chat.postMessage / postEphemeral / response_url payload: {"text", "blocks"}.
+
+    `echo_question` defaults to `ephemeral`: a thread or DM has the question right above the answer.
+    """
+    echo = ephemeral if echo_question is None else echo_question
+    head: list[Block] = []
+    if echo and answer.question.strip():
         head.append(context(f":speech_balloon: {plain(answer.question, ECHO_LIMIT)}"))
     return {"text": _message_text(answer), "blocks": fit(head, _body(answer), _tail(answer, ephemeral), MAX_BLOCKS)}
 
 
 def _message_text(answer: Answer) -> str:
-    """The notification / screen-reader text: title and answer, escaped and bounded."""
-    title, text = answer.title.strip(), answer.text.strip()
-    # A fallback's text already opens with its title ("I don't know that one: ..."); say it once.
-    full = text if text.startswith(title) else f"{title}\n{text}"
-    return truncate(escape(full.strip()), MESSAGE_TEXT) or "natobot"
+    """The notification / screen-reader text: the answer itself, escaped and bounded."""
+    text = answer.text.strip() or answer.title.strip()
+    return truncate(escape(text), MESSAGE_TEXT) or "natobot"
 
 
 def _body(answer: Answer) -> list[Block]:
     if len(answer.parts) == 1:
-        return _part_blocks(answer.parts[0], titled=False)
+        # An overview card ("what is X", `/nato lookup X`) is named in bold on its first line; an answer to a
+        # particular question ("who heads X?") starts with the answer itself.
+        overview = answer.status == "answer" and answer.facet is None
+        return _part_blocks(answer.parts[0], titled=overview)
     if answer.parts:
         return [b for p in answer.parts for b in _part_blocks(p, titled=True)]
     return text_sections(answer.text)
@@ -189,34 +203,46 @@ def _fields(fields: Sequence[AnswerField]) -> list[dict[str, Any]]:
 
 def _tail(answer: Answer, ephemeral: bool) -> list[Block]:
     out: list[Block] = []
-    sources = _sources(answer.sources)
+    sources = sources_line(answer.sources)
     if sources:
         out.append(sources)
     questions = answer.suggestions or answer.related
     asks = ask_buttons(questions)
     if asks:
-        prompt = _BUTTON_PROMPT.get(answer.status, "You could ask")
-        out += [context(f"*{prompt}*"), {"type": "actions", "block_id": ASK_BLOCK, "elements": asks}]
+        if answer.status != "answer":
+            # Without an answer the buttons need a word saying what they are.
+            out.append(context(f"*{_BUTTON_PROMPT.get(answer.status, 'You could ask')}*"))
+        out.append({"type": "actions", "block_id": ASK_BLOCK, "elements": asks})
+    row: list[dict[str, Any]] = []
     if answer.status in _RATED:
-        row = [
+        row += [
             button(":+1: Helpful", FEEDBACK_UP, feedback_value(answer.question, answer.entry)),
             button(":-1: Not helpful", FEEDBACK_DOWN, feedback_value(answer.question, answer.entry)),
         ]
-        if ephemeral and answer.question.strip():
-            row.append(button("Share in channel", SHARE_ACTION, answer.question[:SHARE_VALUE], style="primary"))
+    row += more_buttons(answer, ephemeral)
+    if row:
         out.append({"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": row})
     return out
 
 
-def _sources(sources: Sequence[Source]) -> Block | None:
-    labels = list(dict.fromkeys(s.label() for s in sources))
-    if not labels:
+def more_buttons(answer: Answer, ephemeral: bool) -> list[dict[str, Any]]:
+    """The buttons next to the feedback ones that stay after a vote: Sources, and Share for ephemeral answers."""
+    out: list[dict[str, Any]] = []
+    if answer.sources:
+        out.append(button("Sources", SOURCES_ACTION, citations.sources_value(answer.sources)))
+    if ephemeral and answer.status in _RATED and answer.question.strip():
+        out.append(button("Share in channel", SHARE_ACTION, answer.question[:SHARE_VALUE], style="primary"))
+    return out
+
+
+def sources_line(sources: Sequence[Source]) -> Block | None:
+    """One grey line of short document names, each linked where the document has a public address."""
+    docs = list(dict.fromkeys(s.doc for s in sources))
+    if not docs:
         return None
-    shown = labels[:CONTEXT_ELEMENTS] if len(labels) <= CONTEXT_ELEMENTS else labels[: CONTEXT_ELEMENTS - 1]
-    texts = [f":books: Source: {escape(label)}" for label in shown]
-    if len(shown) < len(labels):
-        texts.append(f"and {len(labels) - len(shown)} more")
-    return context(*texts)
+    titles = {s.doc: s.title for s in sources}
+    names = [citations.short_link(doc, titles[doc]) for doc in docs]
+    return context(":books: " + " · ".join(names))
 
 
 def ask_buttons(questions: Sequence[str]) -> list[dict[str, Any]]:
@@ -304,7 +330,7 @@ def home_view(
     else:
         body.append(section(f"*{plain(digest.title, 200)}*"))
         body += text_sections(digest.parts[0].text if len(digest.parts) == 1 else digest.text)[:2]
-        src = _sources(digest.sources)
+        src = sources_line(digest.sources)
         if src:
             body.append(src)
     body.append({"type": "divider"})
