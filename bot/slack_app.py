@@ -182,6 +182,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     # Imported here: the handlers import Deps from this module.
     import handlers.actions as actions
     import handlers.commands as commands
+    import handlers.edits as edits
     import handlers.events as events
     import handlers.fallback as fallback
     import handlers.home as home
@@ -208,7 +209,8 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
         await next_()
 
     app.middleware(count_requests)
-    for module in (events, commands, actions, home, sources):
+    # edits before events: the `message` listener there would take message_changed and message_deleted.
+    for module in (edits, events, commands, actions, home, sources):
         module.register(app, deps)
     fallback.register(app, deps)  # last: it takes whatever the others did not
     return app

@@ -125,14 +125,22 @@ async def claim(deps: Deps, body: dict[str, Any]) -> bool:
 
 
 async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str | None,
-                                 key: str, asked: Asked, where: str, started: float | None) -> str | None:
-    """Post an answer where it was asked (a thread or a DM) and remember the conversation."""
+                                 key: str, asked: Asked, where: str, started: float | None,
+                                 question_ts: str | None = None, team: str = "") -> str | None:
+    """Post an answer where it was asked (a thread or a DM) and remember the conversation.
+
+    With `question_ts` (the person's message) the answer is remembered as that message's, so editing the
+    question updates the answer and deleting it deletes the answer (handlers.edits).
+    """
     await remember(deps, key, asked)
     payload = card(deps, asked.answer)
     ts = await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=payload["text"],
                                       blocks=payload["blocks"])
     if ts is not None:
         count_answer(deps, asked.answer, where, started)
+        if question_ts:
+            await deps.store.save_reply(team=team, channel=channel, question_ts=question_ts, answer_channel=channel,
+                                        answer_ts=ts, thread_ts=thread_ts, context_key=key)
     return ts
 
 

@@ -112,15 +112,18 @@ async def test_ignored_messages(app: App, fake: FakeSlack, name: str) -> None:
     assert fake.calls_to("chat.postMessage") == [], name
 
 
-async def test_edited_mention_and_bot_mention_are_ignored(app: App, fake: FakeSlack) -> None:
+async def test_bot_mention_is_ignored_and_an_edit_adding_a_mention_is_answered_once(app: App,
+                                                                                   fake: FakeSlack) -> None:
     edited = sig.app_mention_event("who heads the IMS?")
-    edited["edited"] = {"user": "U1", "ts": "1700000000.000200"}
+    edited["edited"] = {"user": "U1", "ts": "1700000000.000200"}  # natobot never answered it: the edit added it
     by_bot = sig.app_mention_event("who heads the IMS?")
     by_bot["bot_id"] = "BOTHER"
-    await app.event(edited)
+    await app.event(edited, event_id="EvEDITED1")
     await app.event(by_bot)
-    await settle()
-    assert fake.calls_to("chat.postMessage") == []
+    await app.event(edited, event_id="EvEDITED1", retry_num=1)
+    await app.idle()
+    [answer] = fake.calls_to("chat.postMessage")
+    assert posted(answer)["thread_ts"] == edited["ts"]
 
 
 async def test_follow_up_context_per_thread(app: App, fake: FakeSlack) -> None:
