@@ -1,4 +1,4 @@
-"""`natobot digest ...` and `natobot report unanswered`: the digest and the curator's report from a terminal.
+"""`natobot digest ...` and `natobot report unanswered|feedback`: the digest and the curators' reports from a terminal.
 
 Same database and same rules as the Slack side (bot.digest, bot.store). Settings come from the environment
 (and `.env`) through bot.settings: DATABASE_URL (default: a SQLite file data/natobot.db), SLACK_BOT_TOKEN and
@@ -189,14 +189,40 @@ def cmd_report_unanswered(args: argparse.Namespace, out: TextIO) -> int:
         return _fail("--limit must be at least 1")
 
     async def work(store: Store) -> int:
-        rows = await store.top_unanswered(args.limit)
+        rows = await store.unanswered_rows(args.limit)
         if not rows:
             out.write("no unanswered questions recorded\n")
             return 0
-        width = max(len(str(n)) for _, n in rows)
-        for question, count in rows:
-            out.write(f"{count:>{width}}  {question}\n")
+        width = max(len(str(n)) for _, n, _ in rows)
+        for question, count, status in rows:
+            # Answered, but someone in Slack said the answer was not helpful: as much a curator's job.
+            note = "  (answered; voted not helpful)" if status == "not-helpful" else ""
+            out.write(f"{count:>{width}}  {question}{note}\n")
         out.write(f"{len(rows)} question(s), most asked first\n")
+        return 0
+
+    return _run(args, work)
+
+
+def cmd_report_feedback(args: argparse.Namespace, out: TextIO) -> int:
+    """Votes per answered question, most "not helpful" first, with what people said was wrong."""
+    if args.limit < 1:
+        return _fail("--limit must be at least 1")
+
+    async def work(store: Store) -> int:
+        rows = await store.feedback_report(args.limit)
+        if not rows:
+            out.write("no feedback recorded\n")
+            return 0
+        for row in rows:
+            entry = f"  [{row.entry}]" if row.entry else ""
+            out.write(f"+{row.up} -{row.down}  {row.question}{entry}\n")
+            if row.reasons:
+                reasons = ", ".join(f"{code} x{n}" for code, n in sorted(row.reasons.items(), key=lambda kv: -kv[1]))
+                out.write(f"      why: {reasons}\n")
+            for comment in row.comments[:5]:
+                out.write(f"      \"{' '.join(comment.split())[:300]}\"\n")
+        out.write(f"{len(rows)} question(s), most voted not helpful first\n")
         return 0
 
     return _run(args, work)
@@ -236,3 +262,6 @@ def add_commands(sub: Any) -> None:
     unanswered = r_sub.add_parser("unanswered", help="the questions natobot could not answer, most asked first")
     unanswered.add_argument("--limit", type=int, default=20, metavar="N")
     unanswered.set_defaults(func=cmd_report_unanswered)
+    feedback = r_sub.add_parser("feedback", help="votes on answers, most voted not helpful first, and why")
+    feedback.add_argument("--limit", type=int, default=20, metavar="N")
+    feedback.set_defaults(func=cmd_report_feedback)

@@ -185,6 +185,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     import handlers.edits as edits
     import handlers.events as events
     import handlers.fallback as fallback
+    import handlers.feedback as feedback
     import handlers.home as home
     import handlers.sources as sources
 
@@ -210,7 +211,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
 
     app.middleware(count_requests)
     # edits before events: the `message` listener there would take message_changed and message_deleted.
-    for module in (edits, events, commands, actions, home, sources):
+    for module in (edits, events, commands, actions, feedback, home, sources):
         module.register(app, deps)
     fallback.register(app, deps)  # last: it takes whatever the others did not
     return app

@@ -1,10 +1,10 @@
-"""Buttons: related questions (asked in the same thread, with its context), feedback, Share in channel."""
+"""Buttons: related questions (asked in the same thread, with its context), Share in channel (feedback:
+handlers.feedback)."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Literal
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -28,7 +28,6 @@ from handlers.common import (
 )
 
 ASK_ACTION = re.compile(r"^natobot_ask_\d+$")
-THANKS = "Thanks for the feedback."
 
 
 class _Where:
@@ -86,36 +85,6 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
                         what="ask button", response_url=where.response_url if where.ephemeral else None)
 
 
-def parse_feedback(value: str) -> tuple[str, str | None]:
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return "", None
-    if not isinstance(data, dict):
-        return "", None
-    q, e = data.get("q"), data.get("e")
-    return (q if isinstance(q, str) else ""), (e if isinstance(e, str) and e else None)
-
-
-async def handle_feedback(deps: Deps, client: AsyncWebClient, body: dict[str, Any],
-                          vote: Literal["up", "down"]) -> None:
-    """Store a thumbs up/down (one per person per message) and thank the person, only to them."""
-    where = _Where(body)
-    question, entry = parse_feedback(_value(body))
-    try:
-        await deps.store.record_feedback(team=where.team, channel=where.channel, user=where.user,
-                                         message_ts=where.message_ts, question=question, entry=entry, vote=vote)
-        if where.ephemeral:
-            await deps.post.respond(where.response_url, {"response_type": "ephemeral", "replace_original": False,
-                                                         "text": THANKS})
-        else:
-            await deps.post.post_ephemeral(client, channel=where.channel, user=where.user, text=THANKS,
-                                           thread_ts=where.thread_ts)
-    except Exception:
-        await apologise(deps, client, channel="" if where.ephemeral else where.channel, thread_ts=where.thread_ts,
-                        what="feedback", response_url=where.response_url if where.ephemeral else None)
-
-
 async def handle_share(deps: Deps, body: dict[str, Any], *, started: float | None = None) -> None:
     """Post an ephemeral `/nato` answer to the channel for everyone, then remove the private copy."""
     where = _Where(body)
@@ -140,18 +109,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         async with deps.answering():
             await handle_ask(deps, client, body, started=context.get("natobot_started"))
-
-    @app.action(blocks.FEEDBACK_UP)
-    async def on_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
-        await handle_feedback(deps, client, body, "up")
-
-    @app.action(blocks.FEEDBACK_DOWN)
-    async def on_down(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
-        await handle_feedback(deps, client, body, "down")
 
     @app.action(blocks.SHARE_ACTION)
     async def on_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

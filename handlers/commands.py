@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,11 +66,17 @@ def usage(command: str, note: str | None) -> dict[str, Any]:
 
 
 def with_share_value(payload: dict[str, Any], text: str) -> dict[str, Any]:
-    """Point the Share button at the whole sub-command, so sharing `lookup X` re-runs the lookup."""
+    """Point the Share button at the whole sub-command, so sharing `lookup X` re-runs the lookup; the feedback
+    buttons carry it too, so a vote can render the ephemeral answer again with the buttons closed."""
     for block in payload.get("blocks", []):
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("action_id") == blocks.SHARE_ACTION:
                 element["value"] = text[: blocks.SHARE_VALUE]
+            elif element.get("action_id") in (blocks.FEEDBACK_UP, blocks.FEEDBACK_DOWN):
+                data = json.loads(element["value"])
+                value = json.dumps({**data, "c": text[:500]}, ensure_ascii=False)
+                if len(value) <= blocks.BUTTON_VALUE:  # else the vote re-asks the question instead
+                    element["value"] = value
     return payload
 
 

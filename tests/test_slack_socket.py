@@ -56,7 +56,7 @@ async def test_socket_mode_end_to_end(fake: FakeSlack, tmp_path: Path) -> None:
         value = json.dumps({"q": "who heads the IMS?", "e": "ims"})
         click = sig.block_actions("natobot_feedback_up", value, message_ts=calls[0].params.get("thread_ts"))
         await fake.wait_ack(await fake.socket_send(envelope("interactive", click)))
-        await fake.wait_for("chat.postEphemeral")
+        await app.idle()
         assert await app.deps.store.feedback_counts() == {"up": 1, "down": 0}
 
         # App Home.

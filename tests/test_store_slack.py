@@ -3,8 +3,11 @@ digest cadence, and the migration from a version-1 database."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from db_fixtures import Clock
@@ -119,3 +122,30 @@ async def test_a_version_1_database_is_migrated_with_its_subscriptions(
     subs = {s.channel: s for s in await migrated.subscriptions()}
     assert (subs["C1"].cadence, subs["C2"].cadence) == ("weekdays", "daily")
     assert subs["C1"].include_management and subs["C1"].subscriber is None
+
+
+async def test_report_feedback_and_unanswered_cli(db_url: str, store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    from bot.cli import main
+
+    def run(*argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+        return main(list(argv), out=out), out.getvalue()
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert await asyncio.to_thread(run, "report", "feedback") == (0, "no feedback recorded\n")
+    await store.record_feedback(team="T1", channel="C1", user="U1", message_ts="1.1", question="where is SHAPE?",
+                                entry="shape", vote="down")
+    await store.record_feedback(team="T1", channel="C1", user="U2", message_ts="1.2", question="who heads the IMS?",
+                                entry="ims", vote="up")
+    await store.record_feedback_note(team="T1", channel="C1", user="U1", message_ts="1.1", question="where is SHAPE?",
+                                     entry="shape", reasons=["outdated"], comment="It moved\nlast year")
+    await store.record_unanswered("where is SHAPE?", status="not-helpful", entry="shape")
+    code, out = await asyncio.to_thread(run, "report", "feedback")
+    assert code == 0
+    assert out.splitlines() == ["+0 -1  where is SHAPE?  [shape]", "      why: outdated x1",
+                                '      "It moved last year"', "+1 -0  who heads the IMS?  [ims]",
+                                "2 question(s), most voted not helpful first"]
+    code, out = await asyncio.to_thread(run, "report", "unanswered")
+    assert out.splitlines() == ["1  where is shape  (answered; voted not helpful)", "1 question(s), most asked first"]
