@@ -187,6 +187,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     import handlers.fallback as fallback
     import handlers.feedback as feedback
     import handlers.home as home
+    import handlers.lookup_modal as lookup_modal
     import handlers.shortcuts as shortcuts
     import handlers.sources as sources
 
@@ -212,7 +213,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
 
     app.middleware(count_requests)
     # edits before events: the `message` listener there would take message_changed and message_deleted.
-    for module in (edits, events, commands, actions, feedback, home, sources, shortcuts):
+    for module in (edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal):
         module.register(app, deps)
     fallback.register(app, deps)  # last: it takes whatever the others did not
     return app

@@ -18,6 +18,7 @@ from bot.slack_app import Deps
 from bot.slack_text import plain
 from handlers.common import Asked, apologise, ask, card, command_key, count_answer, is_slack_id, remember
 from handlers.digest import digest_command
+from handlers.lookup_modal import open_lookup
 
 # Sub-command -> the knowledge-base entry it shows when given no argument.
 _CARDS = {"divisions": "ims-divisions", "commands": "command-structure", "objective": "mission-objectives",
@@ -87,6 +88,11 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
     response_url = str(body.get("response_url") or "")
     if client is not None and text.split(maxsplit=1)[:1] and text.split(maxsplit=1)[0].lower() == "digest":
         await _digest(deps, body, text, response_url, client)
+        return
+    # `lookup` with no term: a modal that suggests entries as the person types (handlers.lookup_modal).
+    if client is not None and text.lower() == "lookup" and body.get("trigger_id") and await open_lookup(
+            deps, client, trigger_id=str(body["trigger_id"]), user=str(body.get("user_id") or ""),
+            response_url=response_url, channel=str(body.get("channel_id") or "")):
         return
     command = str(body.get("command") or deps.settings.natobot_command)
     key = command_key(str(body.get("team_id") or ""), str(body.get("channel_id") or ""),
