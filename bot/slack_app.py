@@ -181,6 +181,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     """The AsyncApp with every natobot listener registered."""
     # Imported here: the handlers import Deps from this module.
     import handlers.actions as actions
+    import handlers.assistant as assistant
     import handlers.commands as commands
     import handlers.edits as edits
     import handlers.events as events
@@ -213,7 +214,8 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
 
     app.middleware(count_requests)
     # edits before events: the `message` listener there would take message_changed and message_deleted.
-    for module in (edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal):
+    # assistant first: it is middleware, and takes messages in assistant threads before any listener.
+    for module in (assistant, edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal):
         module.register(app, deps)
     fallback.register(app, deps)  # last: it takes whatever the others did not
     return app
