@@ -60,6 +60,15 @@ def parse_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"bad date {value!r}: use YYYY-MM-DD") from None
 
 
+def parse_weekday(value: str) -> int:
+    names = [d.lower() for d in dg.WEEKDAY_NAMES]
+    low = value.strip().lower()
+    for i, name in enumerate(names):
+        if low in (name, name[:3], name + "s"):
+            return i
+    raise argparse.ArgumentTypeError(f"bad day {value!r}: use monday ... sunday")
+
+
 def parse_now(value: str) -> datetime:
     """ISO-8601; a time without an offset is taken as UTC."""
     try:
@@ -103,7 +112,7 @@ def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
 def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
     day = args.date or datetime.now(UTC).astimezone(ZoneInfo(dg.DEFAULT_TZ)).date()
     try:
-        digest = dg.build_digest(_engine(args), day)
+        digest = dg.build_digest(_engine(args), day, include_management=not args.mission_only)
     except dg.DigestError as exc:
         sys.stderr.write(f"natobot: {exc}\n")
         return 1
@@ -117,8 +126,11 @@ def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     except ValueError as exc:
         return _fail(str(exc))
 
+    cadence = "weekly" if args.weekly is not None else "weekdays" if args.weekdays else "daily"
+
     async def work(store: Store) -> int:
-        sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays)
+        sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays,
+                                    cadence=cadence, weekday=args.weekly, include_management=not args.mission_only)
         nxt = dg.next_run(sub, datetime.now(UTC))
         out.write(f"subscribed {sub.channel}: {dg.describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
         return 0
@@ -235,14 +247,19 @@ def add_commands(sub: Any) -> None:
 
     preview = d_sub.add_parser("preview", help="print a day's digest (default: today in Brussels)")
     preview.add_argument("--date", type=parse_date, default=None, metavar="YYYY-MM-DD")
+    preview.add_argument("--mission-only", action="store_true", help="as for a subscription without management")
     preview.set_defaults(func=cmd_preview)
 
-    subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day")
+    subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day, on weekdays or weekly")
     subscribe.add_argument("channel", metavar="CHANNEL", help="Slack channel id, e.g. C0123456789")
     subscribe.add_argument("--time", default=dg.DEFAULT_TIME, metavar="HH:MM", help="local time (default 09:00)")
     subscribe.add_argument("--tz", default=dg.DEFAULT_TZ, metavar="ZONE",
                            help="IANA time zone (default Europe/Brussels)")
-    subscribe.add_argument("--weekdays", action="store_true", help="Monday to Friday only")
+    when = subscribe.add_mutually_exclusive_group()
+    when.add_argument("--weekdays", action="store_true", help="Monday to Friday only")
+    when.add_argument("--weekly", type=parse_weekday, default=None, metavar="DAY",
+                      help="once a week on DAY (monday ... sunday)")
+    subscribe.add_argument("--mission-only", action="store_true", help="leave out the management objectives")
     subscribe.add_argument("--team", default="", help="Slack team id (for the App Home's list)")
     subscribe.set_defaults(func=cmd_subscribe)
 

@@ -183,6 +183,7 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     import handlers.actions as actions
     import handlers.assistant as assistant
     import handlers.commands as commands
+    import handlers.digest_more as digest_more
     import handlers.edits as edits
     import handlers.events as events
     import handlers.fallback as fallback
@@ -215,7 +216,8 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     app.middleware(count_requests)
     # edits before events: the `message` listener there would take message_changed and message_deleted.
     # assistant first: it is middleware, and takes messages in assistant threads before any listener.
-    for module in (assistant, edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal):
+    for module in (assistant, edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal,
+                   digest_more):
         module.register(app, deps)
     fallback.register(app, deps)  # last: it takes whatever the others did not
     return app

@@ -16,6 +16,7 @@ from bot.slack_app import Deps
 from handlers.commands import command_answer, share_payload
 from handlers.common import (
     answer_in_conversation,
+    answer_in_dm,
     apologise,
     ask,
     card,
@@ -41,8 +42,10 @@ class _Where:
         self.team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
         self.channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         self.response_url = str(body.get("response_url") or "")
+        # A view (the App Home, a modal) has no conversation and no response_url: answers go to the DM.
+        self.in_view = container.get("type") == "view" or (not self.channel and not self.response_url)
         # Ephemeral messages (slash command answers) come without `message`; only the response_url reaches them.
-        self.ephemeral = bool(container.get("is_ephemeral")) or not message
+        self.ephemeral = not self.in_view and (bool(container.get("is_ephemeral")) or not message)
         self.message_ts = str(container.get("message_ts") or message.get("ts") or "")
         parent = str(message.get("thread_ts") or container.get("thread_ts") or "") or None
         self.is_dm = self.channel.startswith("D")
@@ -68,6 +71,11 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
     where = _Where(body)
     question = _value(body)
     try:
+        if where.in_view:
+            if where.user and question:
+                await answer_in_dm(deps, client, user=where.user, team=where.team, question=question,
+                                   where="home", started=started)
+            return
         asked = await ask(deps, question, where.key)
         if where.ephemeral:
             await remember(deps, where.key, asked)
@@ -76,8 +84,6 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
                                                             "replace_original": False, **payload}):
                 count_answer(deps, asked.answer, "button", started)
             return
-        if not where.channel:
-            return  # a button outside any conversation (none exist today)
         await answer_in_conversation(deps, client, channel=where.channel, thread_ts=where.thread_ts, key=where.key,
                                      asked=asked, where="button", started=started)
     except Exception:

@@ -118,6 +118,7 @@ async def _digest(deps: Deps, body: dict[str, Any], text: str, response_url: str
         payload = await digest_command(
             text, channel=str(body.get("channel_id") or ""), team=str(body.get("team_id") or ""),
             store=deps.store, client=client, engine=deps.engine, now=datetime.now(UTC),
+            user=str(body.get("user_id") or "") or None,
         )
         await deps.post.respond(response_url, payload)
     except Exception:

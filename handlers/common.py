@@ -157,3 +157,22 @@ async def apologise(deps: Deps, client: AsyncWebClient | None, *, channel: str, 
             await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=APOLOGY)
     except Exception:  # the apology must never raise out of the handler
         log.exception("could not post the apology")
+
+
+async def answer_in_dm(deps: Deps, client: AsyncWebClient, *, user: str, team: str, question: str, where: str,
+                       started: float | None = None) -> str | None:
+    """Answer `question` in the person's DM with natobot (from the App Home, which has no channel).
+
+    The question is not on screen there, so the card repeats it. The DM's follow-up context starts from it.
+    """
+    asked = await ask(deps, question, None)
+    payload = card(deps, asked.answer, echo_question=True)
+    data = await deps.post.call(client, "chat.postMessage", channel=user, text=payload["text"],
+                                blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
+    if data is None:
+        return None
+    channel = str(data.get("channel") or "")
+    if channel:
+        await remember(deps, dm_key(team, channel), Asked(asked.answer, asked.context, True))
+    count_answer(deps, asked.answer, where, started)
+    return channel or None

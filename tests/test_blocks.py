@@ -473,32 +473,60 @@ SUBS = [
 
 
 @pytest.mark.parametrize(
-    ("digest_q", "subs", "samples", "topics"),
+    ("with_digest", "subs", "samples", "topics"),
     [
-        ("objective 2.2", SUBS, ["who heads the IMS?", "<!channel>"], ["The IMS", "The command structure & more"]),
-        (None, [], [], []),
-        ("where are JFC Naples and JFC Brunssum?", SUBS * 200, ["q?"] * 500, ["t" * 5000] * 500),
-        (HUGE, [], [HUGE], [HUGE]),
+        (True, SUBS, ["who heads the IMS?", "<!channel>"], ["The IMS", "The command structure & more"]),
+        (False, [], [], []),
+        (True, SUBS * 200, ["q?"] * 500, ["t" * 5000] * 500),
+        (False, [], [HUGE], [HUGE]),
     ],
     ids=["normal", "empty", "many", "huge"],
 )
-def test_home_view(
-    engine: Engine, digest_q: str | None, subs: list[Sub], samples: list[str], topics: list[str]
-) -> None:
-    digest = engine.ask(digest_q) if digest_q else None
-    view = blocks.home_view(digest=digest, subscriptions=subs, sample_questions=samples, topics=topics)
+def test_home_view(engine: Engine, with_digest: bool, subs: list[Sub], samples: list[str],
+                   topics: list[str]) -> None:
+    from bot import digest as dg
+    from bot.render import home
+
+    digest = dg.digest_blocks(dg.build_digest(engine, NOW.date())) if with_digest else None
+    view = home.home_view(topics=topics, examples=samples, digest=digest,
+                          subscriptions=[(s, dg.describe(s)) for s in subs])
     assert view["type"] == "home"
     check_blocks(view["blocks"], 100)
     View(**view).validate_json()
     for text in displayed(view):
-        # The only link the Home tab makes is to a valid channel id from the store.
+        # The only link the Home tab makes is to a valid channel id from the store (and the known documents).
         no_ping(re.sub(r"<#[CG][A-Z0-9]+>", "", text))
     shown = "\n".join(displayed(view))
+    ids = [e["action_id"] for b in view["blocks"] for e in (b.get("elements") or [b.get("accessory") or {}])
+           if isinstance(e, dict) and "action_id" in e]
+    assert home.LOOKUP_ACTION in ids and home.SUBSCRIBE_ACTION in ids
     if subs:
-        assert "<#C0123ABCD> at 08:00 Europe/Brussels, weekdays" in shown
-        assert "<#G0456> at 17:30 America/New_York, every day" in shown
+        assert "<#C0123ABCD>: 08:00 Europe/Brussels, weekdays only" in shown
+        assert "<#G0456>: 17:30 America/New_York, every day" in shown
         assert "channel_not_found &lt;!channel&gt;" in shown
-    if digest_q == "objective 2.2":
-        assert "Strengthen the Alliance" in shown
-    if digest is None:
-        assert "No digest objective today." in shown
+        assert home.UNSUBSCRIBE_ACTION in ids
+    if samples and samples[0] == "who heads the IMS?":
+        assert "natobot_home_ask_0" in ids and "natobot_home_ask_1" in ids
+    if with_digest:
+        assert "July 2022" in shown
+    else:
+        assert "No digest today." in shown
+
+
+def test_subscribe_view_and_values() -> None:
+    from bot.render import home
+
+    view = home.subscribe_view()
+    View(**view).validate_json()
+    check_blocks(view["blocks"], 100)
+    state = {"values": {
+        home.CHANNEL_BLOCK: {home.CHANNEL_ACTION: {"type": "conversations_select", "selected_conversation": "C9"}},
+        home.CADENCE_BLOCK: {home.CADENCE_ACTION: {"type": "static_select", "selected_option": {"value": "weekly"}}},
+        home.WEEKDAY_BLOCK: {home.WEEKDAY_ACTION: {"type": "static_select", "selected_option": {"value": "4"}}},
+        home.TIME_BLOCK: {home.TIME_ACTION: {"type": "timepicker", "selected_time": "07:45"}},
+        home.ZONE_BLOCK: {home.ZONE_ACTION: {"type": "plain_text_input", "value": "europe/paris"}},
+        home.CONTENT_BLOCK: {home.CONTENT_ACTION: {"type": "checkboxes", "selected_options": []}},
+    }}
+    assert home.subscribe_values(state) == {"channel": "C9", "cadence": "weekly", "weekday": 4, "time": "07:45",
+                                            "zone": "europe/paris", "include_management": False}
+    assert home.subscribe_values({})["include_management"] is True

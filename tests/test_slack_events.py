@@ -229,11 +229,11 @@ async def test_app_home_is_published_when_opened(app: App, fake: FakeSlack) -> N
     await app.event(sig.app_home_opened_event(user="U5", tab="messages"))
     await app.event(sig.app_home_opened_event(user="U5"))
     [call] = await fake.wait_for("views.publish")
-    await settle()
+    await app.idle()
     assert len(fake.calls_to("views.publish")) == 1
     assert call.params["user_id"] == "U5"
     view = call.params["view"]
     assert view["type"] == "home"
     text = str(view["blocks"])
     assert "C9DIGEST" in text and "09:00" in text
-    assert "digest objective" in text
+    assert "Today's digest" in text and "July 2022" in text

@@ -1,4 +1,4 @@
-"""Block Kit rendering: answers, usage and the App Home, always inside Slack's limits.
+"""Block Kit rendering: answers and usage, always inside Slack's limits (the App Home: bot.render.home).
 
 Every piece of text, from the user or from the knowledge base, is escaped (`bot.slack_text.escape`)
 before it is cut to a limit, and every mrkdwn text object is sent with `verbatim: true`, so Slack
@@ -15,9 +15,8 @@ Action ids the handlers listen for:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from bot.answer import Answer, AnswerField, Part, Source
 from bot.compose import DEFAULT_SUGGESTIONS
@@ -65,22 +64,6 @@ _BUTTON_PROMPT = {
     "fallback": "Try one of these",
     "ambiguous": "Which one do you mean?",
 }
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
-
-
-class SubscriptionLike(Protocol):
-    """What the Home tab shows of a digest subscription (bot.store.Subscription fits)."""
-
-    @property
-    def channel(self) -> str: ...
-    @property
-    def time(self) -> str: ...
-    @property
-    def tz(self) -> str: ...
-    @property
-    def weekdays(self) -> bool: ...
-    @property
-    def error(self) -> str | None: ...
 
 
 # -- small builders --------------------------------------------------------------------------------
@@ -297,59 +280,3 @@ def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUG
         blocks += [context("*Try one of these*"), {"type": "actions", "block_id": ASK_BLOCK, "elements": asks}]
     text = f"How to ask natobot: mention me, DM me, or use {cmd} QUESTION. {cmd} help shows this message."
     return {"text": truncate(text, MESSAGE_TEXT), "blocks": blocks}
-
-
-# -- App Home --------------------------------------------------------------------------------------
-
-def home_view(
-    *,
-    digest: Answer | None,
-    subscriptions: Sequence[SubscriptionLike],
-    sample_questions: Sequence[str],
-    topics: Sequence[str],
-    command: str = "/nato",
-) -> dict[str, Any]:
-    """The App Home tab for views.publish: what natobot knows, how to ask, the digest and subscriptions."""
-    cmd = plain(command, 40)
-    head: list[Block] = [header("natobot")]
-    body: list[Block] = []
-    if topics:
-        body += [section("*What I know*"), section(bullets(topics))]
-    body += [
-        section(
-            "*How to ask*\nMention me in a channel (I answer in a thread), send me a direct message, "
-            f"or use `{cmd} QUESTION` anywhere. `{cmd} help` lists every command."
-        )
-    ]
-    if sample_questions:
-        body.append(section("*For example*\n" + bullets(sample_questions, limit=SECTION_TEXT - 20)))
-    body.append({"type": "divider"})
-    body.append(section("*Today's digest objective*"))
-    if digest is None:
-        body.append(context("No digest objective today."))
-    else:
-        body.append(section(f"*{plain(digest.title, 200)}*"))
-        body += text_sections(digest.parts[0].text if len(digest.parts) == 1 else digest.text)[:2]
-        src = sources_line(digest.sources)
-        if src:
-            body.append(src)
-    body.append({"type": "divider"})
-    body.append(section("*Digest subscriptions in this workspace*"))
-    if subscriptions:
-        body += _subscription_sections(subscriptions)
-    else:
-        body.append(context("No channel gets the daily digest yet."))
-    return {"type": "home", "blocks": fit(head, body, [], MAX_HOME_BLOCKS)}
-
-
-def _subscription_sections(subs: Sequence[SubscriptionLike]) -> list[Block]:
-    lines = []
-    for s in subs:
-        where = f"<#{s.channel}>" if _CHANNEL_ID.fullmatch(s.channel) else plain(s.channel, 80)
-        days = "weekdays" if s.weekdays else "every day"
-        line = f"• {where} at {plain(s.time, 10)} {plain(s.tz, 64)}, {days}"
-        if s.error:
-            line += f"  :warning: last post failed: {plain(s.error, 200)}"
-        lines.append(line)
-    # Seven lines per section keeps each under 3000 characters (a line is at most ~400).
-    return [section("\n".join(lines[i : i + 7])) for i in range(0, len(lines), 7)]
