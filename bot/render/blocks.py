@@ -254,16 +254,24 @@ def notice(text: str) -> dict[str, Any]:
 # -- usage -----------------------------------------------------------------------------------------
 
 def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUGGESTIONS) -> dict[str, Any]:
-    """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons."""
+    """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons.
+
+    Lists every sub-command (tests/test_slack_manifest.py checks this against the manifest's usage hint).
+    """
     cmd = plain(command, 40)
     usage = "\n".join(
         [
             f"`{cmd} QUESTION`: answer a question (only you see it; *Share in channel* posts it)",
             f"`{cmd} lookup TERM`: the card for one body, command or document",
+            f"`{cmd} lookup`: pick one from a list that narrows as you type",
             f"`{cmd} objective 2.1`: one objective of the U.S. Mission's Integrated Mission Strategy",
             f"`{cmd} goal 3`: one mission goal and its objectives",
             f"`{cmd} divisions`: the divisions of the International Military Staff",
             f"`{cmd} commands`: the NATO command structure, grouped by level",
+            f"`{cmd} digest subscribe [HH:MM] [ZONE] [daily | weekdays | weekly DAY] [mission-only]`: a short "
+            "digest on the strategy in this channel",
+            f"`{cmd} digest unsubscribe`, `{cmd} digest status`, `{cmd} digest now`: stop it, see its schedule, "
+            "post today's here",
             f"`{cmd} help`: this message",
         ]
     )
@@ -271,7 +279,8 @@ def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUG
         header("How to ask natobot"),
         section(
             "Mention me in a channel and I answer in a thread, or send me a direct message. "
-            "Follow-up questions such as _who heads it?_ work in the same thread or DM."
+            "Follow-up questions such as _who heads it?_ work in the same thread or DM. On any message, "
+            "*More actions → Ask natobot* answers about it; my App Home has examples and digest settings."
         ),
         section(usage),
     ]
