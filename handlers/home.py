@@ -161,7 +161,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await deps.post.call(client, "views.open", trigger_id=str(body.get("trigger_id") or ""),
                              view=view.subscribe_view(default_zone=dg.DEFAULT_TZ, default_time=dg.DEFAULT_TIME))
 
-    @app.action(view.UNSUBSCRIBE_ACTION)
+    @app.action(re.compile(view.UNSUBSCRIBE_PATTERN))
     async def on_unsubscribe(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         deps.track()
         await ack()

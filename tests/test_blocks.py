@@ -504,7 +504,7 @@ def test_home_view(engine: Engine, with_digest: bool, subs: list[Sub], samples: 
         assert "<#C0123ABCD>: 08:00 Europe/Brussels, weekdays only" in shown
         assert "<#G0456>: 17:30 America/New_York, every day" in shown
         assert "channel_not_found &lt;!channel&gt;" in shown
-        assert home.UNSUBSCRIBE_ACTION in ids
+        assert home.UNSUBSCRIBE_ACTION.format(0) in ids
     if samples and samples[0] == "who heads the IMS?":
         assert "natobot_home_ask_0" in ids and "natobot_home_ask_1" in ids
     if with_digest:

@@ -124,7 +124,9 @@ async def test_app_home_works_without_a_response_url(fake: FakeSlack, tmp_path: 
             republished.params["view"]["blocks"])
 
         # Unsubscribe from the Home.
-        await send(app, mode, "interactive", sig.home_block_actions(home.UNSUBSCRIBE_ACTION, "C55"))
+        [unsubscribe] = [e for e in home_buttons(republished.params["view"]).values() if e.get("value") == "C55"]
+        assert unsubscribe["action_id"].startswith("natobot_home_unsubscribe_") and unsubscribe["confirm"]
+        await send(app, mode, "interactive", sig.home_block_actions(unsubscribe["action_id"], "C55"))
         await fake.wait_for("views.publish", 3)
         await app.idle()
         assert await app.deps.store.subscription("C55") is None

@@ -27,7 +27,8 @@ ASK_ACTION = "natobot_home_ask_{}"
 ASK_PATTERN = r"^natobot_home_ask_\d+$"
 LOOKUP_ACTION = "natobot_home_lookup"
 SUBSCRIBE_ACTION = "natobot_home_subscribe"
-UNSUBSCRIBE_ACTION = "natobot_home_unsubscribe"
+UNSUBSCRIBE_ACTION = "natobot_home_unsubscribe_{}"
+UNSUBSCRIBE_PATTERN = r"^natobot_home_unsubscribe_\d+$"
 REFRESH_ACTION = "natobot_home_refresh"
 MAX_EXAMPLES = 6
 # A Home view holds 100 blocks; the rest of the tab takes about 20.
@@ -90,13 +91,13 @@ def home_view(*, topics: Sequence[str], examples: Sequence[str], digest: dict[st
                         "channel of your choice, every day, on weekdays or once a week."))
     body.append({"type": "actions", "block_id": "natobot_home_digest", "elements": [
         button("Subscribe a channel", SUBSCRIBE_ACTION, "subscribe")]})
-    for sub, described in subscriptions[:MAX_LISTED]:
+    for i, (sub, described) in enumerate(subscriptions[:MAX_LISTED]):
         line = f"{_where(sub.channel)}: {plain(described, 200)}"
         if sub.error:
             line += f"\n:warning: paused, the last post failed: `{plain(sub.error, 200)}`. Subscribe it again " \
                     "once I can post there."
         body.append({"type": "section", "text": section(line)["text"],
-                     "accessory": button("Unsubscribe", UNSUBSCRIBE_ACTION, sub.channel[:64]) | {
+                     "accessory": button("Unsubscribe", UNSUBSCRIBE_ACTION.format(i), sub.channel[:64]) | {
                          "confirm": _confirm(sub.channel)}})
     if not subscriptions:
         body.append(context("No channel gets the digest yet."))
