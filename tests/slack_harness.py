@@ -190,5 +190,6 @@ def visible_texts(payload: Any) -> list[str]:
 
 
 async def settle(seconds: float = 0.3) -> None:
-    """Give background listeners time to (not) act, for tests asserting that nothing happened."""
+    """A fixed pause. Prefer `App.idle()`, which waits for exactly the work the requests started: a sleep
+    can end before a slow listener acts, and then a test asserting that nothing happened passes wrongly."""
     await asyncio.sleep(seconds)
