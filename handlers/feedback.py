@@ -100,7 +100,8 @@ async def handle_vote(deps: Deps, client: AsyncWebClient, body: dict[str, Any], 
             await deps.store.record_unanswered(question[:1000], status=NOT_HELPFUL, entry=entry)
         await close_message(deps, client, click, vote, command, question)
     except Exception:
-        await apologise(deps, client, channel="" if click.ephemeral else click.channel, thread_ts=None,
+        thread = str(click.message.get("thread_ts") or click.message_ts or "") or None
+        await apologise(deps, client, channel="" if click.ephemeral else click.channel, thread_ts=thread,
                         what="feedback", response_url=click.response_url if click.ephemeral else None)
 
 

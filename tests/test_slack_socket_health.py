@@ -107,3 +107,15 @@ async def test_unhandled_interactive_requests_get_200_over_http(app: App) -> Non
     assert status == 200 and '"options": []' in body.replace('"options":[]', '"options": []')
     await app.idle()
     assert not app.fake.calls_to("chat.postMessage")
+
+
+async def test_a_socket_that_never_connects_is_unhealthy_from_the_start(fake: FakeSlack, tmp_path: Path) -> None:
+    """A revoked or wrong app token: natobot starts (health and metrics answer) and says it is not connected."""
+    fake.respond("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+    async with running(fake, tmp_path, mode="socket", ping_interval=0.2) as app:
+        await fake.wait_for("apps.connections.open")
+        status, body = await health(app)
+        assert status == 503 and "socket: not connected" in body
+        fake.restore("apps.connections.open")
+        await fake.wait_socket(1)
+        await until(lambda: _status_is(app, 200))
