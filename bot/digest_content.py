@@ -329,10 +329,10 @@ class Content:
             out.append(piece("elsewhere", other.short, headline=f"{HEADLINES['elsewhere']}: {other.title}",
                              src=self._source(other), asks=tuple(other.questions[:2]) or questions))
         # The rest of the justification and risks, after every other angle has had its turn.
-        rest = [("why", t) for t in why[1:]] + [("risks", t) for t in risks[1:]]
-        rest.sort(key=lambda r: 0 if r[0] == "why" else 1)
+        rest: list[tuple[Angle, str]] = [("why", t) for t in why[1:]]
+        rest += [("risks", t) for t in risks[1:]]
         for angle, text in rest:
-            out.append(piece(angle, text))  # type: ignore[arg-type]
+            out.append(piece(angle, text))
         return out
 
     def _strategy_lane(self, taken: set[str]) -> list[Piece]:
