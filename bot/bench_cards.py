@@ -1,11 +1,13 @@
-"""How big natobot's answer cards are: blocks, characters and estimated lines over the catalogue's questions.
+"""How big natobot's answer cards and digests are: blocks, characters and estimated lines.
 
     python -m bot.bench_cards [--json]
 
 Every example question of every catalogue entry is asked (no context) and rendered as it is posted in a
 thread under the question (bot.render.blocks.render through bot.suggest's related questions), and as the
 ephemeral `/nato` reply. Prints the median and p95 of each measure (bot.render.measure), the worst card,
-and how often a related-question button repeats the question asked or its answer.
+and how often a related-question button repeats the question asked or its answer. Then the digest: how many
+days its cycle runs before a text can come back (with and without the management objectives) and the size
+of the short form over the whole cycle.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import statistics
 import sys
 from typing import Any
 
+from bot.digest_content import EPOCH, content
 from bot.engine import Engine
 from bot.render import blocks
+from bot.render import digest as render_digest
 from bot.render.measure import Height, measure
 from bot.stats import percentile
 from bot.suggest import Related
@@ -53,7 +57,17 @@ def run() -> dict[str, Any]:
         buttons = answer.suggestions or answer.related
         repeats += any(normalise(b) == normalise(question) for b in buttons)
         same_answer += answer.status == "answer" and any(related.key(b) == related.key(question) for b in buttons)
+    words = content(engine)
+    posts = [render_digest.short_blocks(p, EPOCH, words)["blocks"] for p in words.cycle()]
+    digests = [measure(post) for post in posts]
+    # The piece itself: the first section (its headline and its few sentences), without the grey line and buttons.
+    texts = [float(measure(post[:1]).lines) for post in posts]
     return {"questions": len(questions), "thread": _summary(thread), "ephemeral": _summary(ephemeral),
+            "digest": {"cycle_days": len(words.cycle()),
+                       "cycle_days_mission_only": len(words.cycle(include_management=False)),
+                       "short_form": _summary(digests),
+                       "text_lines": {"median": statistics.median(texts), "p95": percentile(texts, 95),
+                                      "max": max(texts)}},
             "worst": {"question": worst[1], "lines": worst[0]},
             "repeat_question_rate": repeats / len(questions), "repeat_answer_rate": same_answer / len(questions)}
 
@@ -75,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tallest: {result['worst']['question']!r} ({result['worst']['lines']:g} lines)")
     print(f"related buttons repeating the question: {result['repeat_question_rate']:.1%}; "
           f"leading to the same answer: {result['repeat_answer_rate']:.1%}")
+    d = result["digest"]
+    short = d["short_form"]
+    print(f"digest: a cycle of {d['cycle_days']} days ({d['cycle_days_mission_only']} without the management "
+          f"objectives) before any text comes back; short form blocks median {short['blocks']['median']:g}, "
+          f"chars median {short['chars']['median']:g} p95 {short['chars']['p95']:g}, lines median "
+          f"{short['lines']['median']:g} p95 {short['lines']['p95']:g} with its grey line and buttons; the text "
+          f"itself median {d['text_lines']['median']:g} lines, p95 {d['text_lines']['p95']:g}")
     return 0
 
 
