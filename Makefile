@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 REPORT := docs/benchmarks
 
-.PHONY: run test lint typecheck pytest bench bench-compare bench-growth bench-load bench-digest eval clean
+.PHONY: run test lint typecheck pytest bench bench-compare bench-growth bench-load bench-digest bench-cards eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 # `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 10 minutes).
-bench: eval bench-compare bench-growth bench-load bench-digest
+bench: eval bench-compare bench-growth bench-load bench-digest bench-cards
 
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
@@ -52,6 +52,10 @@ bench-load: $(BENCH_STAMP)
 
 bench-digest: $(STAMP)
 	$(BIN)/python -m bot.bench_digest
+
+# How tall answer cards are (blocks, characters, estimated lines) over the catalogue's questions.
+bench-cards: $(STAMP)
+	$(BIN)/python -m bot.bench_cards
 
 eval: $(STAMP)
 	$(BIN)/natobot eval --report $(REPORT)

@@ -18,15 +18,15 @@ from typing import TextIO
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.digest import send_due
 from bot.engine import Engine
-from bot.metrics import Metrics
+from bot.metrics import Gauge, Metrics
 from bot.poster import Poster
 from bot.settings import Mode, Settings, SettingsError, load_settings
-from bot.slack_app import Deps, build_app, setup_logging
+from bot.slack_app import Deps, build_app, dispatch, setup_logging
+from bot.socket_mode import PING_INTERVAL_S, NatobotSocketModeHandler, SocketHealth
 from bot.store import Store
 
 log = logging.getLogger("natobot.server")
@@ -44,9 +44,10 @@ class SlackRequestHandler:
     them) but no request-handler class for aiohttp.web, so this is that class.
     """
 
-    def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
+    def __init__(self, app: AsyncApp, deps: Deps) -> None:
         self.app = app
-        self.metrics = metrics
+        self.deps = deps
+        self.metrics = deps.metrics
 
     async def handle(self, request: web.Request) -> web.Response:
         # Bolt turns a missing or non-numeric timestamp into a 500 with a traceback; it is just unsigned.
@@ -54,7 +55,7 @@ class SlackRequestHandler:
         if not timestamp.isdigit() or not request.headers.get("X-Slack-Signature"):
             self.metrics.rejected.inc()
             return web.Response(status=401, text="invalid request")
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        bolt_response = await dispatch(self.app, self.deps, await to_bolt_request(request))
         if bolt_response.status == 401:
             self.metrics.rejected.inc()
         return await to_aiohttp_response(bolt_response)
@@ -71,8 +72,14 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
             log.exception("store.ping failed")
             db_ok = False
         ok = deps.ready and db_ok
-        body = f"knowledge base: {'loaded' if deps.ready else 'not loaded'}; database: {'ok' if db_ok else 'down'}\n"
-        return web.Response(status=200 if ok else 503, text=body)
+        body = f"knowledge base: {'loaded' if deps.ready else 'not loaded'}; database: {'ok' if db_ok else 'down'}"
+        if deps.socket_health is not None:
+            # In Socket Mode the socket is the only way in: without it natobot hears nothing.
+            socket_ok = await deps.socket_health.check()
+            ok = ok and socket_ok
+            down = deps.socket_health.down_seconds()
+            body += "; socket: connected" if socket_ok else f"; socket: not connected for {down:.0f} s"
+        return web.Response(status=200 if ok else 503, text=body + "\n")
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(text=deps.metrics.render(), content_type="text/plain", charset="utf-8",
@@ -81,7 +88,7 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     if bolt_app is not None:
-        web_app.router.add_post("/slack/events", SlackRequestHandler(bolt_app, deps.metrics).handle)
+        web_app.router.add_post("/slack/events", SlackRequestHandler(bolt_app, deps).handle)
     return web_app
 
 
@@ -94,8 +101,9 @@ class Server:
     app: AsyncApp
     runner: web.AppRunner
     session: aiohttp.ClientSession
-    socket: AsyncSocketModeHandler | None = None
+    socket: NatobotSocketModeHandler | None = None
     scheduler: asyncio.Task[None] | None = None
+    socket_connect: asyncio.Task[None] | None = None
     port: int = 0
     host: str = "127.0.0.1"
     _stopped: bool = field(default=False, repr=False)
@@ -112,6 +120,12 @@ class Server:
             self.scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.scheduler
+        if self.deps.socket_health is not None:
+            await self.deps.socket_health.stop()
+        if self.socket_connect is not None:
+            self.socket_connect.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.socket_connect
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()  # type: ignore[no-untyped-call]
@@ -139,7 +153,8 @@ async def digest_loop(deps: Deps, app: AsyncApp, every: float) -> None:
 
 
 async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = None,
-                       port: int | None = None, digest_every: float | None = None) -> Server:
+                       port: int | None = None, digest_every: float | None = None,
+                       ping_interval: float = PING_INTERVAL_S) -> Server:
     """Start serving (port 0 picks a free port); the caller owns the Store and closes it."""
     settings = deps.settings
     settings.require(mode)
@@ -156,13 +171,21 @@ async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = No
                     host="127.0.0.1" if bind_host in ("0.0.0.0", "") else bind_host)
     if mode == "socket":
         assert settings.slack_app_token is not None  # settings.require checked it
-        server.socket = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value(),
-                                               logger=logging.getLogger("natobot.socket_mode"))
-        try:
-            await server.socket.connect_async()  # type: ignore[no-untyped-call]
-        except BaseException:
-            await server.stop()
-            raise
+        server.socket = NatobotSocketModeHandler(app, deps, settings.slack_app_token.get_secret_value(),
+                                                 logger=logging.getLogger("natobot.socket_mode"),
+                                                 ping_interval=ping_interval)
+        health = SocketHealth(server.socket)
+        deps.socket_health = health
+        deps.metrics.gauges += [
+            Gauge("natobot_socket_connected", "1 while the Socket Mode connection is up, else 0.",
+                  lambda: 0.0 if health.down_since is not None else 1.0),
+            Gauge("natobot_socket_down_seconds", "How long the Socket Mode connection has been down (0 when up).",
+                  health.down_seconds),
+        ]
+        # The client retries a failed connection forever (invalid_auth included) and never raises; it runs in
+        # the background while /healthz says whether it is up.
+        server.socket_connect = asyncio.create_task(server.socket.connect_async())  # type: ignore[no-untyped-call]
+        health.start()
     if digest_every is not None:
         server.scheduler = asyncio.create_task(digest_loop(deps, app, digest_every))
     log.info("natobot serving in %s mode; health and metrics on %s", "Socket" if mode == "socket" else "HTTP",

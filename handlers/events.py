@@ -73,7 +73,8 @@ async def handle_mention(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         if not await claim(deps, body):
             return
         await answer_in_conversation(deps, client, channel=channel, thread_ts=thread_ts, key=key, asked=asked,
-                                     where="mention", started=started)
+                                     where="mention", started=started, question_ts=str(event.get("ts") or ""),
+                                     team=_team(body))
     except Exception:
         await apologise(deps, client, channel=channel, thread_ts=thread_ts, what="app_mention")
 
@@ -111,7 +112,7 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         if not await claim(deps, body):
             return
         await answer_in_conversation(deps, client, channel=channel, thread_ts=thread_ts, key=key, asked=asked,
-                                     where=where, started=started)
+                                     where=where, started=started, question_ts=ts, team=team)
     except Exception:
         await apologise(deps, client, channel=channel, thread_ts=thread_ts, what="message")
 
