@@ -43,11 +43,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.catalogue import build
+    from bot.engine import Engine
     from knowledge.extract import extract_files
 
-    catalogue = build(loader.load(args.data))
-    rows = extract_files([Path(f) for f in args.files], catalogue.aliases)
+    rows = extract_files([Path(f) for f in args.files], Engine.load(args.data).catalogue.aliases)
     unknown = 0
     for row in rows:
         status = f"known: {row.entry}" if row.entry else "UNKNOWN"

@@ -25,7 +25,7 @@ from typing import Literal
 
 from bot.answer import Source
 from bot.engine import Engine
-from bot.words import STOPWORDS
+from bot.answering.words import STOPWORDS
 from knowledge.models import Entry
 from knowledge.text import tokens
 
