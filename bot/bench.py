@@ -1,50 +1,80 @@
-"""`natobot bench` / `make bench`: match time per question and start-up time.
+"""`natobot bench`: time per question of `engine.ask`, and `natobot ask` from start to answer.
 
-Match time is measured on the labelled dev set, every question matched once per round, with
-the typo cache cleared before each round so that repeated rounds do not flatter the figure.
-Start-up is the wall time of a fresh `natobot ask` process, from exec to answer printed.
+Per-question time is measured on the dev set's questions and blind set A's (questions and conversation
+turns, each asked on its own), every question once per round. The analyser's caches (typo corrections,
+stems) are emptied before each round, so that repeated rounds do not flatter the figure: a
+question pays for the words no earlier question of its round has used. Start to answer is the wall time of
+a fresh `natobot ask` process, from exec to the answer printed.
 """
 
 from __future__ import annotations
 
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bot import blind
 from bot.engine import Engine
 from bot.evaluate import load_set
 from bot.stats import percentile
 
+SET_A = Path(__file__).resolve().parent.parent / "tests" / "data" / "blind" / "set_a.yaml"
+STARTUP_QUESTION = "who heads the IMS?"
+# Issue 9's targets, on the development machine.
+MEDIAN_TARGET_MS = 0.2
+P99_TARGET_MS = 5.0
+STARTUP_TARGET_S = 0.5
 
-def match_times(engine: Engine, questions: list[str], rounds: int) -> list[float]:
+
+def clear_caches(engine: Engine) -> None:
+    """Empty the analyser's memos of words (typo corrections, stems, synonym groups), whatever they are
+    called: they are keyed by what users type. The engine's per-entry suggestion memo stays: it is keyed by
+    the knowledge base alone, at most one question per entry, and a running bot has filled it."""
+    analyser = getattr(engine, "analyser", None)
+    for value in vars(analyser).values() if analyser is not None else ():
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
+
+
+def bench_questions(blind_set: Path = SET_A) -> list[str]:
+    """The dev set's questions, then blind set A's questions and conversation turns."""
+    questions = [item.q for item in load_set()]
+    if blind_set.exists():
+        loaded = blind.load(blind_set)
+        questions += [q.q for q in loaded.questions] + [t.q for c in loaded.conversations for t in c.turns]
+    return questions
+
+
+def ask_times(engine: Engine, questions: list[str], rounds: int = 1) -> list[float]:
+    """Seconds per `engine.ask`, every question once per round, caches emptied before each round."""
     times: list[float] = []
-    matcher = engine.matcher
     for _ in range(rounds):
-        matcher._correct.cache_clear()
+        clear_caches(engine)
         for q in questions:
             t0 = time.perf_counter()
-            matcher.match(q)
+            engine.ask(q)
             times.append(time.perf_counter() - t0)
     return times
 
 
-def answer_times(engine: Engine, questions: list[str]) -> list[float]:
-    times: list[float] = []
-    for q in questions:
-        t0 = time.perf_counter()
-        engine.ask(q)
-        times.append(time.perf_counter() - t0)
-    return times
+def natobot_command() -> list[str]:
+    """The installed `natobot` script beside this Python, as a user runs it; else `python -m bot`."""
+    script = Path(sys.executable).parent / "natobot"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("natobot")
+    return [found] if found else [sys.executable, "-m", "bot"]
 
 
 def startup_times(data: Path | None, runs: int) -> list[float]:
-    cmd = [sys.executable, "-m", "bot"]
+    cmd = natobot_command()
     if data:
         cmd += ["--data", str(data)]
-    cmd += ["ask", "who heads the IMS?"]
+    cmd += ["ask", STARTUP_QUESTION]
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -53,22 +83,29 @@ def startup_times(data: Path | None, runs: int) -> list[float]:
     return times
 
 
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
 def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int = 5) -> str:
     t0 = time.perf_counter()
     engine = Engine.load(data)
     load_s = time.perf_counter() - t0
-    questions = [item.q for item in load_set()]
-    mt = [t * 1000 for t in match_times(engine, questions, rounds)]
-    at = [t * 1000 for t in answer_times(engine, questions)]
+    questions = bench_questions()
+    engine.ask(STARTUP_QUESTION)  # a running bot has answered before; the rounds empty its caches anyway
+    ms = [t * 1000 for t in ask_times(engine, questions, rounds)]
     st = startup_times(data, startup_runs)
+    median, p99, start = statistics.median(ms), percentile(ms, 99), statistics.median(st)
     return "\n".join([
-        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-        f"{len(engine.kb.entries)} entries, {len(questions)} questions x {rounds} rounds",
-        f"knowledge base load + catalogue build (in process): {load_s * 1000:.0f} ms",
-        f"match per question:  median {statistics.median(mt):.3f} ms   p99 {percentile(mt, 99):.3f} ms"
-        f"   max {max(mt):.3f} ms",
-        f"full answer (match + compose): median {statistics.median(at):.3f} ms   p99 {percentile(at, 99):.3f} ms",
-        f"`natobot ask` start to answer: median {statistics.median(st) * 1000:.0f} ms"
-        f"   max {max(st) * 1000:.0f} ms ({startup_runs} runs)",
-        "targets: median match <= 0.1 ms; start to answer <= 1000 ms",
+        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
+        f"{len(engine.kb.entries)} entries, {len(engine.units)} units",
+        f"questions: {len(questions)} (dev set and blind set A) x {rounds} rounds, caches emptied each round",
+        f"knowledge base load + engine build (in process): {load_s * 1000:.0f} ms",
+        f"engine.ask per question: median {median:.3f} ms   p95 {percentile(ms, 95):.3f} ms   "
+        f"p99 {p99:.3f} ms   max {max(ms):.3f} ms",
+        f"`natobot ask` start to answer: median {start * 1000:.0f} ms   max {max(st) * 1000:.0f} ms "
+        f"({startup_runs} runs of {' '.join(natobot_command())} ask ...)",
+        f"targets: median <= {MEDIAN_TARGET_MS} ms {_verdict(median <= MEDIAN_TARGET_MS)}; "
+        f"p99 <= {P99_TARGET_MS:g} ms {_verdict(p99 <= P99_TARGET_MS)}; "
+        f"start to answer <= {STARTUP_TARGET_S * 1000:.0f} ms {_verdict(start <= STARTUP_TARGET_S)}",
     ])

@@ -1,23 +1,25 @@
-"""`python -m bot.bench_growth`: match time as the knowledge base grows to 10x and 100x its entries.
+"""`python -m bot.bench_growth`: answer time as the knowledge base grows to 10x and 100x its size.
 
-The real knowledge base has 131 entries. To see how the matcher scales, this adds SYNTHETIC entries
-(invented, for benchmarking only) until the total is 1x, 10x, 100x the real count, and measures at each
-size: engine build time and memory, match time per dev-set question (median, p95, p99), full answer
-time, and whether accuracy on the real dev set holds up. Results go to docs/benchmarks/growth.json
-and growth.png and a table on stdout.
+The real knowledge base has 131 entries and about two hundred and sixty facts. To see how the engine
+scales, this adds SYNTHETIC entries, and SYNTHETIC facts about them in the same proportion to entries as
+the real ones, invented for benchmarking only, until the total is 1x, 10x, 100x the real entry count, and
+measures at each size: engine build time and memory, the units the engine cuts them into, `engine.ask`
+time per question (median, p95, p99) on the dev set and blind set A, and whether accuracy on those real
+questions holds up. Results go to docs/benchmarks/growth.json and growth.png and a table on stdout.
 
 Every synthetic entry is labelled as such: its id starts with ``synthetic-``, its title ends with
-"(synthetic)", and its only source section says it is not from the source. The names are invented
-from syllables (seeded, so every run builds the same entries) so that the vocabulary really grows,
-rather than repeating a handful of names; they are never words the real knowledge base or the word
-lists already use, and no alias is shared with another entry, so `loader.problems` stays clean.
-Invented names can still be close to real words (a typo of a real name may now be nearer an
-invented one): that is part of what the accuracy column measures.
+"(synthetic)", and its only source section (and each of its facts') says it is not from the source. The
+names are invented from syllables (seeded, so every run builds the same entries) so that the vocabulary
+really grows, rather than repeating a handful of names; they are never words the real knowledge base, its
+lexicon or the engine's word lists use, and no alias is shared with another entry, so `loader.problems`
+stays clean. Invented names can still be close to real words (a typo of a real name may now be nearer an
+invented one): that is part of what the accuracy columns measure.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import random
@@ -29,13 +31,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.bench import answer_times, match_times
+from bot import blind
+from bot.answering.words import PRONOUNS, STOPWORDS
+from bot.bench import SET_A, ask_times
 from bot.engine import Engine
 from bot.evaluate import Item, evaluate, load_set
+from bot.render.as_json import to_dict
 from bot.stats import percentile
-from bot.words import FILLER, NEUTRAL, PRONOUNS, STOPWORDS, WORD_NAMES
 from knowledge import loader
-from knowledge.models import Citation, Entry, FacetText, Kind
+from knowledge.models import Citation, Entry, FacetText, Fact, Kind
 from knowledge.text import normalise, tokens
 
 SEED = 20240605
@@ -45,6 +49,8 @@ SYNTHETIC_SECTION = "Synthetic benchmark entry (invented; not from the source)"
 SYNTHETIC_ORIGIN = "synthetic (bench_growth)"
 DEFAULT_FACTORS = (1.0, 10.0, 100.0)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
+# Issue 9: a knowledge base ten times larger keeps engine.ask p95 under this.
+P95_TARGET_MS = 5.0
 
 # Syllables for invented names: onset + vowel + coda, like "Kes-tri-mar" or "Vol-da-ren".
 _ONSETS = ("b", "br", "c", "d", "dr", "f", "g", "gr", "h", "k", "kl", "l", "m", "n", "p", "pr", "r", "s",
@@ -96,14 +102,19 @@ _PART_OF_SHARE = 0.5
 
 
 def reserved_words(kb: loader.KnowledgeBase) -> set[str]:
-    """Words an invented name must not be: every word the real knowledge base, its cues or the word lists use."""
-    words: set[str] = set(STOPWORDS | FILLER | NEUTRAL | PRONOUNS | WORD_NAMES)
+    """Words an invented name must not be: every word the real knowledge base, its facts, cues and lexicon
+    or the engine's word lists use."""
+    words: set[str] = set(STOPWORDS | PRONOUNS)
     for entry in kb.entries.values():
         parts = [entry.title, *entry.aliases, entry.short, entry.answer, *entry.fields.values(), *entry.questions]
         parts += [ft.text for ft in entry.facets.values()]
         words.update(tokens(" ".join(parts)))
+    words.update(tokens(" ".join(f.text for f in kb.facts)))
     for intent in kb.intents:
         words.update(tokens(" ".join([*intent.cues, *intent.examples])))
+    lex = kb.lexicon
+    words.update(tokens(" ".join([*lex.spellings, *lex.spellings.values(), *(w for g in lex.synonyms for w in g),
+                                  *lex.framing, *lex.places, *lex.asks, *getattr(lex, "ordinary", [])])))
     return words
 
 
@@ -207,8 +218,47 @@ def _generate(count: int, *, reserved: set[str], taken: set[str], seed: int) -> 
         yield entry
 
 
-def grown(base: loader.KnowledgeBase, synthetic: Sequence[Entry]) -> loader.KnowledgeBase:
-    """The real knowledge base plus synthetic entries, built the way `loader.load` builds it."""
+# Facts about a synthetic entry: statements its overview and facets do not make, as the real facts are.
+_FACT_TEMPLATES = (
+    ("The {full} holds its yearly {name} exercise in {place} each {month}.", None, True),
+    ("The {full}'s deputy head is {rank} {name} {surname}.", "head", True),
+    ("The {full} publishes the {name} Review, an annual assessment of {topic}.", None, True),
+    ("The {full} was reorganised in {later} and reports each quarter on {topic}.", None, True),
+    ("The {full} has liaison officers from {count} allied nations at its {place} headquarters.", "size", True),
+    ("The sources give no budget figure for the {full}.", None, False),
+)
+_MONTHS = ("January", "March", "April", "June", "September", "October", "November")
+SYNTHETIC_FACT_CAVEAT = "Synthetic fact generated for the growth benchmark."
+
+
+def synthetic_facts(entries: Sequence[Entry], per_entry: float, *, reserved: set[str],
+                    seed: int = SEED) -> list[Fact]:
+    """About `per_entry` facts for each synthetic entry, each entry's drawn from its own seed, so that the
+    facts of the first k entries are the same whatever the size."""
+    out: list[Fact] = []
+    for entry in entries:
+        rng = random.Random(f"{seed}:{entry.id}")
+        name = _Names(rng, reserved)
+        count = int(per_entry) + (rng.random() < per_entry - int(per_entry))
+        full = entry.title.removesuffix(f" {SYNTHETIC_MARK}")
+        place = entry.fields.get("Location", "its base").split(",")[0]
+        year = int(entry.fields.get("Established", "1990"))
+        for template, facet, answers in rng.sample(_FACT_TEMPLATES, k=min(count, len(_FACT_TEMPLATES))):
+            text = template.format(
+                full=full, name=name(), surname=name((2, 3)), place=place, month=rng.choice(_MONTHS),
+                rank=rng.choice(_RANKS), topic=rng.choice(_TOPICS), later=min(2023, year + rng.randint(3, 30)),
+                count=rng.randint(4, 30),
+            )
+            out.append(Fact.model_validate({
+                "about": entry.id, "text": text, "answers": answers, "facet": facet,
+                "source": {"doc": entry.sources[0].doc, "section": SYNTHETIC_SECTION},
+                "caveat": SYNTHETIC_FACT_CAVEAT,
+            }))
+    return out
+
+
+def grown(base: loader.KnowledgeBase, synthetic: Sequence[Entry], facts: Sequence[Fact] = ()) -> loader.KnowledgeBase:
+    """The real knowledge base plus synthetic entries and facts, built the way `loader.load` builds it."""
     entries = dict(base.entries)
     origin = dict(base.origin)
     for entry in synthetic:
@@ -216,7 +266,11 @@ def grown(base: loader.KnowledgeBase, synthetic: Sequence[Entry]) -> loader.Know
             raise loader.KnowledgeError(f"{SYNTHETIC_ORIGIN}: entry {entry.id!r}, field id: duplicate")
         entries[entry.id] = entry
         origin[entry.id] = SYNTHETIC_ORIGIN
-    return loader.KnowledgeBase(dict(base.documents), entries, list(base.intents), origin)
+    return dataclasses.replace(
+        base, documents=dict(base.documents), entries=entries, intents=list(base.intents), origin=origin,
+        facts=[*base.facts, *facts],
+        fact_origin=[*base.fact_origin, *(f"{SYNTHETIC_ORIGIN} fact #{i + 1}" for i in range(len(facts)))],
+    )
 
 
 def all_synthetic(base: loader.KnowledgeBase, factors: Sequence[float], seed: int = SEED) -> list[Entry]:
@@ -227,15 +281,27 @@ def all_synthetic(base: loader.KnowledgeBase, factors: Sequence[float], seed: in
     return synthetic_entries(most, reserved=reserved_words(base), taken_aliases=taken, seed=seed)
 
 
+def facts_for(base: loader.KnowledgeBase, entries: Sequence[Entry], seed: int = SEED) -> list[Fact]:
+    """Synthetic facts for these synthetic entries, as many per entry as the real base has per entry."""
+    per_entry = len(base.facts) / len(base.entries) if base.entries else 0.0
+    return synthetic_facts(entries, per_entry, reserved=reserved_words(base), seed=seed)
+
+
 def _stats(ms: list[float]) -> dict[str, float]:
     return {"median": statistics.median(ms), "p95": percentile(ms, 95), "p99": percentile(ms, 99), "max": max(ms)}
 
 
-def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory: bool,
-            baseline: list[tuple[str, str]] | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """One size: build, memory, match and answer times, accuracy.
+def _blind_summary(engine: Engine, questions: blind.BlindSet) -> dict[str, float]:
+    s = blind.score(questions, lambda qs: [to_dict(engine.ask(q)) for q in qs], None).summary()
+    return {k: s[k] for k in ("in_scope_right", "correct_fallback", "confidently_wrong")}
 
-    Also returns each question's (answered entry, verdict), so that a later size can list the
+
+def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory: bool,
+            blind_set: blind.BlindSet | None = None,
+            baseline: list[tuple[str, str]] | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """One size: build, memory, `engine.ask` times, accuracy.
+
+    Also returns each dev-set question's (answered entry, verdict), so that a later size can list the
     questions whose answer changed from the real knowledge base's.
     """
     t0 = time.perf_counter()
@@ -244,11 +310,14 @@ def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory:
     row: dict[str, Any] = {
         "entries": len(kb.entries),
         "synthetic_entries": sum(e.startswith(SYNTHETIC_PREFIX) for e in kb.entries),
+        "facts": len(kb.facts),
+        "synthetic_facts": sum(f.source.section == SYNTHETIC_SECTION for f in kb.facts),
+        "units": len(engine.units),
         "vocabulary": len(engine.catalogue.vocabulary),
         "names": len(engine.catalogue.names),
-        # Whether the fuzzy lookups use their index at this size (getattr: older catalogues had none).
-        "typo_index": bool(getattr(getattr(engine.catalogue, "typo_index", None), "indexed", False)),
-        "name_index": bool(getattr(getattr(engine.catalogue, "sorted_names", None), "indexed", False)),
+        # Whether the fuzzy lookups use their index at this size.
+        "typo_index": engine.catalogue.typo_index.indexed,
+        "name_index": engine.catalogue.sorted_names.indexed,
         "build_s": build_s,
     }
     if memory:
@@ -261,10 +330,12 @@ def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory:
         row["build_mib"] = (current - before) / 2**20
         row["build_peak_mib"] = (peak - before) / 2**20
     questions = [item.q for item in items]
+    if blind_set is not None:
+        questions += [q.q for q in blind_set.questions]
     for q in questions:  # one untimed pass, so the first size does not also pay for warming up
-        engine.matcher.match(q)
-    row["match_ms"] = _stats([t * 1000 for t in match_times(engine, questions, rounds)])
-    row["ask_ms"] = _stats([t * 1000 for t in answer_times(engine, questions)])
+        engine.ask(q)
+    row["ask_ms"] = _stats([t * 1000 for t in ask_times(engine, questions, rounds)])
+    row["timed_questions"] = len(questions)
     result = evaluate(engine, items)
     summary = result.summary()
     picked = [(o.answer.entry or "", o.verdict) for o in result.outcomes]
@@ -280,53 +351,68 @@ def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory:
         "changed_vs_real": len(changed),
         "changed": changed,
     }
+    if blind_set is not None:
+        row["blind"] = _blind_summary(engine, blind_set)
     return row, picked
 
 
 def run(factors: Sequence[float], *, rounds: int = 10, memory: bool = True, seed: int = SEED,
-        items: list[Item] | None = None) -> dict[str, Any]:
+        items: list[Item] | None = None, blind_set: blind.BlindSet | None = None) -> dict[str, Any]:
+    """`blind_set`: real questions scored as the maintainers do at each size (default: none)."""
     base = loader.load()
     items = items if items is not None else load_set()
     synthetic = all_synthetic(base, factors, seed)
+    facts = facts_for(base, synthetic, seed)
     real = len(base.entries)
     sizes: list[dict[str, Any]] = []
     baseline: list[tuple[str, str]] | None = None
     for factor in sorted(factors):
         extra = max(0, round(factor * real) - real)
-        row, picked = measure(grown(base, synthetic[:extra]), items, rounds=rounds, memory=memory,
-                              baseline=baseline)
+        kept = {e.id for e in synthetic[:extra]}
+        kb = grown(base, synthetic[:extra], [f for f in facts if f.about in kept])
+        row, picked = measure(kb, items, rounds=rounds, memory=memory, blind_set=blind_set, baseline=baseline)
         baseline = baseline or picked
         sizes.append({"factor": factor, **row})
-        print(f"  {factor:g}x: {row['entries']} entries measured", file=sys.stderr, flush=True)
+        print(f"  {factor:g}x: {row['entries']} entries, {row['facts']} facts measured", file=sys.stderr, flush=True)
     return {
-        "note": "Entries beyond the real knowledge base are SYNTHETIC (invented names, id prefix "
-                f"'{SYNTHETIC_PREFIX}', title marked '{SYNTHETIC_MARK}'), generated with seed {seed} for this "
-                "benchmark only. Accuracy is on the real dev set.",
+        "note": "Entries and facts beyond the real knowledge base are SYNTHETIC (invented names, id prefix "
+                f"'{SYNTHETIC_PREFIX}', title marked '{SYNTHETIC_MARK}', source section '{SYNTHETIC_SECTION}'), "
+                f"generated with seed {seed} for this benchmark only. Accuracy is on the real dev set"
+                + (" and blind set A." if blind_set is not None else "."),
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
         "seed": seed,
         "real_entries": real,
+        "real_facts": len(base.facts),
         "questions": len(items),
+        "blind_questions": len(blind_set.questions) if blind_set is not None else 0,
         "rounds": rounds,
         "sizes": sizes,
     }
 
 
 def table(report: dict[str, Any]) -> str:
-    head = (f"{'factor':>6} {'entries':>7} {'synth':>6} {'vocab':>6} {'build s':>8} {'MiB':>6} "
-            f"{'match med':>9} {'p95':>7} {'p99':>7} {'ask med':>8} {'ask p95':>8} "
-            f"{'in-scope':>8} {'fallback':>8} {'conf.wrong':>10} {'changed':>7} {'->synth':>7}")
-    lines = [f"match time per question, ms; {report['questions']} dev-set questions x {report['rounds']} rounds; "
+    head = (f"{'factor':>6} {'entries':>7} {'facts':>6} {'units':>6} {'vocab':>6} {'build s':>8} {'MiB':>6} "
+            f"{'ask med':>8} {'p95':>7} {'p99':>7} {'dev in':>7} {'dev fb':>7} {'dev cw':>7} "
+            f"{'A in':>6} {'A fb':>6} {'A cw':>6} {'changed':>7} {'->synth':>7}")
+    timed = report["sizes"][0]["timed_questions"] if report["sizes"] else 0
+    lines = [f"engine.ask per question, ms; {timed} questions (dev set"
+             + (" + blind set A" if report.get("blind_questions") else "") + f") x {report['rounds']} rounds; "
              f"{report['machine']}",
-             "entries beyond the real knowledge base are SYNTHETIC (seeded, labelled 'synthetic-')", head]
+             "entries and facts beyond the real knowledge base are SYNTHETIC (seeded, labelled 'synthetic-')",
+             "in/fb/cw: in-scope right, correct fallback, confidently wrong on the dev set (training) and blind set A",
+             head]
     for s in report["sizes"]:
         ev = s["eval"]
+        bl = s.get("blind")
         mib = f"{s['build_mib']:6.1f}" if "build_mib" in s else f"{'-':>6}"
+        blind_cells = (f"{bl['in_scope_right']:>6.1%} {bl['correct_fallback']:>6.1%} {bl['confidently_wrong']:>6.1%}"
+                       if bl else f"{'-':>6} {'-':>6} {'-':>6}")
         lines.append(
-            f"{s['factor']:>5g}x {s['entries']:>7} {s['synthetic_entries']:>6} {s['vocabulary']:>6} "
-            f"{s['build_s']:>8.2f} {mib} {s['match_ms']['median']:>9.3f} {s['match_ms']['p95']:>7.3f} "
-            f"{s['match_ms']['p99']:>7.3f} {s['ask_ms']['median']:>8.3f} {s['ask_ms']['p95']:>8.3f} "
-            f"{ev['in_scope_accuracy']:>8.1%} {ev['correct_fallback']:>8.1%} {ev['confidently_wrong']:>10.1%} "
-            f"{ev['changed_vs_real']:>7} {ev['answered_with_synthetic']:>7}"
+            f"{s['factor']:>5g}x {s['entries']:>7} {s['facts']:>6} {s['units']:>6} {s['vocabulary']:>6} "
+            f"{s['build_s']:>8.2f} {mib} {s['ask_ms']['median']:>8.3f} {s['ask_ms']['p95']:>7.3f} "
+            f"{s['ask_ms']['p99']:>7.3f} {ev['in_scope_accuracy']:>7.1%} {ev['correct_fallback']:>7.1%} "
+            f"{ev['confidently_wrong']:>7.1%} {blind_cells} {ev['changed_vs_real']:>7} "
+            f"{ev['answered_with_synthetic']:>7}"
         )
     return "\n".join(lines)
 
@@ -341,17 +427,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
     x = [s["entries"] for s in sizes]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.5))
     for key, style in (("median", "o-"), ("p95", "s-"), ("p99", "^-")):
-        y = [s["match_ms"][key] for s in sizes]
-        line = ax.plot(x, y, style, label=f"match {key}")[0]
+        y = [s["ask_ms"][key] for s in sizes]
+        line = ax.plot(x, y, style, label=f"engine.ask {key}")[0]
         ax.plot(x, [y[0] * n / x[0] for n in x], ":", color=line.get_color(), alpha=0.6,
                 label=f"linear from {x[0]} ({key})")
-    ax.plot(x, [s["ask_ms"]["median"] for s in sizes], "d--", color="grey", label="full answer (ask) median")
-    ax.plot(x, [s["ask_ms"]["p95"] for s in sizes], "v--", color="black", label="full answer (ask) p95")
+    ax.axhline(P95_TARGET_MS, color="black", linestyle="--", linewidth=1, label=f"p95 target {P95_TARGET_MS:g} ms")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"entries (log; {report['real_entries']} real, the rest synthetic)")
     ax.set_ylabel("ms per question (log)")
-    ax.set_title("Match time per question")
+    ax.set_title("engine.ask time per question")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     bx.plot(x, [s["build_s"] for s in sizes], "o-", label="engine build (s)")
@@ -366,7 +451,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     bx.set_title("Engine build")
     bx.grid(True, which="both", alpha=0.3)
     bx.legend(loc="upper left", fontsize=7)
-    fig.suptitle(f"natobot growth with SYNTHETIC entries (seed {report['seed']}; "
+    fig.suptitle(f"natobot growth with SYNTHETIC entries and facts (seed {report['seed']}; "
                  f"{report['real_entries']} real entries, the rest invented)", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -378,16 +463,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench_growth", description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1,10,100", help="sizes as multiples of the real entry count")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where growth.json and growth.png go")
-    parser.add_argument("--rounds", type=int, default=10, help="match rounds per size")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per size")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc build (faster)")
+    parser.add_argument("--no-blind", action="store_true", help="time and score the dev set only")
     args = parser.parse_args(argv)
     factors = [float(f) for f in args.factors.split(",") if f.strip()]
-    report = run(factors, rounds=args.rounds, memory=not args.no_memory, seed=args.seed)
+    blind_set = None if args.no_blind or not SET_A.exists() else blind.load(SET_A)
+    report = run(factors, rounds=args.rounds, memory=not args.no_memory, seed=args.seed, blind_set=blind_set)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "growth.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     plot(report, args.out / "growth.png")
     print(table(report))
+    ten_x = next((s for s in report["sizes"] if s["factor"] == 10), None)
+    if ten_x is not None:
+        p95 = ten_x["ask_ms"]["p95"]
+        print(f"target: 10x engine.ask p95 <= {P95_TARGET_MS:g} ms: {p95:.3f} ms "
+              f"{'PASS' if p95 <= P95_TARGET_MS else 'FAIL'}")
     print(f"wrote {args.out / 'growth.json'} and {args.out / 'growth.png'}")
     return 0
 

@@ -39,8 +39,8 @@ def plot_confidence(report: dict[str, Any], path: Path) -> Path:
         ax.set_ylabel("questions")
         ax.legend(loc="upper center", fontsize=9)
     axes[0].text(t, axes[0].get_ylim()[1] * 0.9, f" fallback threshold {t:.2f}", va="top")
-    axes[-1].set_xlabel("match confidence (as it would be with no threshold; below the line natobot falls back)")
-    fig.suptitle(f"natobot: confidence on the dev set ({report['questions']} questions)")
+    axes[-1].set_xlabel("confidence (as it would be with no threshold; below the line natobot declines)")
+    fig.suptitle(f"natobot: confidence on {report['set']} ({report['questions']} questions)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -69,8 +69,40 @@ def plot_threshold(report: dict[str, Any], path: Path) -> Path:
     right.axvline(t, color="black", linestyle="--", linewidth=1)
     right.set_xlabel("fallback threshold")
     right.set_ylabel("share of questions")
-    right.set_title("the four figures against the threshold")
+    right.set_title(f"the four figures against the threshold ({report['set']})")
     right.legend(loc="center left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_calibration(report: dict[str, Any], path: Path) -> Path:
+    """Reliability diagram: each bin's mean confidence against the share of its answers that are right,
+    the diagonal being perfect calibration; below it, how many answers each bin holds."""
+    cal = report["calibration"]
+    rows = [r for r in cal["bins"] if r["n"]]
+    t = report["shipped_threshold"]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    top.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfectly calibrated")
+    top.plot([r["mean_confidence"] for r in rows], [r["accuracy"] for r in rows], marker="o", color="#264653",
+             label=f"natobot (ECE {cal['ece']:.3f}, Brier {cal['brier']:.3f})")
+    for r in rows:
+        top.annotate(str(r["n"]), (r["mean_confidence"], r["accuracy"]), fontsize=8, textcoords="offset points",
+                     xytext=(4, -10))
+    top.axvline(t, color="black", linestyle="--", linewidth=1, label=f"threshold {t:.2f}")
+    top.set_ylim(-0.02, 1.02)
+    top.set_ylabel("share of these answers that are right")
+    top.set_title(f"natobot: calibration on {report['set']}\n({cal['answers']} answers with the threshold at 0)",
+                  fontsize=10)
+    top.legend(loc="upper left", fontsize=9)
+    width = 1 / len(cal["bins"])
+    bottom.bar([r["low"] for r in cal["bins"]], [r["n"] for r in cal["bins"]], width=width, align="edge",
+               color="#8ab17d", edgecolor="white")
+    bottom.axvline(t, color="black", linestyle="--", linewidth=1)
+    bottom.set_xlim(0, 1)
+    bottom.set_xlabel("confidence (the engine's probability that its reply is right)")
+    bottom.set_ylabel("answers")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -6,16 +6,22 @@ tests need neither torch nor the model.
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
+from bot import blind
+from bot.baselines import blind_compare
+from bot.baselines.blind_compare import BlindRow
 from bot.baselines.bm25 import BM25Baseline, tokenise
 from bot.baselines.common import (
     REFUSE_ALL,
@@ -29,9 +35,24 @@ from bot.baselines.common import (
 )
 from bot.baselines.embedding import EmbeddingBaseline
 from bot.baselines.naive import NaiveBaseline
+from bot.baselines.passages import (
+    BlindFigures,
+    BM25Ranker,
+    EmbeddingRanker,
+    Passage,
+    Pick,
+    best_threshold,
+    entry_passages,
+    passages,
+    pick,
+    unit_passages,
+    verdict_at,
+)
 from bot.bench_compare import SPEED_TARGET, Row, format_table, targets
+from bot.blind import BlindItem
 from bot.engine import Engine
 from bot.evaluate import Item, evaluate, load_set
+from bot.render.as_json import to_dict
 from bot.stats import percentile
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
@@ -112,10 +133,10 @@ def test_threshold_ties_go_to_fewer_confidently_wrong() -> None:
     assert choice.verdicts == ("right", "missed")
 
 
-def test_summarise_agrees_with_natobot_eval() -> None:
+def test_summarise_agrees_with_natobot_eval(engine: Engine) -> None:
     """The shared scores are bot.evaluate's, so natobot and baseline rows mean the same thing."""
     items = load_set()[::8]
-    result = evaluate(Engine.load(), items)
+    result = evaluate(engine, items)
     mine = summarise(items, [o.verdict for o in result.outcomes]).as_dict()
     theirs = result.summary()
     for key in ("in_scope_accuracy", "correct_fallback", "confidently_wrong", "overall_accuracy"):
@@ -285,8 +306,8 @@ def _row(key: str, overall_right: int, median_ms: float, **extra: Any) -> Row:
 def test_targets(nato_ms: float, emb_ms: float, nato_right: int, best_right: int, speed: str,
                  accuracy: str) -> None:
     rows = [
-        _row("natobot", nato_right, nato_ms, matcher_median_ms=nato_ms / 2),
-        _row("natobot-entry", nato_right, nato_ms, matcher_median_ms=nato_ms / 2),
+        _row("natobot", nato_right, nato_ms, rank_median_ms=nato_ms / 2),
+        _row("natobot-entry", nato_right, nato_ms, rank_median_ms=nato_ms / 2),
         _row("embedding", best_right, emb_ms),
         _row("naive", best_right - 2, 1.0),
     ]
@@ -300,8 +321,124 @@ def test_baselines_import_without_heavy_dependencies() -> None:
     """`import bot.baselines` and the bench script must not pull in torch & co. at import time."""
     code = (
         "import sys, bot.baselines, bot.baselines.bm25, bot.baselines.embedding, bot.baselines.naive, "
-        "bot.bench_compare; "
+        "bot.baselines.passages, bot.baselines.blind_compare, bot.bench_compare; "
         "print(sorted({'torch', 'sentence_transformers', 'rank_bm25', 'numpy'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the blind-set comparison: passages judged by the facts in their text ----------------------------
+
+def blind_item(facts: Sequence[str] = ("Northwood",), decline: bool = False) -> BlindItem:
+    return BlindItem(id="x", q="q", facts=list(facts), decline=decline)
+
+
+@pytest.mark.parametrize(
+    ("item", "chosen", "threshold", "verdict"),
+    [
+        (blind_item(), Pick(5.0, True), 4.0, "right"),
+        (blind_item(), Pick(5.0, False), 4.0, "wrong"),
+        (blind_item(), Pick(3.0, True), 4.0, "missed"),
+        (blind_item(decline=True), Pick(3.0, False), 4.0, "declined-ok"),
+        (blind_item(decline=True), Pick(5.0, False), 4.0, "false-answer"),
+        (blind_item(), Pick(-math.inf, False), -1e9, "missed"),
+    ],
+)
+def test_passage_verdicts(item: BlindItem, chosen: Pick, threshold: float, verdict: str) -> None:
+    assert verdict_at(item, chosen, threshold) == verdict
+
+
+@pytest.mark.parametrize(
+    ("best", "text", "holds_facts"),
+    [
+        ((0, 2.0), "MARCOM is at Northwood, UK.", True),
+        ((0, 2.0), "MARCOM is in the UK.", False),
+        (None, "", False),
+    ],
+)
+def test_pick_judges_the_passage_text(best: tuple[int, float] | None, text: str, holds_facts: bool) -> None:
+    chosen = pick(blind_item(["Northwood | Eastbury"]), best, [Passage("marcom", text)])
+    assert chosen.holds_facts is holds_facts
+    assert chosen.score == (best[1] if best else -math.inf)
+
+
+def test_best_threshold_cuts_between_right_answers_and_declines() -> None:
+    items = [blind_item(), blind_item(), blind_item(decline=True), blind_item(decline=True)]
+    picks = [Pick(0.9, True), Pick(0.8, False), Pick(0.5, False), Pick(0.85, False)]
+    best = best_threshold(items, picks)
+    assert best.threshold == 0.9
+    assert (best.right, best.declined_ok, best.confidently_wrong) == (1, 2, 0)
+    assert best.overall_accuracy == pytest.approx(0.75)
+    assert best_threshold([blind_item(decline=True)], [Pick(0.5, False)]).threshold == math.inf
+
+
+def test_unit_and_entry_passages_cover_the_knowledge_base(engine: Engine) -> None:
+    units = unit_passages(engine)
+    assert len(units) == len(engine.units)
+    assert {p.entry for p in units} <= set(engine.kb.entries)
+    entries = entry_passages(engine)
+    assert [p.entry for p in entries] == list(engine.kb.entries)
+    fact = engine.kb.facts[0]
+    assert fact.text in next(p.text for p in entries if p.entry == fact.about)
+
+
+@pytest.mark.parametrize("grain", ["units", "entries"])
+def test_bm25_ranker_finds_the_passage_that_holds_the_fact(engine: Engine, grain: str) -> None:
+    corpus = passages(engine, grain)
+    ranker = BM25Ranker()
+    ranker.build(corpus)
+    best = ranker.best("Allied Maritime Command MARCOM headquarters location Northwood")
+    assert best is not None
+    assert "Northwood" in corpus[best[0]].text
+    assert ranker.best("the of and") is None, "nothing but stop words scores nothing"
+
+
+def test_embedding_ranker_with_a_fake_encoder() -> None:
+    corpus = [Passage("alpha", "who chairs the alpha board"), Passage("beta", "where do the harbour pilots meet")]
+    ranker = EmbeddingRanker(HashEncoder())
+    ranker.build(corpus)
+    assert ranker.best("where do the harbour pilots meet") == (1, pytest.approx(1.0))
+
+
+def _figures(right: int, declined: int, wrong: int = 0) -> BlindFigures:
+    return BlindFigures(questions=10, in_scope=8, right=right, declined_ok=declined, confidently_wrong=wrong)
+
+
+@pytest.mark.parametrize(
+    ("nato", "bm25", "status"),
+    [((7, 2), (5, 1), "PASS"), ((6, 2), (6, 1), "PASS"), ((6, 2), (6, 2), "FAIL"), ((5, 2), (7, 2), "FAIL")],
+)
+def test_blind_targets_are_ten_points_over_each_baseline(nato: tuple[int, int], bm25: tuple[int, int],
+                                                         status: str) -> None:
+    rows = [BlindRow("natobot", "natobot", None, _figures(*nato), [0.1]),
+            BlindRow("bm25", "bm25 (units)", "units", _figures(*bm25), [0.2]),
+            BlindRow("bm25", "bm25 (entries)", "entries", _figures(bm25[0] - 1, bm25[1]), [0.2])]
+    checks = blind_compare.targets(rows)
+    assert [c["status"] for c in checks] == [status]
+    assert checks[0]["baseline"] == "bm25 (units)", "against the baseline's better grain"
+    assert checks[0]["points"] == pytest.approx((sum(nato) - sum(bm25)) * 10)
+
+
+def test_blind_comparison_end_to_end(engine: Engine, tmp_path: Path) -> None:
+    questions = [
+        {"id": "a", "q": "where is MARCOM?", "kind": "direct", "facts": ["Northwood"]},
+        {"id": "b", "q": "which year did finland join the alliance", "kind": "direct", "facts": ["2023"]},
+        {"id": "c", "q": "who won the world cup in 1998", "kind": "decline-adversarial", "decline": True},
+    ]
+    conversations = [{"id": "c1", "turns": [{"q": "where is JFC Brunssum?", "facts": ["Netherlands"]},
+                                            {"q": "and JFC Naples?", "facts": ["Italy"]}]}]
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump({"questions": questions, "conversations": conversations}), encoding="utf-8")
+    results, skipped = blind_compare.run([path], rounds=1, rankers=("bm25",), grains=("units",))
+    assert skipped == {}
+    [result] = results
+    rows = result["rows"]
+    assert [r.label for r in rows] == ["natobot", "bm25 (units)"]
+    mine = blind.score(blind.load(path), lambda qs: [to_dict(engine.ask(q)) for q in qs], None).summary()
+    assert rows[0].figures.in_scope_right == pytest.approx(mine["in_scope_right"])
+    assert rows[0].figures.correct_fallback == pytest.approx(mine["correct_fallback"])
+    assert result["conversation_turns"] == 2
+    text = blind_compare.format_result(result)
+    assert len({len(line) for line in text.splitlines()[1:4]}) == 1, "columns line up"
+    json.dumps(blind_compare.as_json(results))

@@ -1,6 +1,6 @@
-"""The growth benchmark's synthetic entries, and the typo and name indexes that keep matching sub-linear.
+"""The growth benchmark's synthetic entries and facts, and the typo and name indexes that keep matching sub-linear.
 
-No timings here: what is checked is that synthetic entries are valid and labelled, that a knowledge
+No timings here: what is checked is that synthetic entries and facts are valid and labelled, that a knowledge
 base ten times larger still answers real questions, and that the fuzzy lookups give exactly what a
 full scan gives while scoring only a small part of the choices.
 """
@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
 
-from bot import bench_growth, catalogue
-from bot.catalogue import NAME_PLAN, TYPO_PLAN, FuzzyIndex, sorted_key
+from bot import bench_growth
+from bot.answering import fuzzy
+from bot.answering.catalogue import sorted_key
+from bot.answering.fuzzy import NAME_PLAN, TYPO_PLAN, FuzzyIndex
 from bot.engine import Engine
 from bot.evaluate import load_set
 from knowledge import loader
-from knowledge.models import Entry
+from knowledge.models import Entry, Fact
 from knowledge.text import normalise, tokens
 
 TEN_X = 10
@@ -37,12 +40,17 @@ def synthetic(base: loader.KnowledgeBase) -> list[Entry]:
 
 
 @pytest.fixture(scope="module")
-def grown_kb(base: loader.KnowledgeBase, synthetic: list[Entry]) -> loader.KnowledgeBase:
-    return bench_growth.grown(base, synthetic)
+def synthetic_facts(base: loader.KnowledgeBase, synthetic: list[Entry]) -> list[Fact]:
+    return bench_growth.facts_for(base, synthetic)
 
 
 @pytest.fixture(scope="module")
-def engine(grown_kb: loader.KnowledgeBase) -> Engine:
+def grown_kb(base: loader.KnowledgeBase, synthetic: list[Entry], synthetic_facts: list[Fact]) -> loader.KnowledgeBase:
+    return bench_growth.grown(base, synthetic, synthetic_facts)
+
+
+@pytest.fixture(scope="module")
+def grown_engine(grown_kb: loader.KnowledgeBase) -> Engine:
     return Engine(grown_kb)
 
 
@@ -105,29 +113,69 @@ def test_generation_is_seeded_and_prefix_stable(base: loader.KnowledgeBase, synt
     assert [e.id for e in other] != [e.id for e in synthetic]
 
 
+def test_synthetic_facts_are_labelled_valid_and_in_proportion(base: loader.KnowledgeBase, synthetic: list[Entry],
+                                                            synthetic_facts: list[Fact],
+                                                            grown_kb: loader.KnowledgeBase) -> None:
+    ids = {e.id for e in synthetic}
+    assert {f.about for f in synthetic_facts} <= ids, "facts only about synthetic entries"
+    per_real = len(base.facts) / len(base.entries)
+    assert len(synthetic_facts) == pytest.approx(per_real * len(synthetic), rel=0.1)
+    for fact in synthetic_facts:
+        assert fact.source.section == bench_growth.SYNTHETIC_SECTION
+        assert fact.caveat == bench_growth.SYNTHETIC_FACT_CAVEAT
+        Fact.model_validate(fact.model_dump())
+    assert any(not f.answers for f in synthetic_facts), "some say what the sources lack, as real facts do"
+    assert len(grown_kb.facts) == len(base.facts) + len(synthetic_facts)
+    assert len(grown_kb.fact_origin) == len(grown_kb.facts)
+
+
+def test_synthetic_facts_are_seeded_and_prefix_stable(base: loader.KnowledgeBase, synthetic: list[Entry],
+                                                      synthetic_facts: list[Fact]) -> None:
+    assert bench_growth.facts_for(base, synthetic) == synthetic_facts
+    half = synthetic[: len(synthetic) // 2]
+    kept = {e.id for e in half}
+    assert bench_growth.facts_for(base, half) == [f for f in synthetic_facts if f.about in kept]
+
+
+def test_the_grown_engine_cuts_synthetic_facts_into_units(grown_engine: Engine, synthetic_facts: list[Fact]) -> None:
+    texts = {u.text for u in grown_engine.units}
+    assert all(f.text in texts for f in synthetic_facts)
+
+
 # -- the grown knowledge base still answers real questions ------------------------------------------
 
 @pytest.mark.parametrize(
-    ("question", "entry", "facet"),
+    ("question", "entries", "facts"),
     [
-        ("Who heads the International Military Staff?", "ims", "head"),
-        ("where is JFC Brunssum", "jfc-brunssum", "location"),
-        ("who heads the internationl militery staf", "ims", "head"),  # typo correction
-        ("What is objective 2.1?", "objective-2-1", None),
-        ("what is SHAPE", "shape", None),
-        ("command naples joint force", "jfc-naples", None),  # whole-question fuzzy name
+        ("Who heads the International Military Staff?", {"ims", "dgims"}, ["Director General"]),
+        ("where is JFC Brunssum", {"jfc-brunssum"}, ["Netherlands"]),
+        ("who heads the internationl militery staf", {"ims", "dgims"}, ["Director General"]),  # typo correction
+        ("What is objective 2.1?", {"objective-2-1"}, ["sharing"]),
+        ("what is SHAPE", {"shape"}, ["Supreme Headquarters"]),
+        ("command naples joint force", {"jfc-naples"}, ["Naples"]),  # whole-question fuzzy name
     ],
 )
-def test_ten_x_engine_answers_real_questions(engine: Engine, question: str, entry: str, facet: str | None) -> None:
-    answer = engine.ask(question)
-    assert answer.answered, f"{question!r} fell back: {answer.text[:120]!r}"
-    assert answer.entry == entry
-    assert answer.facet == facet
+def test_ten_x_engine_answers_real_questions(grown_engine: Engine, question: str, entries: set[str],
+                                             facts: list[str]) -> None:
+    answer = grown_engine.ask(question)
+    assert answer.answered, f"{question!r} declined: {answer.text[:120]!r}"
+    assert answer.entry in entries
+    for fact in facts:
+        assert fact.lower() in answer.text.lower()
 
 
-def test_ten_x_engine_still_falls_back_out_of_scope(engine: Engine) -> None:
+def test_ten_x_engine_answers_from_a_synthetic_fact(grown_engine: Engine, synthetic: list[Entry],
+                                                    synthetic_facts: list[Fact]) -> None:
+    fact = next(f for f in synthetic_facts if "deputy head" in f.text)
+    full = grown_engine.kb.entries[fact.about].title.removesuffix(f" {bench_growth.SYNTHETIC_MARK}")
+    answer = grown_engine.ask(f"who is the deputy head of the {full}?")
+    assert answer.answered and answer.entry == fact.about
+    assert fact.text.split(" is ")[-1].rstrip(".") in answer.text
+
+
+def test_ten_x_engine_still_falls_back_out_of_scope(grown_engine: Engine) -> None:
     for question in ("what's the weather in Brussels tomorrow", "how do I reverse a list in python"):
-        answer = engine.ask(question)
+        answer = grown_engine.ask(question)
         assert not answer.answered, f"{question!r} answered with {answer.entry}"
 
 
@@ -150,8 +198,8 @@ def _typo_queries(vocabulary: list[str], known: frozenset[str], n: int = 300) ->
     return sorted(words)
 
 
-def test_typo_index_gives_exactly_what_a_full_scan_gives(engine: Engine) -> None:
-    cat = engine.catalogue
+def test_typo_index_gives_exactly_what_a_full_scan_gives(grown_engine: Engine) -> None:
+    cat = grown_engine.catalogue
     index = FuzzyIndex(cat.vocabulary, dataclasses.replace(TYPO_PLAN, min_choices=0))
     hits = 0
     for word in _typo_queries(cat.vocabulary, cat.known_words):
@@ -162,9 +210,10 @@ def test_typo_index_gives_exactly_what_a_full_scan_gives(engine: Engine) -> None
     assert hits > 100, "the sample really exercises corrections"
 
 
-def test_name_index_gives_exactly_what_token_sort_ratio_gives(engine: Engine) -> None:
-    cat = engine.catalogue
+def test_name_index_gives_exactly_what_token_sort_ratio_gives(grown_engine: Engine) -> None:
+    cat = grown_engine.catalogue
     index = FuzzyIndex([sorted_key(n) for n, _ in cat.names], dataclasses.replace(NAME_PLAN, min_choices=0))
+    names = [n for n, _ in cat.names]
     rng = random.Random(11)
     phrases = [" ".join(tokens(item.q)) for item in load_set()[:150]]
     for name, _ in rng.sample(cat.names, 300):
@@ -173,7 +222,7 @@ def test_name_index_gives_exactly_what_token_sort_ratio_gives(engine: Engine) ->
         phrases.append(" ".join(w[:-1] if len(w) > 5 else w for w in words))
     hits = 0
     for phrase in phrases:
-        full = process.extractOne(phrase, cat.names, scorer=fuzz.token_sort_ratio, processor=catalogue.name_key,
+        full = process.extractOne(phrase, names, scorer=fuzz.token_sort_ratio, processor=default_process,
                                   score_cutoff=85)
         got = index.best(sorted_key(phrase), 85)
         assert got == (None if full is None else (full[2], full[1])), phrase
@@ -181,8 +230,8 @@ def test_name_index_gives_exactly_what_token_sort_ratio_gives(engine: Engine) ->
     assert hits > 100
 
 
-def test_typo_lookup_scores_a_small_part_of_the_vocabulary(engine: Engine) -> None:
-    cat = engine.catalogue
+def test_typo_lookup_scores_a_small_part_of_the_vocabulary(grown_engine: Engine) -> None:
+    cat = grown_engine.catalogue
     assert cat.typo_index.indexed, "a 10x vocabulary is large enough to be indexed"
     queries = _typo_queries(cat.vocabulary, cat.known_words)
     scored = sorted(len(cat.typo_index.candidates(w, 80)) for w in queries)
@@ -190,7 +239,7 @@ def test_typo_lookup_scores_a_small_part_of_the_vocabulary(engine: Engine) -> No
     assert scored[-1] < len(cat.vocabulary) / 2
 
 
-def test_matcher_never_scans_the_whole_vocabulary(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_analysis_never_scans_the_whole_vocabulary(grown_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
     real = process.extractOne
 
@@ -198,13 +247,14 @@ def test_matcher_never_scans_the_whole_vocabulary(engine: Engine, monkeypatch: p
         sizes.append(len(choices))
         return real(query, choices, **kwargs)
 
-    monkeypatch.setattr(catalogue.process, "extractOne", counting)
-    engine.matcher._correct.cache_clear()
-    match = engine.match("who heads the internationl militery staf")
-    assert match.entries == ("ims",)
-    engine.match("tell me about the weather on mars")  # no name: the whole-question fuzzy match runs
+    monkeypatch.setattr(fuzzy.process, "extractOne", counting)
+    for value in vars(grown_engine.analyser).values():
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
+    assert grown_engine.analyse("who heads the internationl militery staf").entries == ["ims"]
+    grown_engine.analyse("tell me about the weather on mars")  # no name: the whole-question fuzzy match runs
     assert sizes, "the index was asked"
-    assert max(sizes) < len(engine.catalogue.vocabulary) / 4
+    assert max(sizes) < len(grown_engine.catalogue.vocabulary) / 4
 
 
 def test_small_index_scans_everything() -> None:
@@ -231,14 +281,21 @@ def test_short_words_that_keep_no_pair_are_still_found() -> None:
 
 def test_run_reports_and_plots_synthetic_sizes(tmp_path: Path) -> None:
     items = load_set()[:25]
-    report = bench_growth.run([1, 2], rounds=1, memory=False, items=items)
+    questions = bench_growth.blind.load(bench_growth.SET_A)
+    sample = bench_growth.blind.BlindSet(questions.questions[:20], [])
+    report = bench_growth.run([1, 2], rounds=1, memory=False, items=items, blind_set=sample)
     assert "SYNTHETIC" in report["note"]
     sizes = report["sizes"]
     assert [s["entries"] for s in sizes] == [report["real_entries"], 2 * report["real_entries"]]
     assert sizes[0]["synthetic_entries"] == 0 and sizes[1]["synthetic_entries"] == report["real_entries"]
+    assert sizes[0]["synthetic_facts"] == 0 < sizes[1]["synthetic_facts"]
+    assert sizes[1]["facts"] == report["real_facts"] + sizes[1]["synthetic_facts"]
+    assert sizes[1]["units"] > sizes[0]["units"]
     for s in sizes:
-        assert s["match_ms"]["median"] > 0 and s["match_ms"]["p95"] >= s["match_ms"]["median"]
+        assert s["timed_questions"] == 45
+        assert s["ask_ms"]["median"] > 0 and s["ask_ms"]["p95"] >= s["ask_ms"]["median"]
         assert 0.0 <= s["eval"]["in_scope_accuracy"] <= 1.0
+        assert 0.0 <= s["blind"]["in_scope_right"] <= 1.0
     json.dumps(report)
     out = tmp_path / "growth.png"
     bench_growth.plot(report, out)

@@ -19,8 +19,8 @@ from slack_sdk.models.views import View
 
 from bot import slack_text
 from bot.answer import Answer, AnswerField, Part, Source
+from bot.answering.context import Context
 from bot.engine import Engine
-from bot.matcher import Match
 from bot.render import blocks, citations
 
 INJECTIONS = [
@@ -36,11 +36,6 @@ INJECTIONS = [
 ]
 HUGE = "<!channel> " + "x" * 56 * 1024  # a 56 KB message
 BIG_AMP = "&" * 20_000  # escapes to 5x its length
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
 
 
 @dataclass(frozen=True)
@@ -333,18 +328,15 @@ def test_fallback_offers_suggestions(engine: Engine) -> None:
 
 
 def test_follow_up_context_answer_renders(engine: Engine) -> None:
-    from bot.matcher import Context
-
     ctx = Context()
     engine.ask("what is the ims", ctx)
     check_message(blocks.render(engine.ask("who heads it?", ctx)))
 
 
-def test_ambiguous_from_composer(engine: Engine) -> None:
-    candidates = ("jfc-naples", "jfc-brunssum")
-    match = Match(entries=(), intent=None, facet=None, confidence=0.3, ambiguous=candidates)
-    answer = engine.composer.fallback("where is jfc", match)
+def test_ambiguous_reference_renders(engine: Engine) -> None:
+    answer = engine.ask("objective 2")  # Mission Objectives 2.1 and 2.2, or Management Objective 2
     assert answer.status == "ambiguous"
+    assert len(answer.suggestions) >= 2
     msg = blocks.render(answer)
     check_message(msg)
     assert "Which one do you mean?" in "\n".join(displayed(msg))

@@ -38,11 +38,6 @@ def natobot(*args: str | bytes, stdin: str | None = None) -> subprocess.Complete
     )
 
 
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
-
-
 @pytest.fixture
 def run_main(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> RunMain:
     """`main(argv, out)` in-process with the shared engine; returns (exit code, stdout text)."""
@@ -408,6 +403,45 @@ def test_shell_survives_bad_lines(run_main: RunMain) -> None:
     assert "Director General" in answers[-1][1]
 
 
+def test_shell_json_prints_one_object_per_question(run_main: RunMain) -> None:
+    script = "where is JFC Brunssum?\nand JFC Naples?\nnew\nwho heads it?\n"
+    code, out = run_main("shell", "--json", stdin=script)
+    assert code == 0
+    objs = [json.loads(line) for line in jsonl(out)]
+    assert [o["question"] for o in objs] == ["where is JFC Brunssum?", "and JFC Naples?", "who heads it?"], \
+        "one object per question line, in order; 'new' prints nothing"
+    for obj in objs:
+        assert_json_answer(obj)
+    assert objs[0]["entry"] == "jfc-brunssum" and "Netherlands" in objs[0]["text"]
+    assert objs[1]["answered"] and objs[1]["entry"] == "jfc-naples" and "Italy" in objs[1]["text"], \
+        "the follow-up keeps the question"
+    assert not objs[2]["answered"], "'new' forgot the subject"
+
+
+def test_blind_scorer_goes_through_the_real_command_line(tmp_path: Path, run_main: RunMain) -> None:
+    qset = tmp_path / "mini.yaml"
+    qset.write_text(yaml.safe_dump({
+        "questions": [
+            {"id": "a", "q": "where is MARCOM?", "kind": "direct", "facts": ["Northwood"]},
+            {"id": "b", "q": "who won the world cup in 1998", "kind": "decline-adversarial", "decline": True},
+        ],
+        "conversations": [{"id": "c1", "turns": [{"q": "where is JFC Brunssum?", "facts": ["Netherlands"]},
+                                                  {"q": "and JFC Naples?", "facts": ["Italy"]}]}],
+    }), encoding="utf-8")
+    figures = tmp_path / "blind.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.blind", str(qset), "--command", f"{sys.executable} -m bot", "--json-out",
+         str(figures)], capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "questions: 2 (1 in scope, 1 must decline); conversation turns: 2" in result.stdout
+    summary = json.loads(figures.read_text(encoding="utf-8"))["mini.yaml"]
+    assert summary["questions"] == 2 and summary["conversation_turns"] == 2
+    code, out = run_main("eval", "--set", str(qset), "--no-report")
+    assert code == 0
+    assert out.splitlines()[:5] == result.stdout.splitlines()[1:6], "`natobot eval --set` scores it the same way"
+
+
 def test_shell_eof_without_newline(run_main: RunMain) -> None:
     code, out = run_main("shell", stdin="sitcen")
     assert code == 0
@@ -536,9 +570,14 @@ def test_eval_prints_precision_recall_and_misses(tmp_path: Path) -> None:
     assert re.search(r"^intent \(facet\)\s+precision\s+recall\s+support$", out, re.M)
     assert re.search(r"^head\s+\d+\.\d%\s+\d+\.\d%\s+\d+$", out, re.M), "per-intent precision/recall rows"
     assert re.search(r"^misses \(\d+\):$", out, re.M)
-    assert re.search(r"^threshold 0\.60: answers \d+\.\d% of questions", out, re.M)
+    threshold = Engine.load().model.threshold
+    assert re.search(rf"^threshold {threshold:.2f}: answers \d+\.\d% of questions", out, re.M)
+    assert re.search(r"^calibration over \d+ answers \(threshold 0\): expected calibration error 0\.\d{3}", out, re.M)
     written = sorted(p.name for p in (tmp_path / "report").iterdir())
-    assert written == ["eval-confidence.png", "eval-threshold.png", "eval.json"]
+    assert written == ["eval-calibration.png", "eval-confidence.png", "eval-threshold.png", "eval.json"]
+    report = json.loads((tmp_path / "report" / "eval.json").read_text(encoding="utf-8"))
+    assert report["shipped_threshold"] == threshold
+    assert sum(b["n"] for b in report["calibration"]["bins"]) == report["calibration"]["answers"]
 
 
 def test_eval_with_a_set_lists_its_misses(tmp_path: Path, run_main: RunMain) -> None:
@@ -556,7 +595,7 @@ def test_eval_with_a_set_lists_its_misses(tmp_path: Path, run_main: RunMain) -> 
     assert "in-scope accuracy:   50.0%" in out
     assert "correct fallback:    100.0%" in out
     assert "misses (1):" in out
-    assert re.search(r"\[wrong\] 'where is SHAPE\?': expected sitcen/location got shape/location", out)
+    assert re.search(r"\[wrong\] 'where is SHAPE\?': expected sitcen/location got shape/\S+ conf=", out)
     summary = json.loads(figures.read_text(encoding="utf-8"))
     assert summary["questions"] == 3
     assert summary["in_scope_accuracy"] == 0.5

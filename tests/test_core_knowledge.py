@@ -34,11 +34,6 @@ def natobot(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
-
-
 # -- the real knowledge base -----------------------------------------------------------------------
 
 def test_knowledge_loads() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.matcher import Context
+from bot.answering.context import Context
 from bot.migrations import MIGRATIONS, SCHEMA_VERSION, schema_version
 from bot.store import (
     CONTEXT_TTL,

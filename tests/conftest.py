@@ -1,0 +1,18 @@
+"""Fixtures every test module shares.
+
+`engine` is the real knowledge base behind the real engine, loaded once per session (as the server loads
+it once at start) and the same instance the Slack harness serves. Tests that change it (the eval
+report's threshold sweep) put it back before they return.
+"""
+
+from __future__ import annotations
+
+import pytest
+from slack_harness import engine as shared_engine
+
+from bot.engine import Engine
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return shared_engine()
