@@ -88,14 +88,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result.summary(), indent=1) + "\n", encoding="utf-8")
     if args.report is not None:
-        from bot import eval_report
-
-        report = eval_report.build(engine, items)
-        written = eval_report.write(report, args.report)
-        out.write("\n" + "\n".join(eval_report.summary_lines(report)) + "\n")
-        out.write("report: " + ", ".join(str(p) for p in written) + "\n")
-        if len(written) == 1:
-            out.write("(no PNG plots: matplotlib is not installed; pip install 'natobot[plots]')\n")
+        _write_report(engine, items, args, out)
     return 0
 
 
@@ -120,7 +113,20 @@ def _eval_blind(engine: Engine, loaded: object, args: argparse.Namespace, out: T
     out.write(blind.format_summary(summary) + "\n")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    if args.report is not None:
+        _write_report(engine, loaded, args, out)
     return 0
+
+
+def _write_report(engine: Engine, items: object, args: argparse.Namespace, out: TextIO) -> None:
+    from bot import eval_report
+
+    report = eval_report.build(engine, items, name=str(args.set or "tests/data/devset.yaml"))  # type: ignore[arg-type]
+    written = eval_report.write(report, args.report)
+    out.write("\n" + "\n".join(eval_report.summary_lines(report)) + "\n")
+    out.write("report: " + ", ".join(str(p) for p in written) + "\n")
+    if len(written) == 1:
+        out.write("(no PNG plots: matplotlib is not installed; pip install 'natobot[plots]')\n")
 
 
 def _fit(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:

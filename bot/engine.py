@@ -63,10 +63,9 @@ class Engine:
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
         self.scorer = Scorer(self.index, self.model)
-        # An attribute, not only the model's value, so `natobot eval` can sweep it for its report.
-        self.threshold = self.model.threshold
-        self.composer = Composer(self.index, self.suggestion)
         self._suggestion = lru_cache(maxsize=None)(self._suggestion_uncached)
+        self._threshold = self.model.threshold
+        self.composer = Composer(self.index, self.suggestion)
 
     @classmethod
     def load(cls, data_dir: Path | None = None, *, use_cache: bool = True) -> Engine:
@@ -100,6 +99,7 @@ class Engine:
             return special
         q = self.analyser.analyse(text, context, pairs=pairs)
         answer = self._answer(q)
+        answer.question = question  # as typed, not as cleaned
         if context is not None and answer.entities and answer.status in ("answer", "no-data"):
             context.entities = list(dict.fromkeys(answer.entities))
             context.intent = q.intent
@@ -125,20 +125,36 @@ class Engine:
         ranked = self.scorer.rank(q)
         entries = q.entries
         if q.listed and len(entries) > 1:
-            sure = []
+            sure: list[tuple[Scored, float]] = []
             for e in entries[:MAX_ENTITIES]:
-                own = self.scorer.rank(q, only=e, limit=2)
-                if own and self.scorer.confidence(q, own) >= self.threshold:
-                    sure.append(own[0])
+                own = self.scorer.rank(q, only=e)
+                own_confidence = self._confidence(q, own)
+                if own and own_confidence >= self.threshold:
+                    sure.append((own[0], own_confidence))
             if len(sure) > 1:
-                return Decision(picks=sure, ranked=ranked, confidence=self.scorer.confidence(q, ranked))
-        confidence = self.scorer.confidence(q, ranked)
+                # As sure as its least sure part.
+                return Decision(picks=[s for s, _ in sure], ranked=ranked, confidence=min(c for _, c in sure))
+        confidence = self._confidence(q, ranked)
         if ranked and confidence >= self.threshold:
             top = ranked[0]
             if not self.index.units[top.index].unit.answers:
                 return Decision(picks=[top], ranked=ranked, confidence=confidence)  # "the sources do not say"
             return Decision(picks=[top], support=self._support(top, ranked), ranked=ranked, confidence=confidence)
         return Decision(ranked=ranked, confidence=confidence)
+
+    def _confidence(self, q: Question, ranked: list[Scored]) -> float:
+        # Rounded once, here, so that the figure shown is the figure the threshold was compared with.
+        return round(self.scorer.confidence(q, ranked), 4)
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        """Settable so `natobot eval` can sweep it; which suggestions answer depends on it."""
+        self._threshold = value
+        self._suggestion.cache_clear()
 
     def _support(self, top: Scored, ranked: list[Scored]) -> list[Scored]:
         """Close runners-up that give a fact and say something the best one does not (scoring.supporting)."""

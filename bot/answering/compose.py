@@ -104,7 +104,7 @@ class Composer:
             question=q.text, status="answer" if answered else "no-data", answered=answered, title=title,
             text=text, parts=parts, sources=self.sources(citations), related=self.related(entry, q.text),
             suggestions=[] if answered else self._suggest([first.entry], q.text),
-            confidence=round(confidence, 4), intent=q.intent,
+            confidence=confidence, intent=q.intent,
             facet=first.aspect if first.aspect in ASPECT_LABEL else None, entry=entry.id,
             entities=[u.entry for u in units],
         )
@@ -123,7 +123,7 @@ class Composer:
             parts=[Part(entry=entry.id, title=entry.title, text=text, answered=False)],
             sources=self.sources(list(overview.citations) if overview else list(entry.sources)),
             related=self.related(entry, q.text), suggestions=self._suggest([entry_id], q.text),
-            confidence=round(confidence, 4), intent=q.intent, facet=q.facet, entry=entry.id, entities=[entry.id],
+            confidence=confidence, intent=q.intent, facet=q.facet, entry=entry.id, entities=[entry.id],
         )
 
     def fallback(self, q: Question, ranked: list[Scored], confidence: float) -> Answer:

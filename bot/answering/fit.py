@@ -16,8 +16,9 @@ The procedure, so anyone can repeat it:
 4. The confidence: per question, the best candidate's confidence features (scoring.confidence_row) and
    whether the reply built on it (with its support) holds the facts; gradient-boosted trees on those
    (boost.py).
-5. The threshold: 5-fold cross-validation by question (variants stay with their question), each fold
-   scored by a ranker and trees fitted on the other four; the threshold with the best overall accuracy
+5. The threshold: 5-fold cross-validation by question (variants stay with their question), each fold's
+   written questions (not the generated variants, which only train) scored by a ranker and trees
+   fitted on the other four folds; the threshold with the best overall accuracy
    (in-scope right plus must-decline declined) among those whose confidently-wrong rate is at most
    `MAX_CONFIDENTLY_WRONG`, then the highest such threshold.
 """
@@ -126,6 +127,7 @@ class Example:
     answers: list[bool]  # whether each candidate's reply gives a fact (false: "the sources do not say")
     in_scope: bool
     entries: list[str] = field(default_factory=list)  # each candidate's entry
+    variant: bool = False  # generated from a training question rather than written by a person
     texts: list[str] = field(default_factory=list)  # each candidate's reply, normalised for judging
     shown: list[frozenset[str]] = field(default_factory=list)  # each candidate's reply concepts
     terms: Terms = ()  # the question's content words as the confidence model weighs them
@@ -182,10 +184,14 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
     for group, item in enumerate(items):
         context = None
         if item.before:
+            # The conversation so far, read without the model (the subjects each turn names), so that
+            # a fit never depends on the model it replaces.
             context = Context()
             for earlier in item.before:
-                engine.ask(earlier, context)
-        for text in [item.q, *variants(item.q, rng)]:
+                q = engine.analyse(earlier, context)
+                if q.names:
+                    context = Context(q.entries, q.intent, q.facet)
+        for n, text in enumerate([item.q, *variants(item.q, rng)]):
             asked = Context(list(context.entities), context.intent, context.facet) if context else None
             q = engine.analyse(text, asked)
             if q.unknown_number or (q.ambiguous and not q.names):
@@ -200,7 +206,7 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
             shown = [engine.index.units[i].reply_concepts for i, _ in rows]
             out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope, entries=entries,
                                texts=texts, facts=item.facts, shown=shown, terms=scorer.terms(q),
-                               max_idf=engine.index.max_idf))
+                               max_idf=engine.index.max_idf, variant=n > 0))
     return out
 
 
@@ -292,7 +298,8 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
         bias, weights = 0.0, fit_ranker(train)
         train_rows = _confidence_rows(train, bias, weights)
         fold_forest = boost.fit([x for x, _, _ in train_rows], [y for _, y, _ in train_rows], seed=SEED)
-        for x, y, scope in _confidence_rows(test, bias, weights):
+        # The threshold is set on the questions people wrote; the generated variants only train.
+        for x, y, scope in _confidence_rows([ex for ex in test if not ex.variant], bias, weights):
             held_out.append((sigmoid(fold_forest.margin(x)), bool(y), scope))
     rows = sweep(held_out)
     threshold = choose_threshold(rows)

@@ -108,16 +108,24 @@ class Model(BaseModel):
     confidence_weights: dict[str, float] = Field(default_factory=lambda: {"share": 2.0, "margin": 1.0})
     confidence_base: float = 0.0
     confidence_trees: list[list[list[float]]] = Field(default_factory=list)
+    # The features it was fitted on; a model fitted on other features is not used (the prior is).
+    features: list[str] = Field(default_factory=lambda: list(FEATURES))
+    confidence_features: list[str] = Field(default_factory=lambda: list(CONFIDENCE_FEATURES))
     # Below this probability natobot says it does not know (chosen by the fit; see fit.py).
     threshold: float = 0.5
     fitted: str | None = None  # how and on what it was fitted
 
+    def fits_code(self) -> bool:
+        return self.features == list(FEATURES) and self.confidence_features == list(CONFIDENCE_FEATURES)
+
     @classmethod
     def load(cls, path: Path) -> Model:
+        """The fitted model, or the prior when there is none or it was fitted on other features."""
         if not path.exists():
             return cls()
         loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return cls.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
+        model = cls.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
+        return model if model.fits_code() else cls()
 
     def vector(self) -> list[float]:
         return [self.weights.get(f, 0.0) for f in FEATURES]

@@ -124,6 +124,13 @@ def _abbreviates(acronym: str, name: str) -> bool:
     return True
 
 
+# A sentence that only says what the sources lack ("The source does not name the holder.") answers
+# nothing on its own, even inside a paragraph that does.
+_SAYS_MISSING = re.compile(
+    r"^(?:The |Neither |No )?(?:sources?|strategy|article|documents?|page|encyclopedia)[^.]{0,40}\b"
+    r"(?:do(?:es)? not|gives? no|names? no|says? nothing|is silent|gives? no further)\b",
+    re.I,
+)
 # A sentence shorter than this many words ("Both are in Brussels.") is kept with the one before it.
 MIN_SENTENCE_WORDS = 7
 
@@ -190,7 +197,7 @@ class _Builder:
             self.add(
                 entry, shown, aspect=(first_aspect or aspect) if i == 0 else aspect,
                 citations=citations, origin=f"{origin} sentence {i + 1}", context=_context(sentences, skip),
-                caveat=caveat, answers=answers,
+                caveat=caveat, answers=answers and not _SAYS_MISSING.search(sentence),
             )
 
 
