@@ -34,6 +34,9 @@ ORDINARY_NAME_SCORE = 0.6
 CONTEXT_NAME_SCORE = 0.9
 # Questions are cut to this many words: no real question is longer, and time stays bounded.
 MAX_TOKENS = 60
+# The focus of a question is a word at least this rare (lexicon.rarity): "how many people *work* at
+# the IMS" turns on "people", not on "work".
+FOCUS_RARITY = 0.3
 # A name at most this specific (scoring's specificity: NATO 0.3, USNATO 0.5) names the setting, not
 # the subject: a follow-up naming only such names keeps the previous subject too.
 GENERAL_NAME = 0.6
@@ -396,7 +399,8 @@ class Analyser:
 
     def _focus(self, words: list[str], content_idx: list[int]) -> str | None:
         start = next((i for i, w in enumerate(words) if w in _QUESTION_WORDS), -1)
-        after = [i for i in content_idx if i > start and words[i] not in self.lex.framing]
+        after = [i for i in content_idx if i > start and words[i] not in self.lex.framing
+                 and self.lex.rarity(words[i]) >= FOCUS_RARITY]
         return self.concept(words[after[0]]) if after else None
 
     @staticmethod

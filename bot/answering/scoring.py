@@ -151,6 +151,12 @@ class Scored:
     entry: str = ""
 
 
+def _weight(rarity: float) -> float:
+    """How much a word counts for a statement: everyday words ("work", "people") count, but less than
+    rare ones, whatever their rarity in the knowledge base (idf) says."""
+    return 0.3 + 0.7 * rarity
+
+
 def sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -207,7 +213,7 @@ class Scorer:
                 kind = 1 if w.rarity > RARITY_FLOOR else 2  # unknown (a corrected typo never was known)
             else:
                 kind = 3
-            words.append((w.concept, idf * w.quality, idf * w.rarity, kind))
+            words.append((w.concept, idf * w.quality * _weight(w.rarity), idf * w.rarity, kind))
         return _View(
             names=names, most_specific=max((n[2] for n in names), default=0.0), words=tuple(words),
             unnamed=not q.names and q.intent in (None, "what_is", "who_is") and q.facet is None,
@@ -316,7 +322,7 @@ class Scorer:
     def terms(self, q: Question) -> Terms:
         ix = self.index
         return tuple(
-            (w.concept, ix.idf.get(w.concept, ix.max_idf) * w.quality,
+            (w.concept, ix.idf.get(w.concept, ix.max_idf) * w.quality * _weight(w.rarity),
              ix.idf.get(w.concept, ix.max_idf) * w.rarity, w.carries)
             for w in q.content
         )
@@ -344,6 +350,25 @@ def rank_rows(
     total = sum(exps)
     ranked = [Scored(i, exps[i] / total, rows[i], logits[i], entries[i]) for i in range(len(rows))]
     ranked.sort(key=lambda s: (-s.logit, s.index))
+    return _facet_first(ranked)
+
+
+_FACET = FEATURES.index("facet")
+# When the best candidate is not of the facet asked but a statement of the same entity that is comes
+# within this many logits, that one leads: "how many staff?" opens with the staff figures, not with an
+# overview that mentions them. (The overview stays as support.)
+FACET_FIRST_GAP = 2.0
+
+
+def _facet_first(ranked: list[Scored]) -> list[Scored]:
+    if not ranked or ranked[0].features[_FACET]:
+        return ranked
+    top = ranked[0]
+    for k, s in enumerate(ranked[1:RANK_DEPTH], start=1):
+        if top.logit - s.logit > FACET_FIRST_GAP:
+            break
+        if s.features[_FACET] and s.entry == top.entry:
+            return [s, *ranked[:k], *ranked[k + 1:]]
     return ranked
 
 
