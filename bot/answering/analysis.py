@@ -96,6 +96,8 @@ class Word:
     rarity: float  # how much the word says when a statement lacks it (lexicon.rarity)
     # Framing ("fyi", "slide") and intent cues ("located") count for an answer but never against it.
     carries: bool
+    # Pure framing ("fyi", "lol", "for a slide"): neither for nor against any statement.
+    framing: bool = False
 
 
 @dataclass
@@ -269,8 +271,9 @@ class Analyser:
         concept = self.concept(word)
         if label is not None and (word.isdigit() or _DECIMAL.match(word)):
             concept = number_concept(self.concept(label), word)
-        framing = framing_or_cue or word in self.lex.framing
-        return Word(word, concept, quality, concept in self.concepts_known, self.lex.rarity(word), carries=not framing)
+        framing = word in self.lex.framing and not framing_or_cue
+        return Word(word, concept, quality, concept in self.concepts_known, self.lex.rarity(word),
+                    carries=not (framing or framing_or_cue), framing=framing)
 
     def _numbers(self, words: list[str], covered: list[bool]) -> tuple[list[Name], list[str], str | None]:
         """Objective and goal references: "objective 2.1", "goal 3", "mgmt obj 2", "goals 1 and 4"."""

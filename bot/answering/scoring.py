@@ -206,6 +206,8 @@ class Scorer:
                       for n in q.names if only is None or n.entry == only)
         words = []
         for w in q.content:
+            if w.framing:
+                continue  # "fyi I'm new" says nothing about any statement, for or against
             idf = ix.idf.get(w.concept, ix.max_idf)
             if not w.carries:
                 kind = 0  # counts for, never against
@@ -325,6 +327,7 @@ class Scorer:
             (w.concept, ix.idf.get(w.concept, ix.max_idf) * w.quality * _weight(w.rarity),
              ix.idf.get(w.concept, ix.max_idf) * w.rarity, w.carries)
             for w in q.content
+            if not w.framing
         )
 
     def confidence(self, q: Question, ranked: list[Scored]) -> float:
