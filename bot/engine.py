@@ -135,10 +135,15 @@ class Engine:
                 # As sure as its least sure part.
                 return Decision(picks=[s for s, _ in sure], ranked=ranked, confidence=min(c for _, c in sure))
         confidence = self._confidence(q, ranked)
-        if ranked and confidence >= self.threshold:
-            top = ranked[0]
-            if not self.index.units[top.index].unit.answers:
-                return Decision(picks=[top], ranked=ranked, confidence=confidence)  # "the sources do not say"
+        if not ranked:
+            return Decision(confidence=confidence)
+        top = ranked[0]
+        unit = self.index.units[top.index].unit
+        if not unit.answers and (confidence >= self.threshold or unit.entry in entries):
+            # "The sources do not name ..." about the entity asked after: a decline, so no confidence
+            # is needed to say it; it tells the asker more than "I don't know".
+            return Decision(picks=[top], ranked=ranked, confidence=confidence)
+        if confidence >= self.threshold:
             return Decision(picks=[top], support=self._support(top, ranked), ranked=ranked, confidence=confidence)
         return Decision(ranked=ranked, confidence=confidence)
 

@@ -38,7 +38,7 @@ FEATURES = (
     "miss",  # rare content words the question carries that the unit lacks but its entity has elsewhere
     "miss_entity",  # ... that the unit's entity never uses, though the knowledge base does
     "unknown",  # content words the knowledge base has never seen ("budget", "Sweden")
-    "bare",  # the question has no content of its own beyond names and framing
+    "bare",  # the question carries nothing beyond names, intent cues and framing ("where is SHAPE?")
     "facet",  # the unit is of the facet asked (or the overview when nothing specific is asked)
     "facet_other",  # the unit is of another facet than the one asked
     "facet_generic",  # a facet is asked and the unit is a general statement (overview, detail, fact)
@@ -140,6 +140,7 @@ class _View:
     most_specific: float
     words: tuple[tuple[str, float, float, int], ...]  # (concept, weight for, weight against, kind)
     unnamed: bool
+    carrying: bool  # any word that says what is asked beyond names, cues and framing
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ class Scorer:
         return _View(
             names=names, most_specific=max((n[2] for n in names), default=0.0), words=tuple(words),
             unnamed=not q.names and q.intent in (None, "what_is", "who_is") and q.facet is None,
+            carrying=any(kind != 0 for *_, kind in words),
         )
 
     def bm25(self, view: _View, iu: IndexedUnit) -> float:
@@ -299,7 +301,7 @@ class Scorer:
             about, outranked, mention, name_miss, context, lex, min(matched / max_idf, 3.0) / 3.0,
             min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
             min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
-            0.0 if view.words else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
+            0.0 if view.carrying else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
             1.0 if aspect == "overview" else 0.0, iu.log_size,
             1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0, defines, defines_miss,
             1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex,
