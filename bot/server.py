@@ -17,14 +17,16 @@ from typing import TextIO
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot import http_guard
 from bot.digest import send_due
 from bot.engine import Engine
 from bot.metrics import Metrics
-from bot.poster import Poster
+from bot.poster import CALL_TIMEOUT_S, Poster
 from bot.settings import Mode, Settings, SettingsError, load_settings
 from bot.slack_app import Deps, build_app, setup_logging
 from bot.store import Store
@@ -35,28 +37,52 @@ EXIT_CONFIG = 2
 # Slack's payloads are small; a 56 KB message plus its JSON envelope fits easily. Anything larger is refused.
 MAX_BODY = 1024 * 1024
 PING_TIMEOUT = 2.0
+CONNECT_TIMEOUT_S = 5.0
 
 
 class SlackRequestHandler:
     """POST /slack/events for events, slash commands and interactivity alike.
 
-    slack_bolt ships `to_bolt_request` / `to_aiohttp_response` for aiohttp (its own AsyncSlackAppServer uses
-    them) but no request-handler class for aiohttp.web, so this is that class.
+    The signature is checked on the raw bytes before anything is parsed (bot.http_guard): unsigned or stale is
+    401, signed but malformed is 400, and nothing a request sends makes a 500. slack_bolt ships
+    `to_aiohttp_response` for aiohttp but no request-handler class for aiohttp.web, so this is that class.
     """
 
-    def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
+    def __init__(self, app: AsyncApp, metrics: Metrics, secret: str) -> None:
         self.app = app
         self.metrics = metrics
+        self.secret = secret
+
+    def _refuse(self, request: web.Request, refusal: http_guard.Refusal, size: int) -> web.Response:
+        self.metrics.rejected.inc()
+        # One line, fixed wording, no body: nobody has said who sent this yet.
+        log.info("refused a request from %s: %s (%d bytes)", request.remote, refusal.reason, size)
+        return web.Response(status=refusal.status, text="invalid request" if refusal.status == 401 else "bad request")
 
     async def handle(self, request: web.Request) -> web.Response:
-        # Bolt turns a missing or non-numeric timestamp into a 500 with a traceback; it is just unsigned.
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not timestamp.isdigit() or not request.headers.get("X-Slack-Signature"):
-            self.metrics.rejected.inc()
-            return web.Response(status=401, text="invalid request")
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._refuse(request, http_guard.Refusal(413, "body over 1 MB"), request.content_length or 0)
+        refusal = http_guard.verify(raw, request.headers.get("X-Slack-Request-Timestamp"),
+                                    request.headers.get("X-Slack-Signature"), self.secret)
+        if refusal is None:
+            _body, refusal = http_guard.parse(raw, request.headers.get("Content-Type", ""))
+        if refusal is not None:
+            return self._refuse(request, refusal, len(raw))
+        try:
+            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+            bolt_response = await self.app.async_dispatch(bolt_request)
+        except Exception as exc:  # a signed body of a shape the checks above did not foresee
+            log.warning("a signed request could not be handled: %s", type(exc).__name__)
+            return self._refuse(request, http_guard.Refusal(400, "unexpected shape"), len(raw))
         if bolt_response.status == 401:
             self.metrics.rejected.inc()
+        elif bolt_response.status >= 500:
+            # Bolt answers 500 when a listener or middleware raised: for a signed request, that was its shape.
+            log.warning("a signed request made a handler fail; answered 400")
+            return web.Response(status=400, text="bad request")
         return await to_aiohttp_response(bolt_response)
 
 
@@ -65,14 +91,18 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(_request: web.Request) -> web.Response:
+        """200 while natobot can answer (the database may be degraded: it says what that costs); 503 if not."""
         try:
-            db_ok = await asyncio.wait_for(deps.store.ping(), PING_TIMEOUT)
-        except Exception:  # a hung or broken database is "not healthy", never a 500
-            log.exception("store.ping failed")
-            db_ok = False
-        ok = deps.ready and db_ok
-        body = f"knowledge base: {'loaded' if deps.ready else 'not loaded'}; database: {'ok' if db_ok else 'down'}\n"
-        return web.Response(status=200 if ok else 503, text=body)
+            await asyncio.wait_for(deps.store.ping(), PING_TIMEOUT)
+        except Exception:  # a hung database is "down", never a 500
+            deps.store.health.failed(TimeoutError("ping timed out"))
+        lines = [f"knowledge base: {'loaded' if deps.ready else 'not loaded'}",
+                 f"database: {deps.store.health.describe()}"]
+        if deps.work is not None:
+            lines.append(f"queue: {deps.work.waiting()} waiting (at most {deps.work.backlog}, then busy replies)")
+        if deps.identity is not None and deps.identity.bot_user_id is None:
+            lines.append("slack: auth.test has not answered yet")
+        return web.Response(status=200 if deps.ready else 503, text="; ".join(lines) + "\n")
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(text=deps.metrics.render(), content_type="text/plain", charset="utf-8",
@@ -81,7 +111,9 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     if bolt_app is not None:
-        web_app.router.add_post("/slack/events", SlackRequestHandler(bolt_app, deps.metrics).handle)
+        secret = deps.settings.slack_signing_secret
+        handler = SlackRequestHandler(bolt_app, deps.metrics, secret.get_secret_value() if secret else "")
+        web_app.router.add_post("/slack/events", handler.handle)
     return web_app
 
 
@@ -112,11 +144,17 @@ class Server:
             self.scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.scheduler
+        if self.deps.work is not None:
+            await self.deps.work.stop()
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()  # type: ignore[no-untyped-call]
         await self.runner.cleanup()  # stop taking requests, then finish the answers already acked
         await self.deps.drain()
+        if self.deps.work is not None:
+            await self.deps.work.release()  # what the drain did not finish, another replica can take at once
+        if self.deps.identity is not None:
+            await self.deps.identity.stop()
         await self.session.close()
 
 
@@ -143,8 +181,9 @@ async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = No
     """Start serving (port 0 picks a free port); the caller owns the Store and closes it."""
     settings = deps.settings
     settings.require(mode)
-    # One keep-alive session for every Web API call: a reply costs one request, not a TCP handshake.
-    session = aiohttp.ClientSession()
+    # One keep-alive session for every Web API call: a reply costs one request, not a TCP handshake. Its
+    # timeout is the one that holds: slack_sdk applies its own only to sessions it makes itself.
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
     app = build_app(deps, mode=mode, session=session)
     runner = web.AppRunner(make_web_app(deps, app if mode == "http" else None), access_log=None)
     await runner.setup()
@@ -163,6 +202,10 @@ async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = No
         except BaseException:
             await server.stop()
             raise
+    if deps.identity is not None:
+        deps.identity.start(app.client)
+    if deps.work is not None:
+        deps.work.start(app)
     if digest_every is not None:
         server.scheduler = asyncio.create_task(digest_loop(deps, app, digest_every))
     log.info("natobot serving in %s mode; health and metrics on %s", "Socket" if mode == "socket" else "HTTP",

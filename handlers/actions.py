@@ -23,6 +23,7 @@ from handlers.common import (
     dm_key,
     log,
     remember,
+    replacing,
     thread_key,
 )
 
@@ -72,8 +73,8 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
         if where.ephemeral:
             await remember(deps, where.key, asked)
             payload = blocks.render(asked.answer, ephemeral=True)
-            if await deps.post.respond(where.response_url, {"response_type": "ephemeral",
-                                                            "replace_original": False, **payload}):
+            if await deps.post.respond(where.response_url, replacing({"response_type": "ephemeral",
+                                                                      "replace_original": False, **payload})):
                 count_answer(deps, asked.answer, "button", started)
             return
         if not where.channel:
@@ -101,6 +102,10 @@ async def handle_feedback(deps: Deps, client: AsyncWebClient, body: dict[str, An
     """Store a thumbs up/down (one per person per message) and thank the person, only to them."""
     where = _Where(body)
     question, entry = parse_feedback(_value(body))
+    if entry is not None and entry not in deps.engine.kb.entries:
+        # The value comes back from Slack as the user's client sent it: only a knowledge-base id is stored.
+        log.info("feedback names no knowledge-base entry; stored without one")
+        entry = None
     try:
         await deps.store.record_feedback(team=where.team, channel=where.channel, user=where.user,
                                          message_ts=where.message_ts, question=question, entry=entry, vote=vote)
@@ -137,7 +142,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_ask(deps, client, body, started=context.get("natobot_started"))
 
     @app.action(blocks.FEEDBACK_UP)
@@ -156,6 +161,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        await handle_share(deps, body, started=context.get("natobot_started"))
+        async with deps.answering(context):
+            await handle_share(deps, body, started=context.get("natobot_started"))
 
     log.debug("action listeners registered")

@@ -120,13 +120,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("app_mention")
     async def on_app_mention(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_mention(deps, client, body, bot_user_id=context.bot_user_id,
                                  started=context.get("natobot_started"))
 
     @app.event("message")
     async def on_message(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_message(deps, client, body, bot_user_id=context.bot_user_id,
                                  started=context.get("natobot_started"))

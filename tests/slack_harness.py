@@ -117,7 +117,7 @@ async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engin
     store = await Store.open(config.database)
     metrics = Metrics()
     deps = Deps(engine=engine_ or engine(), store=store, settings=config, metrics=metrics,
-                poster=poster or Poster(metrics, backoff=0.01, max_backoff=0.05))
+                poster=poster or Poster(metrics, attempts=4, backoff=0.01, max_backoff=0.05))
     server = await start_server(deps, mode=mode, host="127.0.0.1", port=0, digest_every=digest_every)
     http = aiohttp.ClientSession()
     try:

@@ -356,7 +356,7 @@ async def test_delivery_race_has_one_winner(open_store: Callable[[], Awaitable[S
     for n in range(15):
         channel = f"C{n}"
         results = await asyncio.gather(*(s.claim_delivery(channel, DAY) for s in instances))
-        assert sorted(results) == [False, False, True], channel
+        assert sorted(map(bool, results)) == [False, False, True], channel
 
 
 async def test_stale_claim_race_has_one_winner(open_store: Callable[[], Awaitable[Store]], clock: Clock) -> None:
@@ -366,7 +366,7 @@ async def test_stale_claim_race_has_one_winner(open_store: Callable[[], Awaitabl
     clock.advance(timedelta(minutes=2))
     for n in range(10):
         results = await asyncio.gather(*(s.claim_delivery(f"C{n}", DAY) for s in (a, b, a)))
-        assert sorted(results) == [False, False, True]
+        assert sorted(results) == ["", "", "expired"]  # the taker is told: look in the channel first
 
 
 async def test_full_send_cycle_by_racing_replicas(open_store: Callable[[], Awaitable[Store]]) -> None:

@@ -1,0 +1,279 @@
+"""The work queue: a question accepted is a question answered, once.
+
+    intake (Bolt middleware, before the ack)  ->  jobs table (bot.jobs)  ->  listener, one slot at a time
+                                                        ^                         |
+    recovery loop (every replica): renew own leases, claim expired ones, replay them through Bolt
+
+- **Durable before the ack.** `intake` runs before Bolt acknowledges: it writes the job, keyed by the request's
+  dedup key, and only then lets the request through. A key seen before (Slack's retry, a replayed slash
+  command) is acknowledged and dropped there.
+- **Any replica finishes it.** The replica that took a job holds it under a lease that it renews while the
+  job waits or runs; if it dies, the lease runs out and the recovery loop of any replica claims the job and
+  replays the stored payload through the same Bolt listeners. A replay whose earlier run may have replied
+  looks for that reply in Slack first (bot.replies), so a crash between posting and recording never doubles.
+- **Bounded.** At most `workers` jobs run at once (`Deps.max_answering`); at most `backlog` wait in this
+  process. Past that, new work is shed: recorded as shed (so Slack's retries stay dropped) and answered with
+  BUSY at once. A job whose Slack calls ran out of their time budget goes back to the queue with a backoff and
+  is tried again, by any replica, until it is MAX_AGE old; then it is given up with a log line naming it.
+- **Degraded, not down.** When the database refuses the job (down, read-only, full) the job is kept in memory
+  and still answered; dedup then falls back to a window of recent keys in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.jobs import Job, JobStore, current_job
+from bot.metrics import Metrics
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+log = logging.getLogger("natobot.work")
+
+__all__ = ["BUSY", "CONTEXT_KEY", "WorkQueue", "current_job"]
+
+CONTEXT_KEY = "natobot_job"  # where the intake leaves the job in Bolt's context for the listener
+
+BUSY = "I'm busy right now; please ask again in a minute."
+# Jobs waiting in one process beyond the ones running. At the measured ~190 answers/s of one process this is
+# under 3 s of work: anything older would come too late to be useful, and Slack's own retries start at 3 s.
+BACKLOG = 512
+# A replica that stops renewing (killed, hung) loses its jobs to the others after this long.
+LEASE = timedelta(seconds=60)
+# Work older than this is given up: a reply a quarter of an hour late is worse than an honest silence, and
+# Slack's response_url (slash commands, buttons) stops working after 30 minutes.
+MAX_AGE = timedelta(minutes=15)
+# Put-off delays after a run that could not reach Slack: 5, 10, 20, 40, 60, 60 ... seconds, jittered.
+RETRY_FIRST_S = 5.0
+RETRY_MAX_S = 60.0
+# Writing the job is on the ack's path; a database slower than this is treated as down for that request.
+ACCEPT_TIMEOUT_S = 1.5
+# Keys remembered in memory, for dedup when the database cannot be asked: Slack retries within minutes.
+RECENT_KEYS = 20_000
+RECENT_TTL_S = 3600.0
+# Busy replies in flight at once; past that, shed work is only counted (the reply is itself load).
+MAX_BUSY_REPLIES = 8
+PRUNE_EVERY_S = 600.0
+
+Classify = Callable[[dict[str, Any]], "tuple[str, str] | None"]
+BusyReply = Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]
+
+
+class WorkQueue:
+    def __init__(self, store: Store, metrics: Metrics, *, classify: Classify, busy_reply: BusyReply | None = None,
+                 lease: timedelta = LEASE, backlog: int = BACKLOG, max_age: timedelta = MAX_AGE) -> None:
+        self.jobs = JobStore(store, lease=lease)
+        self.store = store
+        self.metrics = metrics
+        self.classify = classify
+        self.busy_reply = busy_reply
+        self.lease = lease
+        self.backlog = backlog
+        self.max_age = max_age
+        self.local: dict[str, Job] = {}  # accepted or claimed here, not finished
+        self._recent: OrderedDict[str, float] = OrderedDict()
+        self._busy: set[asyncio.Task[None]] = set()
+        self._replays: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._app: AsyncApp | None = None
+        self._next_prune = 0.0
+
+    # -- intake ------------------------------------------------------------------------------------------
+    async def intake(self, body: dict[str, Any], context: dict[str, Any],
+                     next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        """Bolt middleware: record answerable work before the ack; drop what was seen; shed past the backlog."""
+        if context.get(CONTEXT_KEY) is not None:  # a replay of a job this replica claimed
+            await next()
+            return None
+        found = self.classify(body)
+        if found is None:
+            await next()
+            return None
+        kind, key = found
+        if self._seen(key):
+            return self._duplicate(key)
+        if len(self.local) >= self.backlog:
+            return await self._shed(kind, key, body)
+        job = Job(key=key, kind=kind, body=body, accepted_at=time.monotonic())
+        try:
+            async with asyncio.timeout(ACCEPT_TIMEOUT_S):
+                fresh = await self.jobs.accept(key, kind, body)
+        except Exception as exc:  # down, read-only, full or too slow: answer from memory, dedup from memory
+            log.debug("job %s kept in memory only: %s", key, type(exc).__name__)
+            self.metrics.errors.inc(kind="queue_db")
+            job.durable, fresh = False, True
+        self._remember(key)
+        if not fresh:
+            return self._duplicate(key)
+        self.local[key] = job
+        context[CONTEXT_KEY] = job
+        await next()
+        return None
+
+    def _seen(self, key: str) -> bool:
+        expiry = self._recent.get(key)
+        return expiry is not None and expiry > time.monotonic()
+
+    def _remember(self, key: str) -> None:
+        self._recent[key] = time.monotonic() + RECENT_TTL_S
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_KEYS:
+            self._recent.popitem(last=False)
+
+    def _duplicate(self, key: str) -> BoltResponse:
+        self.metrics.duplicates.inc()
+        log.info("%s already accepted; this delivery is acknowledged and dropped", key)
+        return BoltResponse(status=200, body="")
+
+    async def _shed(self, kind: str, key: str, body: dict[str, Any]) -> BoltResponse:
+        """Past the backlog: a short BUSY reply now instead of a late answer and unbounded memory."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(ACCEPT_TIMEOUT_S):
+                if not await self.jobs.accept(key, kind, body, status="shed"):
+                    return self._duplicate(key)
+        self._remember(key)
+        self.metrics.shed.inc(kind=kind)
+        log.warning("backlog full (%d waiting): shed %s in %s with a busy reply", len(self.local), key,
+                    Job(key=key, kind=kind, body=body).channel or "an unknown channel")
+        if kind == "command":  # the ack itself carries the reply: no Slack call at all
+            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": BUSY}),
+                                headers={"content-type": ["application/json;charset=utf-8"]})
+        if self.busy_reply is not None and len(self._busy) < MAX_BUSY_REPLIES:
+            task = asyncio.create_task(self.busy_reply(kind, body))
+            self._busy.add(task)
+            task.add_done_callback(self._busy.discard)
+        return BoltResponse(status=200, body="")
+
+    # -- running -----------------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def running(self, job: Job, slots: asyncio.Semaphore) -> AsyncIterator[Job]:
+        """Run one job in one of the `slots`: mark it current, then finish it or put it off for later."""
+        token = current_job.set(job)
+        job.outcome["started"] = True
+        try:
+            async with slots:
+                if time.monotonic() - job.accepted_at > self.lease.total_seconds() / 2:
+                    # It waited long enough that the lease could have lapsed had renewing failed: reply as a
+                    # rerun would, looking in Slack before posting.
+                    job.attempts += 1
+                yield job
+        finally:
+            current_job.reset(token)
+            self.local.pop(job.key, None)
+            await self._settle(job)
+
+    async def _settle(self, job: Job) -> None:
+        if not job.durable:
+            return
+        age = time.monotonic() - job.accepted_at if job.accepted_at else 0.0
+        try:
+            if job.retry_later and not self._too_old(job, age):
+                delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** max(job.attempts - 1, 0)) * random.uniform(0.8, 1.2)
+                log.warning("%s put off for %.0fs (attempt %d)", job.where, delay, job.attempts)
+                await asyncio.shield(self.jobs.put_off(job, timedelta(seconds=delay)))
+            else:
+                if job.retry_later:
+                    self._given_up(job)
+                await asyncio.shield(self.jobs.finish(job.key))
+        except Exception as exc:  # the lease runs out instead; a rerun looks in Slack before replying
+            log.warning("could not record the end of %s: %s", job.where, type(exc).__name__)
+
+    def _too_old(self, job: Job, age: float) -> bool:
+        created = job.body.get("event_time")
+        if isinstance(created, int | float) and created > 0:
+            age = max(age, time.time() - float(created))
+        return age >= self.max_age.total_seconds()
+
+    def _given_up(self, job: Job) -> None:
+        self.metrics.errors.inc(kind="given_up")
+        log.error("gave up on %s after %d attempt(s): Slack could not be reached for %s", job.where, job.attempts,
+                  self.max_age)
+
+    # -- recovery ----------------------------------------------------------------------------------------
+    def start(self, app: AsyncApp) -> None:
+        self._app = app
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._loop())
+
+    async def _loop(self) -> None:
+        tick = max(self.lease.total_seconds() / 3, 0.2)
+        while True:
+            try:
+                await self.tick()
+            except Exception as exc:  # the database is away: the next tick tries again
+                log.debug("work queue tick failed: %s", type(exc).__name__)
+            await asyncio.sleep(tick * random.uniform(0.8, 1.2))
+
+    async def tick(self) -> None:
+        """Renew this replica's leases, take over expired jobs, and now and then prune and give up old ones."""
+        await self.jobs.renew()
+        free = self.backlog - len(self.local)
+        if free > 0 and self._app is not None:
+            for job in await self.jobs.claim_due(min(free, 64)):
+                self._replay(job)
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY_S
+            for key in await self.jobs.prune(max_age=self.max_age):
+                self._given_up(Job(key=key, kind="job", body={}))
+
+    def _replay(self, job: Job) -> None:
+        job.accepted_at = time.monotonic()
+        self.local[job.key] = job
+        self._remember(job.key)
+        self.metrics.recovered.inc(kind=job.kind)
+        log.info("resuming %s (attempt %d)", job.where, job.attempts)
+        task = asyncio.create_task(self._dispatch(job))
+        self._replays.add(task)
+        task.add_done_callback(self._replays.discard)
+
+    async def _dispatch(self, job: Job) -> None:
+        """Through the same Bolt listeners as the first time (as Socket Mode does: no signature to check)."""
+        assert self._app is not None
+        request = AsyncBoltRequest(body=job.body, mode="socket_mode", context={CONTEXT_KEY: job})
+        try:
+            await self._app.async_dispatch(request)
+        except Exception:
+            log.exception("replaying %s failed", job.where)
+        if job.key in self.local and not job.outcome.get("started"):
+            # No listener took it (the payload no longer matches one): finish it rather than replay it forever.
+            await asyncio.sleep(1.0)
+            if job.key in self.local and not job.outcome.get("started"):
+                self.local.pop(job.key, None)
+                with contextlib.suppress(Exception):
+                    await self.jobs.finish(job.key, "dropped")
+
+    async def stop(self) -> None:
+        """Stop taking over work; hand back what this replica still holds so another can run it at once."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        for task in list(self._busy):
+            task.cancel()
+
+    async def release(self) -> None:
+        """Give every job this replica still holds back to the queue, claimable now (after the drain)."""
+        held = [job for job in self.local.values() if job.durable]
+        for job in held:
+            with contextlib.suppress(Exception):
+                await self.jobs.put_off(job, timedelta(0))
+        if held:
+            log.warning("handed back %d unfinished job(s) for another replica or the next start", len(held))
+
+    def waiting(self) -> int:
+        return len(self.local)
