@@ -566,15 +566,20 @@ class Store:
         upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date], set_=sent)
         await self._write(lambda conn: conn.execute(upsert))
 
-    async def release_delivery(self, channel: str, local_date: date) -> None:
+    async def release_delivery(self, channel: str, local_date: date, *, maybe_posted: bool = False) -> None:
         """The post failed: drop this instance's claim so the digest stays due.
 
         Only our own unsent claim goes; if our lease ran out and another process took
-        the claim over, its claim stays, or two processes could end up posting.
+        the claim over, its claim stays, or two processes could end up posting. When the
+        post `maybe_posted` (a timeout, a 5xx), the claim is kept but expired instead, so
+        the next taker is told "expired" and looks in the channel before posting.
         """
-        stmt = delete(deliveries).where(and_(
-            deliveries.c.channel == channel[:MAX_ID], deliveries.c.local_date == local_date,
-            deliveries.c.status == "claimed", deliveries.c.owner == self._owner))
+        mine = and_(deliveries.c.channel == channel[:MAX_ID], deliveries.c.local_date == local_date,
+                    deliveries.c.status == "claimed", deliveries.c.owner == self._owner)
+        if maybe_posted:
+            stmt: Any = update(deliveries).where(mine).values(lease_until=self._now() - timedelta(microseconds=1))
+        else:
+            stmt = delete(deliveries).where(mine)
         await self._write(lambda conn: conn.execute(stmt))
 
 

@@ -85,6 +85,7 @@ class WorkQueue:
         self.backlog = backlog
         self.max_age = max_age
         self.local: dict[str, Job] = {}  # accepted or claimed here, not finished
+        self.retry_first = RETRY_FIRST_S
         self._recent: OrderedDict[str, float] = OrderedDict()
         self._busy: set[asyncio.Task[None]] = set()
         self._replays: set[asyncio.Task[None]] = set()
@@ -182,7 +183,7 @@ class WorkQueue:
         age = time.monotonic() - job.accepted_at if job.accepted_at else 0.0
         try:
             if job.retry_later and not self._too_old(job, age):
-                delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** max(job.attempts - 1, 0)) * random.uniform(0.8, 1.2)
+                delay = min(RETRY_MAX_S, self.retry_first * 2 ** max(job.attempts - 1, 0)) * random.uniform(0.8, 1.2)
                 log.warning("%s put off for %.0fs (attempt %d)", job.where, delay, job.attempts)
                 await asyncio.shield(self.jobs.put_off(job, timedelta(seconds=delay)))
             else:

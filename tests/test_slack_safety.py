@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import shutil
 import socket
 import time
 from pathlib import Path
@@ -107,7 +106,7 @@ async def test_giving_up_is_logged_and_counted_and_the_server_keeps_serving(
     assert app.deps.metrics.errors.value(kind="post") == 1
     # The line names the channel and the event, and the answer is put off, not lost.
     event_key = f"ev:{app.sent[-1]['event_id']}"
-    assert f"chat.postMessage to C1 failed, giving up: HTTP 500 fatal_error, after 4 attempt(s)" in caplog.text
+    assert "chat.postMessage to C1 failed, giving up: HTTP 500 fatal_error, after 4 attempt(s)" in caplog.text
     assert f"(event {event_key} in C1)" in caplog.text
     assert f"event {event_key} in C1 put off for" in caplog.text
     await app.event(sig.app_mention_event("where is SHAPE?"))
