@@ -95,7 +95,7 @@ class FakeSlack:
         self.socket_received: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
-        self._hangs: dict[str, deque[_Hang]] = {}
+        self._hangs: dict[str, deque[_Hang | None]] = {}
         self._hang_all: dict[str, bool] = {}  # method -> applied; every call hangs until unhang()
         self._unhung = asyncio.Event()
         # Messages posted (and updated) per channel, oldest first, for conversations.history and .replies.
@@ -205,13 +205,14 @@ class FakeSlack:
         for _ in range(times):
             queue.append(_Failure(status, retry_after, error))
 
-    def hang_next(self, method: str, *, times: int = 1, applied: bool = False) -> None:
-        """Make the next ``times`` calls to ``method`` never answer (until :meth:`unhang`).
+    def hang_next(self, method: str, *, times: int = 1, applied: bool = False, after: int = 0) -> None:
+        """Make the next ``times`` calls to ``method`` (past the first ``after``) never answer, until :meth:`unhang`.
 
         ``applied=True``: the call takes effect first (a chat.postMessage is stored and shows in the history), as
         when Slack posted the message and the answer was lost on the way back.
         """
         queue = self._hangs.setdefault(method, deque())
+        queue.extend([None] * after)
         for _ in range(times):
             queue.append(_Hang(applied))
 
@@ -392,8 +393,9 @@ class FakeSlack:
     # ---- built-in replies ------------------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        self._ts_counter += 100
-        return f"1700000000.{self._ts_counter:06d}"
+        # Real time, strictly increasing, as Slack's are: a reply's ts is later than the question's.
+        self._ts_counter = max(int(time.time() * 1_000_000), self._ts_counter + 100)
+        return f"{self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
 
     @staticmethod
     def _message(call: Call, ts: str) -> dict[str, Any]:
