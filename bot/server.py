@@ -23,13 +23,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import http_guard
+from bot.dbopen import DatabaseProblem, open_store
 from bot.digest import send_due
 from bot.engine import Engine
 from bot.metrics import Metrics
 from bot.poster import CALL_TIMEOUT_S, Poster
 from bot.settings import Mode, Settings, SettingsError, load_settings
 from bot.slack_app import Deps, build_app, setup_logging
-from bot.store import Store
 
 log = logging.getLogger("natobot.server")
 
@@ -214,17 +214,25 @@ async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = No
 
 
 async def open_deps(settings: Settings) -> Deps:
-    """Load the knowledge base once and open the database."""
+    """Load the knowledge base once and open the database (a DatabaseProblem names what is wrong with it)."""
     engine = Engine.load()
     if not settings.database_url:
-        settings.natobot_data_dir.mkdir(parents=True, exist_ok=True)
-    store = await Store.open(settings.database)
+        try:
+            settings.natobot_data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseProblem(f"cannot create the data directory {settings.natobot_data_dir}: "
+                                  f"{exc.strerror} (NATOBOT_DATA_DIR)") from None
+    store = await open_store(settings.database)
     metrics = Metrics()
     return Deps(engine=engine, store=store, settings=settings, metrics=metrics, poster=Poster(metrics))
 
 
-async def serve(settings: Settings, mode: Mode) -> int:
-    deps = await open_deps(settings)
+async def serve(settings: Settings, mode: Mode, err: TextIO | None = None) -> int:
+    try:
+        deps = await open_deps(settings)
+    except DatabaseProblem as exc:
+        (err or sys.stderr).write(f"natobot: {exc}\n")
+        return EXIT_CONFIG
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -253,4 +261,4 @@ def cmd_serve(mode: Mode | None, err: TextIO | None = None) -> int:
         err.write(f"natobot: {exc}\n")
         return EXIT_CONFIG
     setup_logging(settings)
-    return asyncio.run(serve(settings, chosen))
+    return asyncio.run(serve(settings, chosen, err))

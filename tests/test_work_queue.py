@@ -80,7 +80,7 @@ async def test_an_outage_longer_than_the_budget_is_put_off_not_lost(
         assert "International Military Staff" in json.dumps(reply["blocks"])
         assert app.deps.metrics.recovered.value(kind="event") >= 1
     key = f"ev:{app.sent[-1]['event_id']}"
-    assert f"chat.postMessage to C9 failed, giving up" in caplog.text and f"(event {key} in C9)" in caplog.text
+    assert "chat.postMessage to C9 failed, giving up" in caplog.text and f"(event {key} in C9)" in caplog.text
 
 
 async def test_a_post_that_reached_slack_but_timed_out_is_not_sent_again(fake: FakeSlack, tmp_path: Path) -> None:
