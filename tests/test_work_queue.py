@@ -71,8 +71,8 @@ async def test_an_outage_longer_than_the_budget_is_put_off_not_lost(
     poster = Poster(Metrics(), budget=0.3, backoff=0.05, max_backoff=0.1)
     async with running(fake, tmp_path, poster=poster, natobot_job_lease=1.0) as app:
         app.deps.work.retry_first = 0.2
-        fake.fail_next("chat.postMessage", status=500, times=8)
-        fake.fail_next("chat.postMessage", status=429, retry_after=0, times=4)
+        fake.fail_next("chat.postMessage", status=500, times=6)
+        fake.fail_next("chat.postMessage", status=429, retry_after=0, times=2)
         event = sig.app_mention_event("who heads the IMS?", channel="C9")
         await app.event(event)
         assert await finished(app, 1) == {"done": 1}
