@@ -98,7 +98,8 @@ BUDGET_S = 30.0
 class Poster:
     def __init__(self, metrics: Metrics, *, attempts: int | None = None, backoff: float = 0.25,
                  max_backoff: float = 8.0, max_retry_after: float = 60.0, budget: float = BUDGET_S,
-                 call_timeout: float = CALL_TIMEOUT_S, sleep: Sleep = asyncio.sleep) -> None:
+                 call_timeout: float = CALL_TIMEOUT_S, sleep: Sleep = asyncio.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.metrics = metrics
         self.attempts = attempts  # None: as many as fit in the budget
         self.backoff = backoff
@@ -107,6 +108,7 @@ class Poster:
         self.budget = budget
         self.call_timeout = call_timeout
         self._sleep = sleep
+        self._clock = clock
 
     def _backoff(self, attempt: int) -> float:
         base: float = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
@@ -120,7 +122,7 @@ class Poster:
         `already` is asked before trying again; what it finds is taken as the result.
         """
         reason = "unknown"
-        started = time.monotonic()
+        started = self._clock()
         attempt = 0
         while True:
             attempt += 1
@@ -136,7 +138,7 @@ class Poster:
             except (aiohttp.ClientError, OSError) as exc:
                 reason, delay = f"connection error: {type(exc).__name__}", self._backoff(attempt)
             delay = min(delay, self.max_retry_after)
-            spent = time.monotonic() - started
+            spent = self._clock() - started
             if (self.attempts is not None and attempt >= self.attempts) or spent + delay > self.budget:
                 break
             log.warning("%s failed (%s); retry %d in %.2fs", what, reason, attempt, delay)
@@ -146,7 +148,7 @@ class Poster:
                 if found is not None:
                     log.info("%s had gone through before the error; not sent again", what)
                     return found
-        raise _Fatal(f"{reason}, after {attempt} attempt(s) in {time.monotonic() - started:.1f}s", transient=True)
+        raise _Fatal(f"{reason}, after {attempt} attempt(s) in {self._clock() - started:.1f}s", transient=True)
 
     def _gave_up(self, what: str, exc: _Fatal) -> None:
         job = current_job.get()

@@ -36,6 +36,8 @@ ANSWERED = frozenset({"answer", "no-data", "ambiguous"})
 DB_STEP_TIMEOUT_S = 2.0
 T = TypeVar("T")
 
+# Slack's own limit on a message's text; nothing longer is a question (the engine answers "too long" anyway).
+MAX_INPUT_CHARS = 40_000
 _SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{1,30}$")
 # <@U123>, <@U123|name>, <#C123|name>, <!here>, <!subteam^S1|@team>, <https://x|label>, <mailto:..>
 _MARKUP = re.compile(r"<([^<>]*)>")
@@ -65,6 +67,7 @@ def slack_to_plain(text: str, bot_user_id: str | None) -> str:
             return "@" + (label.lstrip("@") if label else target[1:].split("^")[0])
         return label or target
 
+    text = text[:MAX_INPUT_CHARS]  # bounded before any pattern sees it
     return html.unescape(_MARKUP.sub(replace, text)).strip() if text else ""
 
 

@@ -21,13 +21,17 @@ from bot.matcher import Context
 from bot.migrations import MIGRATIONS, SCHEMA_VERSION, schema_version
 from bot.store import (
     CONTEXT_TTL,
+    FEEDBACK_KEEP,
     PURGE_EVERY,
+    UNANSWERED_KEEP,
     Store,
     Subscription,
     async_url,
     contexts,
     events,
+    feedback,
     metadata,
+    unanswered,
 )
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
@@ -248,6 +252,21 @@ async def test_unanswered_grouped_by_normalised_text(store: Store, clock: Clock)
     assert len(top) == 4  # punctuation and emoji alone are not recorded
     assert await store.top_unanswered(limit=1) == [("what is the ims budget", 3)]
     assert await store.top_unanswered(limit=0) == []
+
+
+async def test_unanswered_and_feedback_are_pruned_by_age(store: Store, clock: Clock) -> None:
+    await store.record_unanswered("what is the ims budget", status="fallback", entry=None)
+    await store.record_feedback(team="T1", channel="C1", user="U1", message_ts="1.1", question="q", entry=None,
+                                vote="up")
+    clock.advance(UNANSWERED_KEEP + PURGE_EVERY)
+    await store.record_unanswered("who is the chef", status="fallback", entry=None)  # purges the old question
+    assert await store.top_unanswered() == [("who is the chef", 1)]
+    assert await _count(store, feedback) == 1  # a vote is kept longer
+    clock.advance(FEEDBACK_KEEP - UNANSWERED_KEEP)
+    await store.record_feedback(team="T1", channel="C1", user="U2", message_ts="2.2", question="q", entry=None,
+                                vote="down")
+    assert await store.feedback_counts() == {"up": 0, "down": 1}
+    assert await _count(store, unanswered) == 1
 
 
 # -- subscriptions --------------------------------------------------------------------------------
