@@ -96,12 +96,24 @@ class JobStore:
                 .values(lease_until=now + self.lease, updated_at=now))
         return await self.store._write(lambda conn: conn.execute(stmt).rowcount == 1)
 
-    async def renew(self) -> int:
-        """Extend the lease of every job this replica holds (waiting or running); how many."""
+    async def renew(self, keys: list[str]) -> int:
+        """Extend the lease of the jobs this replica is working on (waiting or running); how many.
+
+        Only the keys it has in hand: a row it does not know of (written late, after the intake had given up
+        waiting for the database) must run out of lease, so that some replica takes it over and finishes it.
+        """
         now = self._now()
-        stmt = (update(jobs).where(jobs.c.owner == self.owner, jobs.c.status == "queued")
-                .values(lease_until=now + self.lease))
-        return await self.store._write(lambda conn: int(conn.execute(stmt).rowcount))
+
+        def op(conn: Connection) -> int:
+            renewed = 0
+            for start in range(0, len(keys), 500):
+                stmt = (update(jobs).where(jobs.c.owner == self.owner, jobs.c.status == "queued",
+                                           jobs.c.key.in_(keys[start:start + 500]))
+                        .values(lease_until=now + self.lease))
+                renewed += int(conn.execute(stmt).rowcount)
+            return renewed
+
+        return await self.store._write(op)
 
     async def claim_due(self, limit: int) -> list[Job]:
         """Take up to `limit` queued jobs whose lease ran out (a dead replica's, or ones put off), oldest first."""
@@ -126,20 +138,21 @@ class JobStore:
 
         return await self.store._write(op)
 
-    async def finish(self, key: str, status: Status = "done") -> None:
+    async def finish(self, key: str, status: Status = "done") -> bool:
+        """Mark this replica's job finished; False if it holds no such row (kept in memory only)."""
         now = self._now()
         stmt = (update(jobs).where(jobs.c.key == key, jobs.c.owner == self.owner)
                 .values(status=status, owner=None, lease_until=now, updated_at=now))
-        await self.store._write(lambda conn: conn.execute(stmt))
+        return await self.store._write(lambda conn: conn.execute(stmt).rowcount == 1)
 
-    async def put_off(self, job: Job, delay: timedelta) -> None:
-        """Give the job back to the queue, to be run again (by any replica) after `delay`."""
+    async def put_off(self, job: Job, delay: timedelta) -> bool:
+        """Give the job back to the queue, to be run again (by any replica) after `delay`; False if no row."""
         now = self._now()
         stmt = (update(jobs).where(jobs.c.key == job.key, jobs.c.owner == self.owner)
                 .values(owner=None, lease_until=now + delay, updated_at=now,
                         reply_channel=(job.reply_channel or "")[:MAX_ID] or None,
                         reply_ts=(job.reply_ts or "")[:MAX_ID] or None))
-        await self.store._write(lambda conn: conn.execute(stmt))
+        return await self.store._write(lambda conn: conn.execute(stmt).rowcount == 1)
 
     async def prune(self, *, max_age: timedelta) -> list[str]:
         """Delete finished rows past KEEP_FINISHED; give up on queued work older than `max_age` (its keys)."""

@@ -112,7 +112,7 @@ class Poster:
 
     def _backoff(self, attempt: int) -> float:
         base: float = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return base * random.uniform(0.5, 1.5)  # jitter so replicas do not retry in lock-step
+        return base * random.uniform(0.8, 1.2)  # jitter so replicas do not retry in lock-step
 
     async def _attempts(self, what: str, op: Callable[[], Awaitable[dict[str, Any]]],
                         already: Lookup | None = None) -> dict[str, Any]:

@@ -114,6 +114,8 @@ class WorkQueue:
             async with asyncio.timeout(ACCEPT_TIMEOUT_S):
                 fresh = await self.jobs.accept(key, kind, body)
         except Exception as exc:  # down, read-only, full or too slow: answer from memory, dedup from memory
+            if isinstance(exc, TimeoutError):
+                self.store.health.failed(TimeoutError(f"a write took over {ACCEPT_TIMEOUT_S:g}s (locked?)"))
             log.debug("job %s kept in memory only: %s", key, type(exc).__name__)
             self.metrics.errors.inc(kind="queue_db")
             job.durable, fresh = False, True
@@ -178,20 +180,29 @@ class WorkQueue:
             await self._settle(job)
 
     async def _settle(self, job: Job) -> None:
-        if not job.durable:
-            return
+        """Record how the run ended: finished, or put off for another try (in the database, else in memory)."""
         age = time.monotonic() - job.accepted_at if job.accepted_at else 0.0
+        retry = job.retry_later and not self._too_old(job, age)
+        if job.retry_later and not retry:
+            self._given_up(job)
+        delay = min(RETRY_MAX_S, self.retry_first * 2 ** max(job.attempts - 1, 0)) * random.uniform(0.8, 1.2)
+        recorded = False
         try:
-            if job.retry_later and not self._too_old(job, age):
-                delay = min(RETRY_MAX_S, self.retry_first * 2 ** max(job.attempts - 1, 0)) * random.uniform(0.8, 1.2)
-                log.warning("%s put off for %.0fs (attempt %d)", job.where, delay, job.attempts)
-                await asyncio.shield(self.jobs.put_off(job, timedelta(seconds=delay)))
+            # Tried even for a job kept in memory: its row may have been written after the intake stopped
+            # waiting, and a row left queued would be taken over and run again (harmlessly, but needlessly).
+            if retry:
+                recorded = await asyncio.shield(self.jobs.put_off(job, timedelta(seconds=delay)))
             else:
-                if job.retry_later:
-                    self._given_up(job)
-                await asyncio.shield(self.jobs.finish(job.key))
+                recorded = await asyncio.shield(self.jobs.finish(job.key))
         except Exception as exc:  # the lease runs out instead; a rerun looks in Slack before replying
-            log.warning("could not record the end of %s: %s", job.where, type(exc).__name__)
+            level = logging.DEBUG if self.store.health.state != "ok" else logging.WARNING
+            log.log(level, "could not record the end of %s: %s", job.where, type(exc).__name__)
+        if retry:
+            log.warning("%s put off for %.0fs (attempt %d)", job.where, delay, job.attempts)
+            if not recorded:  # no row to hold it: this process tries again itself
+                job.attempts += 1
+                job.retry_later = False
+                asyncio.get_running_loop().call_later(delay, self._replay, job)
 
     def _too_old(self, job: Job, age: float) -> bool:
         created = job.body.get("event_time")
@@ -221,7 +232,7 @@ class WorkQueue:
 
     async def tick(self) -> None:
         """Renew this replica's leases, take over expired jobs, and now and then prune and give up old ones."""
-        await self.jobs.renew()
+        await self.jobs.renew(list(self.local))
         free = self.backlog - len(self.local)
         if free > 0 and self._app is not None:
             for job in await self.jobs.claim_due(min(free, 64)):
@@ -232,7 +243,10 @@ class WorkQueue:
                 self._given_up(Job(key=key, kind="job", body={}))
 
     def _replay(self, job: Job) -> None:
+        if self._app is None or self._loop_task is None:  # stopped meanwhile
+            return
         job.accepted_at = time.monotonic()
+        job.outcome.pop("started", None)
         self.local[job.key] = job
         self._remember(job.key)
         self.metrics.recovered.inc(kind=job.kind)
