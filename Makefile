@@ -51,8 +51,8 @@ pytest: $(STAMP)
 
 test: lint typecheck hadolint pytest
 
-# `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 10 minutes).
-bench: eval bench-compare bench-growth bench-load bench-digest
+# `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 20 minutes).
+bench: eval bench-compare bench-growth bench-load bench-digest bench-soak
 
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
@@ -66,6 +66,11 @@ bench-load: $(BENCH_STAMP)
 
 bench-digest: $(STAMP)
 	$(BIN)/python -m bot.bench_digest
+
+# 10 minutes at 50 events/s, two replicas, one fault of each kind (bot/bench_soak.py); exits 1 if any event
+# was lost or doubled.
+bench-soak: $(STAMP)
+	$(BIN)/python -m bot.bench_soak --json-out $(REPORT)/soak.json
 
 eval: $(STAMP)
 	$(BIN)/natobot eval --report $(REPORT)

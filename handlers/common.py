@@ -155,11 +155,14 @@ async def claim(deps: Deps, body: dict[str, Any]) -> bool:
 
 async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str | None,
                                  key: str, asked: Asked, where: str, started: float | None) -> str | None:
-    """Post an answer where it was asked (a thread or a DM) and remember the conversation."""
-    await remember(deps, key, asked)
+    """Post an answer where it was asked (a thread or a DM), then remember the conversation.
+
+    The answer goes first: it needs no database, and a slow or locked database must not hold it back.
+    """
     payload = blocks.render(asked.answer)
     ts = await replies.reply(deps.post, client, channel=channel, thread_ts=thread_ts, text=payload["text"],
                              blocks=payload["blocks"])
+    await remember(deps, key, asked)
     if ts is not None:
         count_answer(deps, asked.answer, where, started)
     return ts
