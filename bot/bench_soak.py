@@ -249,10 +249,13 @@ def report(soak: Soak, sent_s: float) -> dict[str, Any]:
         by_thread.setdefault(f"{message['channel']}/{message.get('thread_ts')}", []).append(message)
     lost = doubled = apologies = busy = 0
     latencies: list[float] = []
+    lost_at: dict[int, int] = {}  # 10-second bucket of the run -> events lost that were due then
     for key, due in soak.due.items():
         messages = by_thread.get(key, [])
         if not messages:
             lost += 1
+            bucket = int((due - soak.t0) // 10 * 10)
+            lost_at[bucket] = lost_at.get(bucket, 0) + 1
             continue
         doubled += len(messages) > 1
         texts = [str(m.get("text") or "") for m in messages]
@@ -271,10 +274,13 @@ def report(soak: Soak, sent_s: float) -> dict[str, Any]:
             "send_seconds": round(sent_s, 1), "acks": soak.statuses, "resent_like_slack": soak.resent,
             "answered": len(soak.due) - lost - busy, "lost": lost, "doubled": doubled, "apologies": apologies,
             "busy": busy, "unexpected_threads": unexpected, "reply_ms": ms, "rss": rss, "faults": soak.faults,
+            "lost_by_10s": {str(k): v for k, v in sorted(lost_at.items())},
             "python": sys.version.split()[0], "cores": os.cpu_count()}
 
 
-async def run(seconds: float, rate: float, lease: float, *, workdir: Path | None = None) -> dict[str, Any]:
+async def run(seconds: float, rate: float, lease: float, *, workdir: Path | None = None,
+              keep: Path | None = None) -> dict[str, Any]:
+    """One soak; `keep` is a directory for each serve process's log."""
     fake = load_fake().FakeSlack()
     await fake.start()
     tmp = tempfile.TemporaryDirectory(prefix="natobot-soak-")
@@ -310,6 +316,10 @@ async def run(seconds: float, rate: float, lease: float, *, workdir: Path | None
                 await sampler
         for replica in soak.replicas:
             await replica.serve.stop()
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for n, replica in enumerate([*soak.retired, *soak.replicas]):
+                (keep / f"serve-{n}.log").write_text("\n".join(replica.serve.stderr) + "\n", encoding="utf-8")
         await fake.stop()
         tmp.cleanup()
 
@@ -333,8 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--lease", type=float, default=10.0, help="NATOBOT_JOB_LEASE for both replicas")
     parser.add_argument("--json-out", type=Path, default=None)
+    parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR", help="write each server's log here")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.seconds, args.rate, args.lease))
+    result = asyncio.run(run(args.seconds, args.rate, args.lease, keep=args.keep_logs))
     print(format_report(result))
     if args.json_out is not None:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -65,12 +65,14 @@ ACCEPT_TIMEOUT_S = 1.5
 # Keys remembered in memory, for dedup when the database cannot be asked: Slack retries within minutes.
 RECENT_KEYS = 20_000
 RECENT_TTL_S = 3600.0
-# Busy replies in flight at once; past that, shed work is only counted (the reply is itself load).
-MAX_BUSY_REPLIES = 8
+# Busy replies sent at once, and waiting: each is one short Slack call, and what waits is a few ids, not the
+# request (a few hundred bytes each). Past BUSY_WAITING, shed work is only counted and logged.
+BUSY_SENDERS = 8
+BUSY_WAITING = 5000
 PRUNE_EVERY_S = 600.0
 
 Classify = Callable[[dict[str, Any]], "tuple[str, str] | None"]
-BusyReply = Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]
+BusyReply = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class WorkQueue:
@@ -87,7 +89,8 @@ class WorkQueue:
         self.local: dict[str, Job] = {}  # accepted or claimed here, not finished
         self.retry_first = RETRY_FIRST_S
         self._recent: OrderedDict[str, float] = OrderedDict()
-        self._busy: set[asyncio.Task[None]] = set()
+        self._busy_queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        self._busy: list[asyncio.Task[None]] = []
         self._replays: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._app: AsyncApp | None = None
@@ -155,11 +158,33 @@ class WorkQueue:
         if kind == "command":  # the ack itself carries the reply: no Slack call at all
             return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": BUSY}),
                                 headers={"content-type": ["application/json;charset=utf-8"]})
-        if self.busy_reply is not None and len(self._busy) < MAX_BUSY_REPLIES:
-            task = asyncio.create_task(self.busy_reply(kind, body))
-            self._busy.add(task)
-            task.add_done_callback(self._busy.discard)
+        self._queue_busy(kind, body)
         return BoltResponse(status=200, body="")
+
+    def _queue_busy(self, kind: str, body: dict[str, Any]) -> None:
+        if self.busy_reply is None:
+            return
+        if self._busy_queue is None:
+            self._busy_queue = asyncio.Queue(BUSY_WAITING)
+            self._busy = [asyncio.create_task(self._send_busy(self._busy_queue)) for _ in range(BUSY_SENDERS)]
+        event = body.get("event")
+        event = event if isinstance(event, dict) else {}
+        slim = {"response_url": body.get("response_url"),
+                "event": {k: event.get(k) for k in ("channel", "ts", "thread_ts", "channel_type")}}
+        try:
+            self._busy_queue.put_nowait((kind, slim))
+        except asyncio.QueueFull:
+            self.metrics.errors.inc(kind="busy_dropped")
+            log.error("%d busy replies already waiting: %s gets none", BUSY_WAITING, kind)
+
+    async def _send_busy(self, queue: asyncio.Queue[tuple[str, dict[str, Any]]]) -> None:
+        assert self.busy_reply is not None
+        while True:
+            kind, body = await queue.get()
+            try:
+                await self.busy_reply(kind, body)
+            except Exception:
+                log.exception("a busy reply failed")
 
     # -- running -----------------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -278,8 +303,9 @@ class WorkQueue:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        for task in list(self._busy):
+        for task in self._busy:
             task.cancel()
+        self._busy, self._busy_queue = [], None
 
     async def release(self) -> None:
         """Give every job this replica still holds back to the queue, claimable now (after the drain)."""

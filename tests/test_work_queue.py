@@ -84,7 +84,7 @@ async def test_an_outage_longer_than_the_budget_is_put_off_not_lost(
 
 
 async def test_a_post_that_reached_slack_but_timed_out_is_not_sent_again(fake: FakeSlack, tmp_path: Path) -> None:
-    poster = Poster(Metrics(), call_timeout=0.3, backoff=0.05)
+    poster = Poster(Metrics(), call_timeout=2.0, backoff=0.05)
     async with running(fake, tmp_path, poster=poster) as app:
         fake.hang_next("chat.postMessage", applied=True)  # posted, but the answer never comes back
         event = sig.app_mention_event("where is SHAPE?", channel="C7")
@@ -179,3 +179,20 @@ async def test_the_first_request_does_not_wait_for_auth_test(fake: FakeSlack, tm
         fake.unhang()
         [call] = await fake.wait_for("chat.postMessage", timeout=15)
         assert "International Military Staff" in header(posted(call))
+
+
+async def test_answers_waiting_while_slack_hangs_go_out_in_order(fake: FakeSlack, tmp_path: Path) -> None:
+    async with running(fake, tmp_path) as app:
+        app.deps.max_answering = 1  # one slot: everything else waits behind the hung answer
+        fake.hang_next("chat.postMessage")
+        events = [sig.app_mention_event(q, channel="C4") for q in
+                  ("who heads the IMS?", "where is SHAPE?", "where is JFC Naples?", "objective 2.1", "goal 3")]
+        for event in events:
+            assert (await app.event(event))[0] == 200
+        await fake.wait_for("chat.postMessage")  # the first is hung; the other four wait their turn
+        assert app.deps.work.waiting() == 5
+        fake.unhang()
+        assert await finished(app, 5) == {"done": 5}
+        threads = [c.params["thread_ts"] for c in fake.calls_to("chat.postMessage")]
+        assert list(dict.fromkeys(threads)) == [e["ts"] for e in events]  # first replies in the order asked
+        assert all(len(replies_in(fake, "C4", e["ts"])) == 1 for e in events)
