@@ -55,6 +55,7 @@ CHANNELS = 8
 SLACK_RETRIES = 3
 RSS_EVERY_S = 1.0
 WARM_CHANNEL = "CWARM"  # the warm-up questions', not counted
+STEADY_AFTER_S = 60.0  # a fault's effects are over this long after it ends (for the latency outside faults)
 
 
 @dataclass
@@ -250,6 +251,7 @@ def report(soak: Soak, sent_s: float) -> dict[str, Any]:
     lost = doubled = apologies = busy = 0
     latencies: list[float] = []
     lost_at: dict[int, int] = {}  # 10-second bucket of the run -> events lost that were due then
+    latency_by_key: dict[str, float] = {}
     for key, due in soak.due.items():
         messages = by_thread.get(key, [])
         if not messages:
@@ -261,7 +263,8 @@ def report(soak: Soak, sent_s: float) -> dict[str, Any]:
         texts = [str(m.get("text") or "") for m in messages]
         apologies += any(t.startswith(APOLOGY_PREFIX) for t in texts)
         busy += any(t == BUSY for t in texts)
-        latencies.append(min(float(m["ts"]) for m in messages) - due)
+        latency_by_key[key] = min(float(m["ts"]) for m in messages) - due
+        latencies.append(latency_by_key[key])
     unexpected = sum(1 for key in by_thread if key not in soak.due and not key.startswith(f"{WARM_CHANNEL}/"))
     rss: dict[str, Any] = {}
     for replica in [*soak.retired, *soak.replicas]:
@@ -270,10 +273,22 @@ def report(soak: Soak, sent_s: float) -> dict[str, Any]:
             rss[replica.name] = {"start_mb": round(values[0] / 2**20, 1), "peak_mb": round(max(values) / 2**20, 1),
                                  "end_mb": round(values[-1] / 2**20, 1), "minutes": round(replica.rss[-1][0] / 60, 1)}
     ms = {k: round(v * 1000, 1) for k, v in percentiles(latencies).items()}
+    # Outside the faults: events due more than a minute after any fault began or ended (or before the first).
+    windows = [(soak.t0 + f["at_s"], soak.t0 + f["ended_s"] + STEADY_AFTER_S) for f in soak.faults]
+    steady = [lat for key, lat in latency_by_key.items()
+              if not any(start <= soak.due[key] <= end for start, end in windows)]
+    steady_ms = {k: round(v * 1000, 1) for k, v in percentiles(steady).items()}
+    rss_by_minute: dict[str, list[float]] = {}
+    for replica in [*soak.retired, *soak.replicas]:
+        minutes: dict[int, int] = {}
+        for at, value in replica.rss:
+            minutes.setdefault(int(at // 60), value)
+        rss_by_minute[replica.name] = [round(v / 2**20, 1) for _, v in sorted(minutes.items())]
     return {"seconds": soak.seconds, "rate": soak.rate, "lease_s": soak.lease, "events": len(soak.due),
             "send_seconds": round(sent_s, 1), "acks": soak.statuses, "resent_like_slack": soak.resent,
             "answered": len(soak.due) - lost - busy, "lost": lost, "doubled": doubled, "apologies": apologies,
-            "busy": busy, "unexpected_threads": unexpected, "reply_ms": ms, "rss": rss, "faults": soak.faults,
+            "busy": busy, "unexpected_threads": unexpected, "reply_ms": ms, "reply_ms_outside_faults": steady_ms,
+            "steady_events": len(steady), "rss": rss, "rss_mb_by_minute": rss_by_minute, "faults": soak.faults,
             "lost_by_10s": {str(k): v for k, v in sorted(lost_at.items())},
             "python": sys.version.split()[0], "cores": os.cpu_count()}
 
@@ -329,7 +344,9 @@ def format_report(r: dict[str, Any]) -> str:
              f"(+ a burst), two replicas on SQLite, lease {r['lease_s']:g} s",
              f"  answered {r['answered']}, lost {r['lost']}, doubled {r['doubled']}, apologies {r['apologies']}, "
              f"busy {r['busy']}, resent like Slack {r['resent_like_slack']}",
-             "  reply latency ms: " + ", ".join(f"{k} {v}" for k, v in r["reply_ms"].items())]
+             "  reply latency ms: " + ", ".join(f"{k} {v}" for k, v in r["reply_ms"].items()),
+             f"  outside the faults ({r['steady_events']} events): "
+             + ", ".join(f"{k} {v}" for k, v in r["reply_ms_outside_faults"].items())]
     for name, figures in r["rss"].items():
         lines.append(f"  RSS {name}: start {figures['start_mb']} MB, peak {figures['peak_mb']} MB, "
                      f"end {figures['end_mb']} MB after {figures['minutes']} min")

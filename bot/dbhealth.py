@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -44,16 +44,28 @@ def classify(exc: BaseException) -> State | None:
     return None
 
 
+# A database that is slow rather than gone (a lock held elsewhere) flips between ok and down many times a
+# second while the queued writes drain; the state follows every flip, the log says so at most this often.
+LOG_EVERY_S = 30.0
+
+
 @dataclass
 class DbHealth:
     state: State = "ok"
     reason: str = ""
     since: float = 0.0  # time.monotonic() of the change
+    _logged: dict[str, float] = field(default_factory=dict)
+
+    def _log(self, what: str, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._logged.get(what, -LOG_EVERY_S) >= LOG_EVERY_S:
+            self._logged[what] = now
+            log.warning(message, *args)
 
     def wrote(self) -> None:
         """A write succeeded: whatever was wrong is over."""
         if self.state != "ok":
-            log.warning("database is back (was %s for %.0fs)", self.state, time.monotonic() - self.since)
+            self._log("back", "database is back (was %s for %.0fs)", self.state, time.monotonic() - self.since)
             self.state, self.reason = "ok", ""
 
     def read(self) -> None:
@@ -65,7 +77,7 @@ class DbHealth:
         state = classify(exc)
         if state is not None and state != self.state:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
-            log.warning("database %s: %s; answering goes on without it (%s)", state, reason, DEGRADED[state])
+            self._log(state, "database %s: %s; answering goes on without it (%s)", state, reason, DEGRADED[state])
             self.state, self.reason, self.since = state, reason, time.monotonic()
         return state
 

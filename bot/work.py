@@ -62,9 +62,10 @@ RETRY_FIRST_S = 5.0
 RETRY_MAX_S = 60.0
 # Writing the job is on the ack's path; a database slower than this is treated as down for that request.
 ACCEPT_TIMEOUT_S = 1.5
-# Keys remembered in memory, for dedup when the database cannot be asked: Slack retries within minutes.
+# Keys remembered in memory, for dedup when the database cannot be asked: Slack retries within 5 minutes and
+# a signed request can be replayed for 5, so 10 minutes covers both; the count bounds the memory (~4 MB).
 RECENT_KEYS = 20_000
-RECENT_TTL_S = 3600.0
+RECENT_TTL_S = 600.0
 # Busy replies sent at once, and waiting: each is one short Slack call, and what waits is a few ids, not the
 # request (a few hundred bytes each). Past BUSY_WAITING, shed work is only counted and logged.
 BUSY_SENDERS = 8
@@ -135,9 +136,11 @@ class WorkQueue:
         return expiry is not None and expiry > time.monotonic()
 
     def _remember(self, key: str) -> None:
-        self._recent[key] = time.monotonic() + RECENT_TTL_S
+        now = time.monotonic()
+        self._recent[key] = now + RECENT_TTL_S
         self._recent.move_to_end(key)
-        while len(self._recent) > RECENT_KEYS:
+        # Oldest first: drop what has expired, and whatever is past the count.
+        while self._recent and (len(self._recent) > RECENT_KEYS or next(iter(self._recent.values())) <= now):
             self._recent.popitem(last=False)
 
     def _duplicate(self, key: str) -> BoltResponse:

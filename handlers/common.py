@@ -120,8 +120,18 @@ async def ask(deps: Deps, question: str, key: str | None) -> Asked:
 
 async def remember(deps: Deps, key: str | None, asked: Asked) -> None:
     """Save the context (when it moved on) and note a question the bot could not answer."""
+    await remember_context(deps, key, asked)
+    await log_unanswered(deps, asked)
+
+
+async def remember_context(deps: Deps, key: str | None, asked: Asked) -> None:
+    """Save the follow-up context when it moved on (before the answer goes out, so the next question has it)."""
     if key and asked.changed:
         await best_effort("saving the follow-up context", deps.store.save_context(key, asked.context), None)
+
+
+async def log_unanswered(deps: Deps, asked: Asked) -> None:
+    """Note a question the bot could not answer, for the curators' report."""
     answer = asked.answer
     if answer.status in UNANSWERED:
         await best_effort("logging an unanswered question", deps.store.record_unanswered(
@@ -155,14 +165,16 @@ async def claim(deps: Deps, body: dict[str, Any]) -> bool:
 
 async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str | None,
                                  key: str, asked: Asked, where: str, started: float | None) -> str | None:
-    """Post an answer where it was asked (a thread or a DM), then remember the conversation.
+    """Post an answer where it was asked (a thread or a DM) and remember the conversation.
 
-    The answer goes first: it needs no database, and a slow or locked database must not hold it back.
+    The context is saved first, so a follow-up typed the moment the answer shows finds it; the unanswered log
+    waits until the answer is out. Either is skipped after DB_STEP_TIMEOUT_S when the database is slow.
     """
+    await remember_context(deps, key, asked)
     payload = blocks.render(asked.answer)
     ts = await replies.reply(deps.post, client, channel=channel, thread_ts=thread_ts, text=payload["text"],
                              blocks=payload["blocks"])
-    await remember(deps, key, asked)
+    await log_unanswered(deps, asked)
     if ts is not None:
         count_answer(deps, asked.answer, where, started)
     return ts

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -169,6 +170,18 @@ def visible_texts(payload: Any) -> list[str]:
         for item in payload:
             out += visible_texts(item)
     return out
+
+
+async def finished(app: App, jobs: int, timeout: float = 30.0) -> dict[str, int]:
+    """Wait until `jobs` jobs exist and none is still queued (a finished job is never run again); their counts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = await app.deps.work.jobs.counts()
+        if counts.get("queued", 0) == 0 and sum(counts.values()) >= jobs and app.deps.work.waiting() == 0:
+            return counts
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"jobs not finished: {counts}, {app.deps.work.waiting()} waiting")
+        await asyncio.sleep(0.05)
 
 
 async def settle(seconds: float = 0.3) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import slack_signing as sig
 from fakeslack import FakeSlack
-from slack_harness import App, engine, header, posted, running
+from slack_harness import App, engine, finished, header, posted, running
 
 from bot.answer import Answer
 from bot.matcher import Context
@@ -24,18 +23,6 @@ from bot.poster import Poster
 from bot.work import BUSY
 
 pytest_plugins = ["slack_fixtures"]
-
-
-async def finished(app: App, jobs: int, timeout: float = 30.0) -> dict[str, int]:
-    """Wait until `jobs` jobs exist and none is still queued; the counts by status."""
-    deadline = time.monotonic() + timeout
-    while True:
-        counts = await app.deps.work.jobs.counts()
-        if counts.get("queued", 0) == 0 and sum(counts.values()) >= jobs and app.deps.work.waiting() == 0:
-            return counts
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"jobs not finished: {counts}, {app.deps.work.waiting()} waiting")
-        await asyncio.sleep(0.05)
 
 
 def replies_in(fake: FakeSlack, channel: str, thread_ts: str) -> list[dict[str, Any]]:
