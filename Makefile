@@ -11,7 +11,7 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 UV_COMPILE := pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
-.PHONY: run test lint typecheck hadolint pytest lock bench bench-compare bench-growth bench-load bench-digest bench-soak eval clean
+.PHONY: run test lint typecheck hadolint pytest lock bench bench-compare bench-growth bench-load bench-digest bench-cards bench-soak eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ pytest: $(STAMP)
 test: lint typecheck hadolint pytest
 
 # `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 20 minutes).
-bench: eval bench-compare bench-growth bench-load bench-digest bench-soak
+bench: eval bench-compare bench-growth bench-load bench-digest bench-cards bench-soak
 
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
@@ -71,6 +71,9 @@ bench-digest: $(STAMP)
 # was lost or doubled.
 bench-soak: $(STAMP)
 	$(BIN)/python -m bot.bench_soak --json-out $(REPORT)/soak.json
+# How tall answer cards are (blocks, characters, estimated lines) over the catalogue's questions.
+bench-cards: $(STAMP)
+	$(BIN)/python -m bot.bench_cards
 
 eval: $(STAMP)
 	$(BIN)/natobot eval --report $(REPORT)

@@ -1,7 +1,10 @@
-"""The daily digest: one objective of the Integrated Mission Strategy a day, posted once per channel per local day.
+"""The digest: a short piece about the Integrated Mission Strategy, posted once per channel per period.
 
-Everything here but `send_due` is a pure function of its arguments. Which objective a day features depends on
-the date alone, so every process (several `serve` replicas, cron, a person running `digest preview`) agrees.
+What it says is bot.digest_content's (and bot.render.digest's); this module decides when a channel's digest is
+due (daily, weekdays, or weekly on a chosen day, at a local time) and posts it. Everything here but `send_due`
+is a pure function of its arguments. Which piece a day features depends on the date (and the subscription's
+choice of including the management objectives) alone, so every process (several `serve` replicas, cron, a
+person running `digest preview`) agrees.
 Whether a channel's digest is due depends on the subscription and the instant `now`; "exactly once" is the
 store's job (`claim_delivery` is one atomic statement), so `send_due` can run anywhere, any number of times.
 """
@@ -11,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,9 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.answer import Answer, AnswerField, Part, Source
-from bot.render import blocks
-from bot.slack_text import escape, plain, truncate
+from bot.digest_content import Content, Piece, content
+from bot.digest_notify import tell_subscriber
+from bot.render import digest as render_digest
 
 if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free of Slack and database imports
     from slack_sdk.web.async_client import AsyncWebClient
@@ -32,15 +34,6 @@ if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free o
     from bot.store import Store
 
 log = logging.getLogger("natobot.digest")
-
-# Mission objectives 1.1 to 4.1, then management objectives 1 to 3, in the strategy's own order.
-ROTATION: tuple[str, ...] = (
-    "objective-1-1", "objective-1-2", "objective-2-1", "objective-2-2", "objective-3-1", "objective-3-2",
-    "objective-3-3", "objective-4-1", "mgmt-objective-1", "mgmt-objective-2", "mgmt-objective-3",
-)
-# Day 0 of the rotation (a Monday) features objective 1.1. Any fixed date works; changing it would
-# shift every later digest, so it stays put.
-EPOCH = date(2024, 1, 1)
 
 DEFAULT_TIME = "09:00"
 DEFAULT_TZ = "Europe/Brussels"
@@ -58,151 +51,50 @@ METADATA_EVENT = "natobot_digest"
 # channel is more, but the search starts from the day's due time, and the digest is the first post after it.
 HISTORY_LIMIT = 200
 
-GIST_CHARS = 420  # the justification's gist: its first sentences, up to about this long
-RISK_CHARS = 600
-ASK_BUTTONS = 4
-ASK_BLOCK = "natobot_digest_ask"
-
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-# A sentence ends at . ! or ? (optionally closed by a quote) before a capital, unless the dot ends an
-# abbreviation such as "U.S." or "Obj." that the strategy uses all the time.
-_SENTENCE_END = re.compile(r"[.!?][\"”']?\s+(?=[A-Z\"“])")
-_ABBREVIATIONS = ("U.S.", "Obj.", "No.", "e.g.", "i.e.", "St.", "Dr.", "Mr.", "Ms.", "Gen.", "Adm.", "vs.")
-
-
 class DigestError(Exception):
-    """The knowledge base lacks what the digest needs (an objective id of the rotation is gone)."""
+    """The knowledge base lacks what the digest needs."""
 
 
-# -- which objective, and what the digest says ---------------------------------------------------
-
-def objective_for(day: date) -> str:
-    """The entry id the digest features on `day` (a local calendar date)."""
-    return ROTATION[(day - EPOCH).days % len(ROTATION)]
-
+# -- what the digest says (bot.digest_content), as one day's digest ---------------------------------
 
 @dataclass(frozen=True)
 class Digest:
-    """One day's digest, ready for any renderer."""
+    """One day's digest for one choice of content (with or without the management objectives)."""
 
     day: date
-    entry: str  # knowledge-base id, e.g. "objective-2-1"
-    label: str  # "Mission Objective 2.1" / "Management Objective 3"
-    title: str  # the objective's own wording
-    goal: str  # "Mission Goal 2: Reinforcing Deterrence and Defense – ..." / "Management Objectives ..."
-    justification: str  # the gist
-    linkages: str
-    risks: str
-    sources: tuple[Source, ...]
-    questions: tuple[str, ...]  # for the "ask more" buttons
+    piece: Piece
+    content: Content
+
+    @property
+    def entry(self) -> str:
+        return self.piece.entry
+
+    @property
+    def label(self) -> str:
+        return self.piece.label
 
     @property
     def heading(self) -> str:
-        return f"{self.label}: {self.title}"
-
-    def answer(self) -> Answer:
-        """The digest as an Answer (the App Home's `home_view(digest=...)` and anything else that takes one)."""
-        fields = [AnswerField(label="Goal", value=self.goal), AnswerField(label="Linkages", value=self.linkages),
-                  AnswerField(label="Risks", value=self.risks)]
-        text = f"{self.heading}\n{self.justification}"
-        part = Part(entry=self.entry, title=self.heading, text=self.justification, fields=fields)
-        return Answer(question=f"Daily digest for {self.day.isoformat()}", status="answer", answered=True,
-                      title=self.heading, text=text, parts=[part], sources=list(self.sources),
-                      related=list(self.questions), confidence=1.0, intent="digest", entry=self.entry,
-                      entities=[self.entry])
+        return f"{self.piece.label}, {render_digest.lower_first(self.piece.headline)}"
 
 
-def gist(text: str, limit: int = GIST_CHARS) -> str:
-    """The first sentences of `text` that fit in about `limit` characters (always at least one, cut if huge)."""
-    text = " ".join(text.split())
-    out = ""
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.start() + 1
-        if text[:end].endswith(_ABBREVIATIONS):
-            continue
-        sentence = text[start:m.end()].strip()
-        if out and len(out) + 1 + len(sentence) > limit:
-            return out
-        out = f"{out} {sentence}".strip()
-        start = m.end()
-    rest = text[start:].strip()
-    if rest and (not out or len(out) + 1 + len(rest) <= limit):
-        out = f"{out} {rest}".strip()
-    return out if len(out) <= limit else truncate(out, limit)
-
-
-def build_digest(engine: Engine, day: date) -> Digest:
-    """Today's digest from the knowledge base; raises DigestError if the rotation's entry is missing."""
-    kb = engine.kb
-    entry_id = objective_for(day)
-    entry = kb.entries.get(entry_id)
-    if entry is None:
-        raise DigestError(f"the knowledge base has no entry {entry_id!r} for the digest of {day.isoformat()}")
-    kind = "Management Objective" if entry.kind == "management-objective" else "Mission Objective"
-    label = f"{kind} {entry.number}" if entry.number else kind
-
-    goal = entry.fields.get("Goal", "")
-    for parent_id in entry.relations.get("part_of", []):
-        parent = kb.entries.get(parent_id)
-        if parent is not None and parent.kind == "goal":
-            goal = f"Mission Goal {parent.number}: {parent.title}" if parent.number else parent.title
-            break
-        if parent is not None:
-            goal = f"{parent.title} (not under a Mission Goal)"
-    facets = entry.facets
-    justification = facets["justification"].text if "justification" in facets else entry.short
-    linkages = facets["linkages"].text if "linkages" in facets else "No linkages are given."
-    risks = facets["risks"].text if "risks" in facets else "No risks are given."
-
-    sources: list[Source] = []
-    for citation in entry.sources:
-        doc = kb.documents.get(citation.doc)
-        if doc is not None:
-            sources.append(Source(doc=doc.id, title=doc.title, date=doc.date, section=citation.section))
-    # The first canned question is "What is objective N?", which the digest itself answers.
-    questions = [q for q in entry.questions if q.strip()]
-    more = questions[1:] if len(questions) > 1 else questions
-    return Digest(day=day, entry=entry_id, label=label, title=entry.title, goal=goal,
-                  justification=gist(justification), linkages=" ".join(linkages.split()),
-                  risks=gist(risks, RISK_CHARS), sources=tuple(sources), questions=tuple(more[:ASK_BUTTONS]))
+def build_digest(engine: Engine, day: date, *, include_management: bool = True) -> Digest:
+    """The digest for local day `day`; DigestError if the knowledge base has none of the strategy's objectives."""
+    found = content(engine)
+    if not found.cycle(include_management=include_management):
+        raise DigestError("the knowledge base has none of the Integrated Mission Strategy's objectives")
+    return Digest(day=day, piece=found.for_day(day, include_management=include_management), content=found)
 
 
 def digest_blocks(digest: Digest) -> dict[str, Any]:
-    """The digest as a chat.postMessage payload {"text", "blocks"}: every text escaped and within Slack's limits."""
-    when = f"{digest.day:%A} {digest.day.day} {digest.day:%B %Y}"
-    out: list[blocks.Block] = [
-        blocks.header(f"Daily digest: {digest.label}"),
-        blocks.section(f"*{plain(digest.title, 600)}*\n:dart: _{plain(digest.goal, 600)}_"),
-        blocks.section("*Why it matters*\n" + truncate(escape(digest.justification), 2000)),
-        blocks.section("*Linkages*\n" + truncate(escape(digest.linkages), 1000)),
-        blocks.section("*Risks*\n" + truncate(escape(digest.risks), 2000)),
-    ]
-    labels = list(dict.fromkeys(s.label() for s in digest.sources))[:3]
-    out.append(blocks.context(f":calendar: {when}", *(f":books: Source: {escape(label)}" for label in labels)))
-    asks = blocks.ask_buttons(digest.questions)
-    if asks:
-        out += [blocks.context("*Ask more*"), {"type": "actions", "block_id": ASK_BLOCK, "elements": asks}]
-    text = truncate(escape(f"Daily digest, {when}: {digest.heading}"), blocks.MESSAGE_TEXT)
-    return {"text": text, "blocks": out}
+    """The digest as a chat.postMessage payload {"text", "blocks"}: the short form with its "More" button."""
+    return render_digest.short_blocks(digest.piece, digest.day, digest.content)
 
 
 def digest_text(digest: Digest, *, width: int = 100) -> str:
     """The digest as plain text for the terminal (`natobot digest preview`)."""
-    def para(heading: str, body: str) -> list[str]:
-        return ["", heading, *textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  ")]
-
-    title = f"natobot daily digest, {digest.day:%A} {digest.day.isoformat()}"
-    lines = [title, "=" * len(title), *textwrap.wrap(digest.heading, width)]
-    lines += para("Goal", digest.goal)
-    lines += para("Why it matters", digest.justification)
-    lines += para("Linkages", digest.linkages)
-    lines += para("Risks", digest.risks)
-    if digest.sources:
-        lines += ["", "Source:", *(f"  - {label}" for label in dict.fromkeys(s.label() for s in digest.sources))]
-    if digest.questions:
-        lines += ["", "Ask more:", *(f"  - {q}" for q in digest.questions)]
-    return "\n".join(lines)
+    return render_digest.text_form(digest.piece, digest.day, digest.content, width=width)
 
 
 # -- when a channel's digest is due -----------------------------------------------------------------
@@ -218,6 +110,8 @@ class Schedule(Protocol):
     def weekdays(self) -> bool: ...
     @property
     def last_sent_date(self) -> date | None: ...
+    # `cadence` ("daily", "weekdays", "weekly") and `weekday` (0 = Monday) are read with getattr: a schedule
+    # without them runs daily, or on weekdays when `weekdays` is set.
 
 
 def parse_time(value: str) -> str:
@@ -265,8 +159,21 @@ def _aware(now: datetime) -> datetime:
     return now
 
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def cadence_of(sub: Schedule) -> tuple[str, int | None]:
+    cadence = getattr(sub, "cadence", None) or "daily"
+    if cadence == "daily" and sub.weekdays:  # a schedule from before cadences, or built by hand
+        cadence = "weekdays"
+    return cadence, getattr(sub, "weekday", None)
+
+
 def _runs_on(sub: Schedule, day: date) -> bool:
-    return not sub.weekdays or day.weekday() < 5
+    cadence, weekday = cadence_of(sub)
+    if cadence == "weekly":
+        return day.weekday() == weekday
+    return cadence != "weekdays" or day.weekday() < 5
 
 
 def due_date(sub: Schedule, now: datetime) -> date | None:
@@ -324,7 +231,15 @@ def _first_instant_at(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def describe(sub: Schedule) -> str:
-    return f"{sub.time} {sub.tz}, {'weekdays only' if sub.weekdays else 'every day'}"
+    cadence, weekday = cadence_of(sub)
+    if cadence == "weekly" and weekday is not None:
+        days = f"{WEEKDAY_NAMES[weekday]}s"
+    else:
+        days = "weekdays only" if cadence == "weekdays" else "every day"
+    text = f"{sub.time} {sub.tz}, {days}"
+    if not getattr(sub, "include_management", True):
+        text += ", mission objectives only"
+    return text
 
 
 # -- posting ----------------------------------------------------------------------------------------
@@ -426,7 +341,7 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
     report = SendReport()
     subs = await store.subscriptions()
     report.checked = len(subs)
-    digests: dict[date, dict[str, Any]] = {}
+    digests: dict[tuple[date, bool], dict[str, Any]] = {}
     gate = asyncio.Semaphore(max(concurrency, 1))
 
     async def one(sub: Any) -> None:
@@ -451,8 +366,9 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
         if day is None:
             return
         report.due += 1
-        if day not in digests:
-            digests[day] = digest_blocks(build_digest(engine, day))
+        which = (day, bool(getattr(sub, "include_management", True)))
+        if which not in digests:
+            digests[which] = digest_blocks(build_digest(engine, day, include_management=which[1]))
         async with gate:
             claim = await store.claim_delivery(sub.channel, day)
             if not claim:
@@ -461,7 +377,7 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
             if claim == "expired" and await _found(sub, day):
                 return
             try:
-                ts = await post_digest(client, sub.channel, digests[day], day)
+                ts = await post_digest(client, sub.channel, digests[which], day)
             except asyncio.CancelledError:
                 # Shutting down mid-post: free the claim so the digest does not wait out its lease (the next
                 # run looks in the channel first: the post may have gone through).
@@ -474,6 +390,8 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
                     await store.mark_channel_error(sub.channel, reason)
                     report.channel_errors[sub.channel] = reason
                     log.warning("digest for %s: %s; subscription marked and paused", sub.channel, reason)
+                    # Marked once, so told once: the subscriber learns why the digest stopped and what to do.
+                    await tell_subscriber(client, sub, reason)
                 else:
                     report.failed[sub.channel] = reason
                     log.warning("digest for %s failed (%s); still due, the next run retries", sub.channel, reason)
@@ -487,7 +405,14 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
         """A run that held this delivery died: did its post reach the channel before it could record it?"""
         try:
             ts = await find_posted(client, sub.channel, day, _day_start(sub.tz, day))
-        except Exception as exc:  # cannot tell: leave it claimed (the lease runs out, a later run asks again)
+        except SlackApiError as exc:
+            if int(exc.response.status_code) == 200:  # missing_scope, not_in_channel...: Slack will never say
+                log.warning("digest for %s: cannot read the channel back (%s); posting it", sub.channel,
+                            slack_error(exc))
+                return False
+            report.failed[sub.channel] = f"could not check for an earlier post: {slack_error(exc)}"
+            return True
+        except Exception as exc:  # cannot tell now: leave it claimed (the lease runs out, a later run asks again)
             report.failed[sub.channel] = f"could not check for an earlier post: {slack_error(exc)}"
             return True
         if ts is None:
@@ -510,9 +435,9 @@ def _day_start(tz: str, day: date) -> datetime:
     return datetime.combine(day, time(0, 0), ZoneInfo(tz))
 
 
-def today_digest(engine: Engine, tz: str, now: datetime) -> Digest:
+def today_digest(engine: Engine, tz: str, now: datetime, *, include_management: bool = True) -> Digest:
     """The digest for the local day in `tz` at `now` (what `/nato digest now` and the App Home show)."""
-    return build_digest(engine, local_day(tz, now))
+    return build_digest(engine, local_day(tz, now), include_management=include_management)
 
 
 def format_subscriptions(subs: Sequence[Any], now: datetime) -> list[str]:

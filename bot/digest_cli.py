@@ -1,4 +1,4 @@
-"""`natobot digest ...` and `natobot report unanswered`: the digest and the curator's report from a terminal.
+"""`natobot digest ...` and `natobot report unanswered|feedback`: the digest and the curators' reports from a terminal.
 
 Same database and same rules as the Slack side (bot.digest, bot.store). Settings come from the environment
 (and `.env`) through bot.settings: DATABASE_URL (default: a SQLite file data/natobot.db), SLACK_BOT_TOKEN and
@@ -60,6 +60,15 @@ def parse_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"bad date {value!r}: use YYYY-MM-DD") from None
 
 
+def parse_weekday(value: str) -> int:
+    names = [d.lower() for d in dg.WEEKDAY_NAMES]
+    low = value.strip().lower()
+    for i, name in enumerate(names):
+        if low in (name, name[:3], name + "s"):
+            return i
+    raise argparse.ArgumentTypeError(f"bad day {value!r}: use monday ... sunday")
+
+
 def parse_now(value: str) -> datetime:
     """ISO-8601; a time without an offset is taken as UTC."""
     try:
@@ -100,7 +109,7 @@ def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
 def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
     day = args.date or datetime.now(UTC).astimezone(ZoneInfo(dg.DEFAULT_TZ)).date()
     try:
-        digest = dg.build_digest(_engine(args), day)
+        digest = dg.build_digest(_engine(args), day, include_management=not args.mission_only)
     except dg.DigestError as exc:
         sys.stderr.write(f"natobot: {exc}\n")
         return 1
@@ -124,8 +133,11 @@ def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     except ValueError as exc:
         return _fail(str(exc))
 
+    cadence = "weekly" if args.weekly is not None else "weekdays" if args.weekdays else "daily"
+
     async def work(store: Store) -> int:
-        sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays)
+        sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays,
+                                    cadence=cadence, weekday=args.weekly, include_management=not args.mission_only)
         nxt = dg.next_run(sub, datetime.now(UTC))
         out.write(f"subscribed {sub.channel}: {dg.describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
         return 0
@@ -196,14 +208,40 @@ def cmd_report_unanswered(args: argparse.Namespace, out: TextIO) -> int:
         return _fail("--limit must be at least 1")
 
     async def work(store: Store) -> int:
-        rows = await store.top_unanswered(args.limit)
+        rows = await store.unanswered_rows(args.limit)
         if not rows:
             out.write("no unanswered questions recorded\n")
             return 0
-        width = max(len(str(n)) for _, n in rows)
-        for question, count in rows:
-            out.write(f"{count:>{width}}  {question}\n")
+        width = max(len(str(n)) for _, n, _ in rows)
+        for question, count, status in rows:
+            # Answered, but someone in Slack said the answer was not helpful: as much a curator's job.
+            note = "  (answered; voted not helpful)" if status == "not-helpful" else ""
+            out.write(f"{count:>{width}}  {question}{note}\n")
         out.write(f"{len(rows)} question(s), most asked first\n")
+        return 0
+
+    return _run(args, work)
+
+
+def cmd_report_feedback(args: argparse.Namespace, out: TextIO) -> int:
+    """Votes per answered question, most "not helpful" first, with what people said was wrong."""
+    if args.limit < 1:
+        return _fail("--limit must be at least 1")
+
+    async def work(store: Store) -> int:
+        rows = await store.feedback_report(args.limit)
+        if not rows:
+            out.write("no feedback recorded\n")
+            return 0
+        for row in rows:
+            entry = f"  [{row.entry}]" if row.entry else ""
+            out.write(f"+{row.up} -{row.down}  {row.question}{entry}\n")
+            if row.reasons:
+                reasons = ", ".join(f"{code} x{n}" for code, n in sorted(row.reasons.items(), key=lambda kv: -kv[1]))
+                out.write(f"      why: {reasons}\n")
+            for comment in row.comments[:5]:
+                out.write(f"      \"{' '.join(comment.split())[:300]}\"\n")
+        out.write(f"{len(rows)} question(s), most voted not helpful first\n")
         return 0
 
     return _run(args, work)
@@ -216,14 +254,19 @@ def add_commands(sub: Any) -> None:
 
     preview = d_sub.add_parser("preview", help="print a day's digest (default: today in Brussels)")
     preview.add_argument("--date", type=parse_date, default=None, metavar="YYYY-MM-DD")
+    preview.add_argument("--mission-only", action="store_true", help="as for a subscription without management")
     preview.set_defaults(func=cmd_preview)
 
-    subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day")
+    subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day, on weekdays or weekly")
     subscribe.add_argument("channel", metavar="CHANNEL", type=channel_arg, help="Slack channel id, e.g. C0123456789")
     subscribe.add_argument("--time", default=dg.DEFAULT_TIME, metavar="HH:MM", help="local time (default 09:00)")
     subscribe.add_argument("--tz", default=dg.DEFAULT_TZ, metavar="ZONE",
                            help="IANA time zone (default Europe/Brussels)")
-    subscribe.add_argument("--weekdays", action="store_true", help="Monday to Friday only")
+    when = subscribe.add_mutually_exclusive_group()
+    when.add_argument("--weekdays", action="store_true", help="Monday to Friday only")
+    when.add_argument("--weekly", type=parse_weekday, default=None, metavar="DAY",
+                      help="once a week on DAY (monday ... sunday)")
+    subscribe.add_argument("--mission-only", action="store_true", help="leave out the management objectives")
     subscribe.add_argument("--team", default="", help="Slack team id (for the App Home's list)")
     subscribe.set_defaults(func=cmd_subscribe)
 
@@ -243,3 +286,6 @@ def add_commands(sub: Any) -> None:
     unanswered = r_sub.add_parser("unanswered", help="the questions natobot could not answer, most asked first")
     unanswered.add_argument("--limit", type=int, default=20, metavar="N")
     unanswered.set_defaults(func=cmd_report_unanswered)
+    feedback = r_sub.add_parser("feedback", help="votes on answers, most voted not helpful first, and why")
+    feedback.add_argument("--limit", type=int, default=20, metavar="N")
+    feedback.set_defaults(func=cmd_report_feedback)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # Seconds; most replies take a few milliseconds, a 429 retry a second or more.
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -79,6 +79,18 @@ class Histogram:
         return lines
 
 
+class Gauge:
+    """A value read when /metrics is scraped (so it is never stale)."""
+
+    def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        self.name = name
+        self.help = help_text
+        self.read = read
+
+    def render(self) -> list[str]:
+        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge", f"{self.name} {_num(self.read())}"]
+
+
 class Metrics:
     """The figures `GET /metrics` shows."""
 
@@ -93,6 +105,8 @@ class Metrics:
         self.recovered = Counter("natobot_jobs_resumed_total",
                                  "Jobs taken over after their lease ran out (a replica died) or put off, by kind.")
         self.latency = Histogram("natobot_reply_latency_seconds", "Time from receiving a request to the reply.")
+        # Added by whoever owns the value (the Socket Mode connection's, say).
+        self.gauges: list[Gauge] = []
 
     def render(self) -> str:
         lines: list[str] = []
@@ -100,4 +114,6 @@ class Metrics:
                        self.shed, self.recovered):
             lines += metric.render()
         lines += self.latency.render()
+        for gauge in self.gauges:
+            lines += gauge.render()
         return "\n".join(lines) + "\n"

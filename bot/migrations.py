@@ -117,7 +117,59 @@ def _v1_initial(conn: Connection) -> None:
     md.create_all(conn)
 
 
-def _v2_jobs(conn: Connection) -> None:
+def _v2_slack(conn: Connection) -> None:
+    md = MetaData()
+    # Which bot message answered which question, so an edit updates the answer and a deletion removes it.
+    replies = Table(
+        "replies", md,
+        Column("channel", String(64), nullable=False),
+        Column("question_ts", String(64), nullable=False),
+        Column("team", String(64), nullable=False),
+        Column("answer_channel", String(64), nullable=False),
+        Column("answer_ts", String(64), nullable=False),
+        Column("thread_ts", String(64)),
+        Column("context_key", String(255)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("channel", "question_ts"),
+    )
+    Index("ix_replies_created_at", replies.c.created_at)
+    # What was wrong with an answer, from the "Not helpful" form; one per person and message.
+    Table(
+        "feedback_notes", md,
+        Column("team", String(64), nullable=False),
+        Column("channel", String(64), nullable=False),
+        Column("message_ts", String(64), nullable=False),
+        Column("user_id", String(64), nullable=False),
+        Column("question", Text, nullable=False),
+        Column("entry", String(255)),
+        Column("reasons", String(255), nullable=False),
+        Column("comment", Text),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("team", "channel", "message_ts", "user_id"),
+    )
+    # Slack's assistant thread context (the channel the person is looking at), per assistant thread.
+    threads = Table(
+        "assistant_threads", md,
+        Column("channel", String(64), nullable=False),
+        Column("thread_ts", String(64), nullable=False),
+        Column("context", JSON, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("channel", "thread_ts"),
+    )
+    Index("ix_assistant_threads_updated_at", threads.c.updated_at)
+    md.create_all(conn)
+    # Digest cadence and content per subscription, and who set it up (told when the channel refuses posts).
+    for ddl in (
+        "ALTER TABLE subscriptions ADD COLUMN cadence VARCHAR(8) NOT NULL DEFAULT 'daily'",
+        "ALTER TABLE subscriptions ADD COLUMN weekday INTEGER",
+        "ALTER TABLE subscriptions ADD COLUMN include_management BOOLEAN NOT NULL DEFAULT TRUE",
+        "ALTER TABLE subscriptions ADD COLUMN subscriber VARCHAR(64)",
+    ):
+        conn.execute(text(ddl))
+    conn.execute(text("UPDATE subscriptions SET cadence = 'weekdays' WHERE weekdays"))
+
+
+def _v3_jobs(conn: Connection) -> None:
     md = MetaData()
     # Work acknowledged to Slack and not yet finished: recorded before the ack, so a crash loses none of it.
     # The key is the dedup key (event id, trigger id); a replica holds a queued job while its lease runs.
@@ -148,7 +200,8 @@ def _v2_jobs(conn: Connection) -> None:
 # Append only; never edit a step that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
-    Migration(2, "durable jobs; indexes for pruning", _v2_jobs),
+    Migration(2, "Slack: replies, feedback notes, assistant threads, digest cadence", _v2_slack),
+    Migration(3, "durable jobs; indexes for pruning", _v3_jobs),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -18,7 +18,6 @@ from typing import TextIO
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
@@ -26,10 +25,11 @@ from bot import http_guard
 from bot.dbopen import DatabaseProblem, open_store
 from bot.digest import send_due
 from bot.engine import Engine
-from bot.metrics import Metrics
+from bot.metrics import Gauge, Metrics
 from bot.poster import CALL_TIMEOUT_S, Poster
 from bot.settings import Mode, Settings, SettingsError, load_settings
-from bot.slack_app import Deps, build_app, setup_logging
+from bot.slack_app import Deps, build_app, dispatch, setup_logging
+from bot.socket_mode import PING_INTERVAL_S, NatobotSocketModeHandler, SocketHealth
 
 log = logging.getLogger("natobot.server")
 
@@ -48,10 +48,12 @@ class SlackRequestHandler:
     `to_aiohttp_response` for aiohttp but no request-handler class for aiohttp.web, so this is that class.
     """
 
-    def __init__(self, app: AsyncApp, metrics: Metrics, secret: str) -> None:
+    def __init__(self, app: AsyncApp, deps: Deps) -> None:
         self.app = app
-        self.metrics = metrics
-        self.secret = secret
+        self.deps = deps
+        self.metrics = deps.metrics
+        secret = deps.settings.slack_signing_secret
+        self.secret = secret.get_secret_value() if secret else ""
 
     def _refuse(self, request: web.Request, refusal: http_guard.Refusal, size: int) -> web.Response:
         self.metrics.rejected.inc()
@@ -73,7 +75,7 @@ class SlackRequestHandler:
         try:
             bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
                                             headers=request.headers)  # type: ignore[arg-type]
-            bolt_response = await self.app.async_dispatch(bolt_request)
+            bolt_response = await dispatch(self.app, self.deps, bolt_request)
         except Exception as exc:  # a signed body of a shape the checks above did not foresee
             log.warning("a signed request could not be handled: %s", type(exc).__name__)
             return self._refuse(request, http_guard.Refusal(400, "unexpected shape"), len(raw))
@@ -102,7 +104,14 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
             lines.append(f"queue: {deps.work.waiting()} waiting (at most {deps.work.backlog}, then busy replies)")
         if deps.identity is not None and deps.identity.bot_user_id is None:
             lines.append("slack: auth.test has not answered yet")
-        return web.Response(status=200 if deps.ready else 503, text="; ".join(lines) + "\n")
+        ok = deps.ready
+        if deps.socket_health is not None:
+            # In Socket Mode the socket is the only way in: without it natobot hears nothing.
+            socket_ok = await deps.socket_health.check()
+            ok = ok and socket_ok
+            down = deps.socket_health.down_seconds()
+            lines.append("socket: connected" if socket_ok else f"socket: not connected for {down:.0f} s")
+        return web.Response(status=200 if ok else 503, text="; ".join(lines) + "\n")
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(text=deps.metrics.render(), content_type="text/plain", charset="utf-8",
@@ -111,9 +120,7 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     if bolt_app is not None:
-        secret = deps.settings.slack_signing_secret
-        handler = SlackRequestHandler(bolt_app, deps.metrics, secret.get_secret_value() if secret else "")
-        web_app.router.add_post("/slack/events", handler.handle)
+        web_app.router.add_post("/slack/events", SlackRequestHandler(bolt_app, deps).handle)
     return web_app
 
 
@@ -126,8 +133,9 @@ class Server:
     app: AsyncApp
     runner: web.AppRunner
     session: aiohttp.ClientSession
-    socket: AsyncSocketModeHandler | None = None
+    socket: NatobotSocketModeHandler | None = None
     scheduler: asyncio.Task[None] | None = None
+    socket_connect: asyncio.Task[None] | None = None
     port: int = 0
     host: str = "127.0.0.1"
     _stopped: bool = field(default=False, repr=False)
@@ -146,6 +154,12 @@ class Server:
                 await self.scheduler
         if self.deps.work is not None:
             await self.deps.work.stop()
+        if self.deps.socket_health is not None:
+            await self.deps.socket_health.stop()
+        if self.socket_connect is not None:
+            self.socket_connect.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.socket_connect
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()  # type: ignore[no-untyped-call]
@@ -177,7 +191,8 @@ async def digest_loop(deps: Deps, app: AsyncApp, every: float) -> None:
 
 
 async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = None,
-                       port: int | None = None, digest_every: float | None = None) -> Server:
+                       port: int | None = None, digest_every: float | None = None,
+                       ping_interval: float = PING_INTERVAL_S) -> Server:
     """Start serving (port 0 picks a free port); the caller owns the Store and closes it."""
     settings = deps.settings
     settings.require(mode)
@@ -195,17 +210,25 @@ async def start_server(deps: Deps, *, mode: Mode = "http", host: str | None = No
                     host="127.0.0.1" if bind_host in ("0.0.0.0", "") else bind_host)
     if mode == "socket":
         assert settings.slack_app_token is not None  # settings.require checked it
-        server.socket = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value(),
-                                               logger=logging.getLogger("natobot.socket_mode"))
-        try:
-            await server.socket.connect_async()  # type: ignore[no-untyped-call]
-        except BaseException:
-            await server.stop()
-            raise
+        server.socket = NatobotSocketModeHandler(app, deps, settings.slack_app_token.get_secret_value(),
+                                                 logger=logging.getLogger("natobot.socket_mode"),
+                                                 ping_interval=ping_interval)
+        health = SocketHealth(server.socket)
+        deps.socket_health = health
+        deps.metrics.gauges += [
+            Gauge("natobot_socket_connected", "1 while the Socket Mode connection is up, else 0.",
+                  lambda: 0.0 if health.down_since is not None else 1.0),
+            Gauge("natobot_socket_down_seconds", "How long the Socket Mode connection has been down (0 when up).",
+                  health.down_seconds),
+        ]
+        # The client retries a failed connection forever (invalid_auth included) and never raises; it runs in
+        # the background while /healthz says whether it is up.
+        server.socket_connect = asyncio.create_task(server.socket.connect_async())  # type: ignore[no-untyped-call]
+        health.start()
     if deps.identity is not None:
         deps.identity.start(app.client)
     if deps.work is not None:
-        deps.work.start(app)
+        deps.work.start(app, lambda request: dispatch(app, deps, request))
     if digest_every is not None:
         server.scheduler = asyncio.create_task(digest_loop(deps, app, digest_every))
     log.info("natobot serving in %s mode; health and metrics on %s", "Socket" if mode == "socket" else "HTTP",

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -25,6 +26,7 @@ from bot.metrics import Metrics
 from bot.poster import Poster
 from bot.settings import Mode, Settings
 from bot.store import Store
+from bot.suggest import Related
 from bot.work import CONTEXT_KEY, WorkQueue
 
 log = logging.getLogger("natobot.slack")
@@ -47,6 +49,8 @@ class Deps:
     # Channel id -> name, for NATOBOT_AUTO_CHANNELS given by name; filled lazily via conversations.info.
     channel_names: dict[str, str] = field(default_factory=dict)
     ready: bool = True
+    # Socket Mode only: whether the socket is connected (bot.socket_mode.SocketHealth).
+    socket_health: Any = None
     # Listener tasks still answering; shutdown waits for them so no reply is cut off mid-way.
     inflight: set[asyncio.Task[Any]] = field(default_factory=set)
     # How many answers are worked on at once. Past that, listeners wait their turn, parked where they cost
@@ -57,6 +61,7 @@ class Deps:
     # The durable work queue (bot.work) and the bot's identity, made by build_app.
     work: WorkQueue | None = None
     identity: Identity | None = None
+    _related: Related | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.poster is None:
@@ -65,9 +70,22 @@ class Deps:
     def track(self) -> None:
         """Count the running listener task (Bolt starts it after the ack and keeps no handle) as in flight."""
         task = asyncio.current_task()
-        if task is not None and task not in self.inflight:
+        if task is not None:
+            self.adopt(task)
+
+    def adopt(self, task: asyncio.Task[Any]) -> None:
+        if task not in self.inflight and not task.done():
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener task started so far, and any task they started, has finished.
+
+        Raises TimeoutError if work is still running after `timeout` seconds.
+        """
+        async with asyncio.timeout(timeout):
+            while pending := {t for t in self.inflight if not t.done() and t is not asyncio.current_task()}:
+                await asyncio.wait(pending)
 
     @contextlib.asynccontextmanager
     async def answering(self, context: MutableMapping[str, Any] | None = None) -> AsyncIterator[None]:
@@ -96,6 +114,13 @@ class Deps:
         pending = {t for t in self.inflight if not t.done() and t is not asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=timeout)
+
+    @property
+    def related(self) -> Related:
+        """Related questions that never repeat the answer just given (memoised per engine)."""
+        if self._related is None or self._related.engine is not self.engine:
+            self._related = Related(self.engine)
+        return self._related
 
     @property
     def post(self) -> Poster:
@@ -163,6 +188,24 @@ def install_redaction(redact: RedactSecrets) -> None:
         handler.addFilter(redact)
 
 
+# Bolt runs each listener (after the ack) in a task made by this inner function of its listener runner.
+_LISTENER_TASK = "run_ack_function_asynchronously"
+
+
+async def dispatch(app: AsyncApp, deps: Deps, request: AsyncBoltRequest) -> BoltResponse:
+    """`app.async_dispatch`, keeping a handle on the listener tasks it starts (Bolt keeps none).
+
+    The tasks exist before the response is returned, so shutdown, and tests waiting for the app to go
+    quiet, see every piece of work a request started from the moment Slack has its ack.
+    """
+    before = asyncio.all_tasks()
+    response = await app.async_dispatch(request)
+    for task in asyncio.all_tasks() - before:
+        if _LISTENER_TASK in getattr(task.get_coro(), "__qualname__", ""):
+            deps.adopt(task)
+    return response
+
+
 def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # retry_handlers=[]: bot.poster owns the retry policy, so attempts are not multiplied.
@@ -174,10 +217,18 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     """The AsyncApp with every natobot listener registered, and the work queue in front of them."""
     # Imported here: the handlers import Deps from this module.
     import handlers.actions as actions
+    import handlers.assistant as assistant
     import handlers.commands as commands
+    import handlers.digest_more as digest_more
+    import handlers.edits as edits
     import handlers.events as events
+    import handlers.fallback as fallback
+    import handlers.feedback as feedback
     import handlers.home as home
     import handlers.intake as intake
+    import handlers.lookup_modal as lookup_modal
+    import handlers.shortcuts as shortcuts
+    import handlers.sources as sources
 
     settings = deps.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -220,6 +271,10 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     )
     client.token = token
     work.busy_reply = intake.busy_reply(deps, client)
-    for module in (events, commands, actions, home):
+    # edits before events: the `message` listener there would take message_changed and message_deleted.
+    # assistant first: it is middleware, and takes messages in assistant threads before any listener.
+    for module in (assistant, edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal,
+                   digest_more):
         module.register(app, deps)
+    fallback.register(app, deps)  # last: it takes whatever the others did not
     return app

@@ -42,6 +42,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     create_engine,
     delete,
     event,
@@ -62,6 +63,10 @@ from knowledge.models import Facet
 from knowledge.text import normalise
 
 CONTEXT_TTL = timedelta(days=7)
+# Slack lets people edit or delete a message at any time; after a month an edit re-answering an old question
+# matters less than a table that never shrinks.
+REPLY_KEEP = timedelta(days=30)
+CADENCES = ("daily", "weekdays", "weekly")
 # Deliveries are only needed to stop a second post on the same local day; keep a
 # few weeks for `last_sent_date` and for looking into what happened.
 DELIVERY_KEEP = timedelta(days=60)
@@ -157,6 +162,10 @@ subscriptions = Table(
     Column("error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("cadence", String(8), nullable=False, server_default="daily"),
+    Column("weekday", Integer),  # 0 = Monday, for the weekly cadence
+    Column("include_management", Boolean, nullable=False, server_default=text("TRUE")),
+    Column("subscriber", String(MAX_ID)),  # the person who set it up, told when posting fails
 )
 deliveries = Table(
     "deliveries", metadata,
@@ -184,6 +193,64 @@ jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+replies = Table(
+    "replies", metadata,
+    Column("channel", String(MAX_ID), nullable=False),
+    Column("question_ts", String(MAX_ID), nullable=False),
+    Column("team", String(MAX_ID), nullable=False),
+    Column("answer_channel", String(MAX_ID), nullable=False),
+    Column("answer_ts", String(MAX_ID), nullable=False),
+    Column("thread_ts", String(MAX_ID)),
+    Column("context_key", String(MAX_KEY)),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("channel", "question_ts"),
+)
+feedback_notes = Table(
+    "feedback_notes", metadata,
+    Column("team", String(MAX_ID), nullable=False),
+    Column("channel", String(MAX_ID), nullable=False),
+    Column("message_ts", String(MAX_ID), nullable=False),
+    Column("user_id", String(MAX_ID), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("entry", String(MAX_KEY)),
+    Column("reasons", String(MAX_KEY), nullable=False),  # comma-separated reason codes
+    Column("comment", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("team", "channel", "message_ts", "user_id"),
+)
+assistant_threads = Table(
+    "assistant_threads", metadata,
+    Column("channel", String(MAX_ID), nullable=False),
+    Column("thread_ts", String(MAX_ID), nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("channel", "thread_ts"),
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The bot message that answered a person's message."""
+
+    team: str
+    channel: str
+    question_ts: str
+    answer_channel: str
+    answer_ts: str
+    thread_ts: str | None
+    context_key: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One answer's votes and notes, for `natobot report feedback`."""
+
+    question: str
+    entry: str | None
+    up: int
+    down: int
+    reasons: dict[str, int]
+    comments: list[str]
 
 
 @dataclass(frozen=True)
@@ -196,6 +263,10 @@ class Subscription:
     error: str | None  # the last channel error (channel_not_found...), None when fine
     created_at: datetime
     last_sent_date: date | None  # local date of the last digest posted
+    cadence: str = "daily"  # "daily", "weekdays" or "weekly"
+    weekday: int | None = None  # weekly: 0 = Monday ... 6 = Sunday
+    include_management: bool = True  # the management objectives in the rotation, or mission ones only
+    subscriber: str | None = None  # Slack user id of whoever set it up
 
 
 def async_url(url: str) -> URL:
@@ -210,6 +281,13 @@ def async_url(url: str) -> URL:
     if backend in ("postgresql", "postgres") and driver in ("", "asyncpg"):
         return parsed.set(drivername="postgresql+asyncpg")
     raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+
+
+def check_cadence(cadence: str, weekday: int | None) -> None:
+    if cadence not in CADENCES:
+        raise ValueError(f"unknown cadence {cadence!r}: use daily, weekdays or weekly")
+    if cadence == "weekly" and (weekday is None or not 0 <= weekday <= 6):
+        raise ValueError("a weekly digest needs a day of the week")
 
 
 def check_schedule(time: str, tz: str) -> None:
@@ -485,17 +563,27 @@ class Store:
     def _subscription(row: Any) -> Subscription:
         return Subscription(channel=row.channel, team=row.team, time=row.time, tz=row.tz,
                             weekdays=bool(row.weekdays), error=row.error, created_at=row.created_at,
-                            last_sent_date=row.last_sent_date)
+                            last_sent_date=row.last_sent_date, cadence=row.cadence, weekday=row.weekday,
+                            include_management=bool(row.include_management), subscriber=row.subscriber)
 
-    async def subscribe(self, *, channel: str, team: str, time: str, tz: str, weekdays: bool) -> Subscription:
+    async def subscribe(self, *, channel: str, team: str, time: str, tz: str, weekdays: bool,
+                        cadence: str | None = None, weekday: int | None = None, include_management: bool = True,
+                        subscriber: str | None = None) -> Subscription:
         """Create or change a channel's subscription; clears any recorded channel error.
 
-        Raises ValueError for a bad HH:MM time or an unknown IANA zone.
+        `cadence` defaults to "weekdays" or "daily" after `weekdays`; a `subscriber` given replaces the
+        one on record. Raises ValueError for a bad HH:MM time, an unknown IANA zone or a bad cadence.
         """
+        cadence = cadence or ("weekdays" if weekdays else "daily")
         check_schedule(time, tz)
+        check_cadence(cadence, weekday)
         now = self._now()
-        changed = {"team": team[:MAX_ID], "time": time, "tz": tz, "weekdays": weekdays, "error": None,
-                   "updated_at": now}
+        changed: dict[str, Any] = {
+            "team": team[:MAX_ID], "time": time, "tz": tz, "weekdays": cadence == "weekdays", "error": None,
+            "updated_at": now, "cadence": cadence, "weekday": weekday if cadence == "weekly" else None,
+            "include_management": include_management}
+        if subscriber:
+            changed["subscriber"] = subscriber[:MAX_ID]
         stmt = self._insert(subscriptions).values(channel=channel[:MAX_ID], created_at=now, **changed)
         query = self._subscription_query().where(subscriptions.c.channel == channel[:MAX_ID])
 
@@ -581,6 +669,114 @@ class Store:
         else:
             stmt = delete(deliveries).where(mine)
         await self._write(lambda conn: conn.execute(stmt))
+
+    # -- replies: which message answered which question -------------------------------------
+    async def save_reply(self, *, team: str, channel: str, question_ts: str, answer_channel: str, answer_ts: str,
+                         thread_ts: str | None, context_key: str | None) -> None:
+        now = self._now()
+        values = {"team": team[:MAX_ID], "answer_channel": answer_channel[:MAX_ID], "answer_ts": answer_ts[:MAX_ID],
+                  "thread_ts": thread_ts[:MAX_ID] if thread_ts else None,
+                  "context_key": context_key[:MAX_KEY] if context_key else None, "created_at": now}
+        stmt = self._insert(replies).values(channel=channel[:MAX_ID], question_ts=question_ts[:MAX_ID], **values)
+        purge = self._purge_due("replies", now)
+
+        def op(conn: Connection) -> None:
+            if purge:
+                conn.execute(delete(replies).where(replies.c.created_at < now - REPLY_KEEP))
+            conn.execute(stmt.on_conflict_do_update(index_elements=[replies.c.channel, replies.c.question_ts],
+                                                    set_=values))
+
+        await self._write(op)
+
+    async def reply_for(self, channel: str, question_ts: str) -> Reply | None:
+        query = select(replies).where(replies.c.channel == channel[:MAX_ID],
+                                      replies.c.question_ts == question_ts[:MAX_ID])
+        row = await self._read(lambda conn: conn.execute(query).first())
+        if row is None:
+            return None
+        return Reply(team=row.team, channel=row.channel, question_ts=row.question_ts,
+                     answer_channel=row.answer_channel, answer_ts=row.answer_ts, thread_ts=row.thread_ts,
+                     context_key=row.context_key)
+
+    async def forget_reply(self, channel: str, question_ts: str) -> bool:
+        """Drop the mapping (the question was deleted); False when there was none, or another replica took it."""
+        stmt = delete(replies).where(replies.c.channel == channel[:MAX_ID],
+                                     replies.c.question_ts == question_ts[:MAX_ID])
+        return await self._write(lambda conn: conn.execute(stmt).rowcount > 0)
+
+    # -- feedback notes and the feedback report -----------------------------------------------
+    async def record_feedback_note(self, *, team: str, channel: str, user: str, message_ts: str, question: str,
+                                   entry: str | None, reasons: list[str], comment: str | None) -> None:
+        """What was wrong with an answer (one note per person and message; a second replaces the first)."""
+        now = self._now()
+        changed = {"question": question[:MAX_TEXT], "entry": entry[:MAX_KEY] if entry else None,
+                   "reasons": ",".join(r[:32] for r in reasons)[:MAX_KEY],
+                   "comment": comment[:MAX_TEXT] if comment else None, "created_at": now}
+        stmt = self._insert(feedback_notes).values(
+            team=team[:MAX_ID], channel=channel[:MAX_ID], message_ts=message_ts[:MAX_ID], user_id=user[:MAX_ID],
+            **changed)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[feedback_notes.c.team, feedback_notes.c.channel, feedback_notes.c.message_ts,
+                            feedback_notes.c.user_id], set_=changed)
+        await self._write(lambda conn: conn.execute(upsert))
+
+    async def feedback_report(self, limit: int = 20) -> list[FeedbackRow]:
+        """Answers people voted on, grouped by question: most "not helpful" first, with their notes."""
+        key = func.lower(feedback.c.question)
+        votes = (select(func.min(feedback.c.question).label("question"), func.min(feedback.c.entry).label("entry"),
+                        func.sum(case((feedback.c.vote == "up", 1), else_=0)).label("up"),
+                        func.sum(case((feedback.c.vote == "down", 1), else_=0)).label("down"))
+                 .group_by(key).order_by(text("down DESC"), text("up"), text("question")).limit(max(limit, 0)))
+        notes = select(feedback_notes.c.question, feedback_notes.c.reasons, feedback_notes.c.comment)
+
+        def op(conn: Connection) -> tuple[list[Any], list[Any]]:
+            return list(conn.execute(votes).all()), list(conn.execute(notes).all())
+
+        vote_rows, note_rows = await self._read(op)
+        by_question: dict[str, tuple[dict[str, int], list[str]]] = {}
+        for question, reasons, comment in note_rows:
+            counts, comments = by_question.setdefault(str(question).lower(), ({}, []))
+            for reason in filter(None, str(reasons).split(",")):
+                counts[reason] = counts.get(reason, 0) + 1
+            if comment:
+                comments.append(str(comment))
+        out = []
+        for row in vote_rows:
+            counts, comments = by_question.get(str(row.question).lower(), ({}, []))
+            out.append(FeedbackRow(question=str(row.question), entry=row.entry, up=int(row.up or 0),
+                                   down=int(row.down or 0), reasons=counts, comments=comments))
+        return out
+
+    async def unanswered_rows(self, limit: int = 20) -> list[tuple[str, int, str]]:
+        """(normalised question, times, last status) most asked first: `top_unanswered` with the status, which
+        says whether natobot could not answer or answered and was voted not helpful."""
+        query = (select(unanswered.c.normalised, unanswered.c.count, unanswered.c.status)
+                 .order_by(unanswered.c.count.desc(), unanswered.c.last_asked.desc(), unanswered.c.normalised)
+                 .limit(max(limit, 0)))
+        rows = await self._read(lambda conn: conn.execute(query).all())
+        return [(str(q), int(n), str(st)) for q, n, st in rows]
+
+    # -- assistant thread context (Slack's AI-apps surface) -----------------------------------
+    async def save_thread_context(self, channel: str, thread_ts: str, context: dict[str, Any]) -> None:
+        now = self._now()
+        values = {"context": dict(context), "updated_at": now}
+        stmt = self._insert(assistant_threads).values(channel=channel[:MAX_ID], thread_ts=thread_ts[:MAX_ID],
+                                                      **values)
+        purge = self._purge_due("assistant_threads", now)
+
+        def op(conn: Connection) -> None:
+            if purge:
+                conn.execute(delete(assistant_threads).where(assistant_threads.c.updated_at < now - CONTEXT_TTL))
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[assistant_threads.c.channel, assistant_threads.c.thread_ts], set_=values))
+
+        await self._write(op)
+
+    async def thread_context(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
+        query = select(assistant_threads.c.context).where(assistant_threads.c.channel == channel[:MAX_ID],
+                                                          assistant_threads.c.thread_ts == thread_ts[:MAX_ID])
+        value = await self._read(lambda conn: conn.execute(query).scalar())
+        return dict(value) if isinstance(value, dict) else None
 
 
 # An execution option on the Store's read-only connections: their transactions need no write lock.

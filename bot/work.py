@@ -71,9 +71,12 @@ RECENT_TTL_S = 600.0
 BUSY_SENDERS = 8
 BUSY_WAITING = 5000
 PRUNE_EVERY_S = 600.0
+# A job no listener has taken up this long after it was accepted never will be (see _sweep).
+UNTAKEN_S = 30.0
 
 Classify = Callable[[dict[str, Any]], "tuple[str, str] | None"]
 BusyReply = Callable[[str, dict[str, Any]], Awaitable[None]]
+Dispatch = Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]
 
 
 class WorkQueue:
@@ -92,9 +95,10 @@ class WorkQueue:
         self._recent: OrderedDict[str, float] = OrderedDict()
         self._busy_queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
         self._busy: list[asyncio.Task[None]] = []
-        self._replays: set[asyncio.Task[None]] = set()
+        self._replays: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._app: AsyncApp | None = None
+        self._dispatch_request: Dispatch | None = None
         self._next_prune = 0.0
 
     # -- intake ------------------------------------------------------------------------------------------
@@ -244,8 +248,10 @@ class WorkQueue:
                   self.max_age)
 
     # -- recovery ----------------------------------------------------------------------------------------
-    def start(self, app: AsyncApp) -> None:
+    def start(self, app: AsyncApp, dispatch: Dispatch | None = None) -> None:
+        """Start the recovery loop; replays go through `dispatch` (default: the app's own async_dispatch)."""
         self._app = app
+        self._dispatch_request = dispatch or app.async_dispatch
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._loop())
 
@@ -260,6 +266,7 @@ class WorkQueue:
 
     async def tick(self) -> None:
         """Renew this replica's leases, take over expired jobs, and now and then prune and give up old ones."""
+        self._sweep()
         await self.jobs.renew(list(self.local))
         free = self.backlog - len(self.local)
         if free > 0 and self._app is not None:
@@ -269,6 +276,17 @@ class WorkQueue:
             self._next_prune = time.monotonic() + PRUNE_EVERY_S
             for key in await self.jobs.prune(max_age=self.max_age):
                 self._given_up(Job(key=key, kind="job", body={}))
+
+    def _sweep(self) -> None:
+        """Jobs no listener took up (the request matched none that runs it as a job): finished, not held."""
+        stale = time.monotonic() - max(self.lease.total_seconds(), UNTAKEN_S)
+        for job in [j for j in self.local.values() if not j.outcome.get("started") and j.accepted_at < stale]:
+            self.local.pop(job.key, None)
+            log.debug("%s was taken up by no listener; finished", job.where)
+            if job.durable:
+                task = asyncio.create_task(self.jobs.finish(job.key))
+                self._replays.add(task)
+                task.add_done_callback(self._replays.discard)
 
     def _replay(self, job: Job) -> None:
         if self._app is None or self._loop_task is None:  # stopped meanwhile
@@ -285,10 +303,10 @@ class WorkQueue:
 
     async def _dispatch(self, job: Job) -> None:
         """Through the same Bolt listeners as the first time (as Socket Mode does: no signature to check)."""
-        assert self._app is not None
+        assert self._dispatch_request is not None
         request = AsyncBoltRequest(body=job.body, mode="socket_mode", context={CONTEXT_KEY: job})
         try:
-            await self._app.async_dispatch(request)
+            await self._dispatch_request(request)
         except Exception:
             log.exception("replaying %s failed", job.where)
         if job.key in self.local and not job.outcome.get("started"):

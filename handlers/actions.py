@@ -1,10 +1,10 @@
-"""Buttons: related questions (asked in the same thread, with its context), feedback, Share in channel."""
+"""Buttons: related questions (asked in the same thread, with its context), Share in channel (feedback:
+handlers.feedback)."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Literal
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -16,8 +16,10 @@ from bot.slack_app import Deps
 from handlers.commands import command_answer, share_payload
 from handlers.common import (
     answer_in_conversation,
+    answer_in_dm,
     apologise,
     ask,
+    card,
     command_key,
     count_answer,
     dm_key,
@@ -28,7 +30,6 @@ from handlers.common import (
 )
 
 ASK_ACTION = re.compile(r"^natobot_ask_\d+$")
-THANKS = "Thanks for the feedback."
 
 
 class _Where:
@@ -42,8 +43,10 @@ class _Where:
         self.team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
         self.channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         self.response_url = str(body.get("response_url") or "")
+        # A view (the App Home, a modal) has no conversation and no response_url: answers go to the DM.
+        self.in_view = container.get("type") == "view" or (not self.channel and not self.response_url)
         # Ephemeral messages (slash command answers) come without `message`; only the response_url reaches them.
-        self.ephemeral = bool(container.get("is_ephemeral")) or not message
+        self.ephemeral = not self.in_view and (bool(container.get("is_ephemeral")) or not message)
         self.message_ts = str(container.get("message_ts") or message.get("ts") or "")
         parent = str(message.get("thread_ts") or container.get("thread_ts") or "") or None
         self.is_dm = self.channel.startswith("D")
@@ -69,55 +72,24 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
     where = _Where(body)
     question = _value(body)
     try:
+        if where.in_view:
+            if where.user and question:
+                await answer_in_dm(deps, client, user=where.user, team=where.team, question=question,
+                                   where="home", started=started)
+            return
         asked = await ask(deps, question, where.key)
         if where.ephemeral:
             await remember(deps, where.key, asked)
-            payload = blocks.render(asked.answer, ephemeral=True)
+            payload = card(deps, asked.answer, ephemeral=True)
             if await deps.post.respond(where.response_url, replacing({"response_type": "ephemeral",
                                                                       "replace_original": False, **payload})):
                 count_answer(deps, asked.answer, "button", started)
             return
-        if not where.channel:
-            return  # a button outside any conversation (none exist today)
         await answer_in_conversation(deps, client, channel=where.channel, thread_ts=where.thread_ts, key=where.key,
                                      asked=asked, where="button", started=started)
     except Exception:
         await apologise(deps, client, channel="" if where.ephemeral else where.channel, thread_ts=where.thread_ts,
                         what="ask button", response_url=where.response_url if where.ephemeral else None)
-
-
-def parse_feedback(value: str) -> tuple[str, str | None]:
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return "", None
-    if not isinstance(data, dict):
-        return "", None
-    q, e = data.get("q"), data.get("e")
-    return (q if isinstance(q, str) else ""), (e if isinstance(e, str) and e else None)
-
-
-async def handle_feedback(deps: Deps, client: AsyncWebClient, body: dict[str, Any],
-                          vote: Literal["up", "down"]) -> None:
-    """Store a thumbs up/down (one per person per message) and thank the person, only to them."""
-    where = _Where(body)
-    question, entry = parse_feedback(_value(body))
-    if entry is not None and entry not in deps.engine.kb.entries:
-        # The value comes back from Slack as the user's client sent it: only a knowledge-base id is stored.
-        log.info("feedback names no knowledge-base entry; stored without one")
-        entry = None
-    try:
-        await deps.store.record_feedback(team=where.team, channel=where.channel, user=where.user,
-                                         message_ts=where.message_ts, question=question, entry=entry, vote=vote)
-        if where.ephemeral:
-            await deps.post.respond(where.response_url, {"response_type": "ephemeral", "replace_original": False,
-                                                         "text": THANKS})
-        else:
-            await deps.post.post_ephemeral(client, channel=where.channel, user=where.user, text=THANKS,
-                                           thread_ts=where.thread_ts)
-    except Exception:
-        await apologise(deps, client, channel="" if where.ephemeral else where.channel, thread_ts=where.thread_ts,
-                        what="feedback", response_url=where.response_url if where.ephemeral else None)
 
 
 async def handle_share(deps: Deps, body: dict[str, Any], *, started: float | None = None) -> None:
@@ -127,7 +99,7 @@ async def handle_share(deps: Deps, body: dict[str, Any], *, started: float | Non
         asked, _note = await command_answer(deps, _value(body), where.key)
         if asked is None:
             return
-        payload = share_payload(asked.answer, where.user)
+        payload = share_payload(deps, asked.answer, where.user)
         # The response_url can post in the channel even where the bot is not a member, as the command could.
         if await deps.post.respond(where.response_url, {"response_type": "in_channel", "replace_original": False,
                                                         **payload}):
@@ -144,18 +116,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         async with deps.answering(context):
             await handle_ask(deps, client, body, started=context.get("natobot_started"))
-
-    @app.action(blocks.FEEDBACK_UP)
-    async def on_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
-        await handle_feedback(deps, client, body, "up")
-
-    @app.action(blocks.FEEDBACK_DOWN)
-    async def on_down(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
-        await handle_feedback(deps, client, body, "down")
 
     @app.action(blocks.SHARE_ACTION)
     async def on_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +16,19 @@ from bot.matcher import Context
 from bot.render import blocks
 from bot.slack_app import Deps
 from bot.slack_text import plain
-from handlers.common import Asked, apologise, ask, command_key, count_answer, is_slack_id, remember, replacing
+from handlers.common import (
+    Asked,
+    apologise,
+    ask,
+    card,
+    command_key,
+    count_answer,
+    is_slack_id,
+    remember,
+    replacing,
+)
 from handlers.digest import digest_command
+from handlers.lookup_modal import open_lookup
 
 # Sub-command -> the knowledge-base entry it shows when given no argument.
 _CARDS = {"divisions": "ims-divisions", "commands": "command-structure", "objective": "mission-objectives",
@@ -71,11 +83,17 @@ def usage(command: str, note: str | None) -> dict[str, Any]:
 
 
 def with_share_value(payload: dict[str, Any], text: str) -> dict[str, Any]:
-    """Point the Share button at the whole sub-command, so sharing `lookup X` re-runs the lookup."""
+    """Point the Share button at the whole sub-command, so sharing `lookup X` re-runs the lookup; the feedback
+    buttons carry it too, so a vote can render the ephemeral answer again with the buttons closed."""
     for block in payload.get("blocks", []):
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("action_id") == blocks.SHARE_ACTION:
                 element["value"] = text[: blocks.SHARE_VALUE]
+            elif element.get("action_id") in (blocks.FEEDBACK_UP, blocks.FEEDBACK_DOWN):
+                data = json.loads(element["value"])
+                value = json.dumps({**data, "c": text[:500]}, ensure_ascii=False)
+                if len(value) <= blocks.BUTTON_VALUE:  # else the vote re-asks the question instead
+                    element["value"] = value
     return payload
 
 
@@ -87,6 +105,11 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
     if client is not None and text.split(maxsplit=1)[:1] and text.split(maxsplit=1)[0].lower() == "digest":
         await _digest(deps, body, text, response_url, client)
         return
+    # `lookup` with no term: a modal that suggests entries as the person types (handlers.lookup_modal).
+    if client is not None and text.lower() == "lookup" and body.get("trigger_id") and await open_lookup(
+            deps, client, trigger_id=str(body["trigger_id"]), user=str(body.get("user_id") or ""),
+            response_url=response_url, channel=str(body.get("channel_id") or "")):
+        return
     command = str(body.get("command") or deps.settings.natobot_command)
     key = command_key(str(body.get("team_id") or ""), str(body.get("channel_id") or ""),
                       str(body.get("user_id") or ""))
@@ -96,7 +119,7 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
             payload = usage(command, note)
         else:
             await remember(deps, key, asked)
-            payload = with_share_value(blocks.render(asked.answer, ephemeral=True), text)
+            payload = with_share_value(card(deps, asked.answer, ephemeral=True), text)
         ok = await deps.post.respond(response_url, replacing({"response_type": "ephemeral", **payload}))
         if ok and asked is not None:
             count_answer(deps, asked.answer, "command", started)
@@ -111,14 +134,15 @@ async def _digest(deps: Deps, body: dict[str, Any], text: str, response_url: str
         payload = await digest_command(
             text, channel=str(body.get("channel_id") or ""), team=str(body.get("team_id") or ""),
             store=deps.store, client=client, engine=deps.engine, now=datetime.now(UTC),
+            user=str(body.get("user_id") or "") or None,
         )
         await deps.post.respond(response_url, payload)
     except Exception:
         await apologise(deps, None, channel="", thread_ts=None, what="digest command", response_url=response_url)
 
 
-def share_payload(answer: Answer, user: str) -> dict[str, Any]:
-    payload = blocks.render(answer, ephemeral=False)
+def share_payload(deps: Deps, answer: Answer, user: str) -> dict[str, Any]:
+    payload = card(deps, answer, echo_question=True)
     if is_slack_id(user) and len(payload["blocks"]) < blocks.MAX_BLOCKS:
         payload["blocks"].append(blocks.context(f"Shared by <@{user}>"))
     return payload

@@ -138,6 +138,11 @@ async def log_unanswered(deps: Deps, asked: Asked) -> None:
             answer.question[:1000], status=answer.status, entry=answer.entry), None)
 
 
+def card(deps: Deps, answer: Answer, *, ephemeral: bool = False, echo_question: bool | None = None) -> dict[str, Any]:
+    """The Block Kit card for `answer`, its related-question buttons leading somewhere new."""
+    return blocks.render(deps.related.apply(answer), ephemeral=ephemeral, echo_question=echo_question)
+
+
 def count_answer(deps: Deps, answer: Answer, where: str, started: float | None) -> None:
     deps.metrics.answers.inc(where=where)
     if not answer.answered:
@@ -164,19 +169,26 @@ async def claim(deps: Deps, body: dict[str, Any]) -> bool:
 
 
 async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str | None,
-                                 key: str, asked: Asked, where: str, started: float | None) -> str | None:
+                                 key: str, asked: Asked, where: str, started: float | None,
+                                 question_ts: str | None = None, team: str = "") -> str | None:
     """Post an answer where it was asked (a thread or a DM) and remember the conversation.
 
-    The context is saved first, so a follow-up typed the moment the answer shows finds it; the unanswered log
-    waits until the answer is out. Either is skipped after DB_STEP_TIMEOUT_S when the database is slow.
+    With `question_ts` (the person's message) the answer is remembered as that message's, so editing the
+    question updates the answer and deleting it deletes the answer (handlers.edits). The context is saved
+    before the answer goes out, so a follow-up typed the moment it shows finds it; the rest waits until the
+    answer is out. Each database step is skipped after DB_STEP_TIMEOUT_S when the database is slow or down.
     """
     await remember_context(deps, key, asked)
-    payload = blocks.render(asked.answer)
+    payload = card(deps, asked.answer)
     ts = await replies.reply(deps.post, client, channel=channel, thread_ts=thread_ts, text=payload["text"],
                              blocks=payload["blocks"])
     await log_unanswered(deps, asked)
     if ts is not None:
         count_answer(deps, asked.answer, where, started)
+        if question_ts:
+            await best_effort("remembering which message answered the question", deps.store.save_reply(
+                team=team, channel=channel, question_ts=question_ts, answer_channel=channel, answer_ts=ts,
+                thread_ts=thread_ts, context_key=key), None)
     return ts
 
 
@@ -207,3 +219,20 @@ def replacing(payload: dict[str, Any]) -> dict[str, Any]:
     if job is not None and job.reply_ts == "response_url":
         return {**payload, "replace_original": True}
     return payload
+async def answer_in_dm(deps: Deps, client: AsyncWebClient, *, user: str, team: str, question: str, where: str,
+                       started: float | None = None) -> str | None:
+    """Answer `question` in the person's DM with natobot (from the App Home, which has no channel).
+
+    The question is not on screen there, so the card repeats it. The DM's follow-up context starts from it.
+    """
+    asked = await ask(deps, question, None)
+    payload = card(deps, asked.answer, echo_question=True)
+    data = await deps.post.call(client, "chat.postMessage", channel=user, text=payload["text"],
+                                blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
+    if data is None:
+        return None
+    channel = str(data.get("channel") or "")
+    if channel:
+        await remember(deps, dm_key(team, channel), Asked(asked.answer, asked.context, True))
+    count_answer(deps, asked.answer, where, started)
+    return channel or None

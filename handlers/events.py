@@ -15,6 +15,7 @@ from handlers.common import (
     answer_in_conversation,
     apologise,
     ask,
+    best_effort,
     claim,
     dm_key,
     log,
@@ -73,7 +74,8 @@ async def handle_mention(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         if not await claim(deps, body):
             return
         await answer_in_conversation(deps, client, channel=channel, thread_ts=thread_ts, key=key, asked=asked,
-                                     where="mention", started=started)
+                                     where="mention", started=started, question_ts=str(event.get("ts") or ""),
+                                     team=_team(body))
     except Exception:
         await apologise(deps, client, channel=channel, thread_ts=thread_ts, what="app_mention")
 
@@ -101,7 +103,8 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
                 return
             key, where = thread_key(team, channel, thread_ts or ts), "auto"
             # In a thread, only follow up where natobot is already part of the conversation.
-            if parent and parent != ts and await deps.store.load_context(key) is None:
+            if parent and parent != ts and await best_effort(
+                    "loading the thread's context", deps.store.load_context(key), None) is None:
                 return
         question = slack_to_plain(text, bot_user_id)
         asked = await ask(deps, question, key)
@@ -111,7 +114,7 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         if not await claim(deps, body):
             return
         await answer_in_conversation(deps, client, channel=channel, thread_ts=thread_ts, key=key, asked=asked,
-                                     where=where, started=started)
+                                     where=where, started=started, question_ts=ts, team=team)
     except Exception:
         await apologise(deps, client, channel=channel, thread_ts=thread_ts, what="message")
 

@@ -104,6 +104,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self.connections_opened = 0  # every Socket Mode connection accepted, reconnects included
         self._ts_counter = 0
+        self._view_counter = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -114,7 +115,12 @@ class FakeSlack:
             "chat.update": self._update,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
+            "chat.delete": self._delete,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
+            "views.update": self._views_open,
+            "views.push": self._views_open,
+            "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "apps.connections.open": self._connections_open,
@@ -231,6 +237,10 @@ class FakeSlack:
         """Answer every later successful call to ``method`` with ``body`` instead of the built-in reply."""
         self._overrides[method] = body
 
+    def restore(self, method: str) -> None:
+        """Undo :meth:`respond`: ``method`` gets the built-in reply again."""
+        self._overrides.pop(method, None)
+
     # ---- Socket Mode -----------------------------------------------------------------------------------------
 
     @property
@@ -261,6 +271,11 @@ class FakeSlack:
         except TimeoutError:
             raise TimeoutError(f"no ack for envelope {envelope_id}; received: {self.socket_received}") from None
         return self.acks[envelope_id]
+
+    async def socket_drop(self) -> None:
+        """Close every open Socket Mode connection from the server side, as a network failure would."""
+        for ws in [s for s in self._sockets if not s.closed]:
+            await ws.close()
 
     async def socket_disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask connected clients to reconnect, as Slack does every few hours (type "disconnect")."""
@@ -428,9 +443,12 @@ class FakeSlack:
 
     def _post_message(self, call: Call) -> dict[str, Any]:
         ts = self._next_ts()
+        channel = str(call.params.get("channel", ""))
+        # A user id as the channel posts in the app's DM with that user (its Messages tab).
+        channel = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
         message = self._message(call, ts)
-        self.messages.setdefault(str(call.params.get("channel")), []).append(message)
-        return {"ok": True, "channel": call.params.get("channel"), "ts": ts, "message": message}
+        self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _history(self, call: Call) -> dict[str, Any]:
         oldest = float(call.params.get("oldest") or 0)
@@ -450,6 +468,22 @@ class FakeSlack:
         if str(call.params.get("include_all_metadata")).lower() in ("true", "1"):
             return messages
         return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+
+    def _delete(self, call: Call) -> dict[str, Any]:
+        stored = self.messages.get(str(call.params.get("channel")), [])
+        stored[:] = [m for m in stored if m["ts"] != str(call.params.get("ts"))]
+        return {"ok": True, "channel": call.params.get("channel"), "ts": call.params.get("ts")}
+
+    def _views_open(self, call: Call) -> dict[str, Any]:
+        view = call.params.get("view")
+        view = dict(view) if isinstance(view, dict) else {}
+        self._view_counter += 1
+        return {"ok": True, "view": {"id": f"V{self._view_counter:04d}", "team_id": TEAM_ID, "app_id": APP_ID,
+                                     "bot_id": BOT_ID, "state": {"values": {}}, "hash": "h1", **view}}
+
+    def _conversations_open(self, call: Call) -> dict[str, Any]:
+        users = str(call.params.get("users", "")).split(",")[0]
+        return {"ok": True, "channel": {"id": "D" + users[1:] if users else "D0"}}
 
     def _post_ephemeral(self, call: Call) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._next_ts()}

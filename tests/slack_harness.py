@@ -103,6 +103,24 @@ class App:
         payload = sig.block_actions(action_id, value, response_url=self.fake.response_url(token), **kw)
         return await self.post(sig.interactive_body(payload), json_body=False)
 
+    async def interactive(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """Any interactive payload (shortcut, view_submission, block_suggestion ...), signed and form-encoded."""
+        return await self.post(sig.interactive_body(payload), json_body=False)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until all work the app started for the requests sent so far is finished.
+
+        Bolt starts each listener in a task before it returns the ack; the app keeps those tasks
+        (bot.slack_app.dispatch), so once they are done nothing more can reach the fake Slack.
+        """
+        await self.deps.idle(timeout)
+        work = self.deps.work
+        if work is not None:  # and the jobs those listeners were running (a replay starts new tasks)
+            deadline = time.monotonic() + timeout
+            while work.waiting() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            await self.deps.idle(timeout)
+
     async def get(self, path: str) -> tuple[int, str]:
         async with self.http.get(self.server.url + path) as resp:
             return resp.status, await resp.text()
@@ -111,7 +129,7 @@ class App:
 @asynccontextmanager
 async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engine_: Engine | None = None,
                   poster: Poster | None = None, digest_every: float | None = None,
-                  **settings: Any) -> AsyncIterator[App]:
+                  ping_interval: float = 10.0, **settings: Any) -> AsyncIterator[App]:
     """Start one replica (its own Store object on the shared SQLite file) and stop it afterwards."""
     unset_proxies()
     config = make_settings(fake, tmp_path, **settings)
@@ -119,7 +137,8 @@ async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engin
     metrics = Metrics()
     deps = Deps(engine=engine_ or engine(), store=store, settings=config, metrics=metrics,
                 poster=poster or Poster(metrics, attempts=4, backoff=0.01, max_backoff=0.05))
-    server = await start_server(deps, mode=mode, host="127.0.0.1", port=0, digest_every=digest_every)
+    server = await start_server(deps, mode=mode, host="127.0.0.1", port=0, digest_every=digest_every,
+                                ping_interval=ping_interval)
     http = aiohttp.ClientSession()
     try:
         yield App(fake, server, deps, http)
@@ -151,10 +170,15 @@ def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def header(payload: dict[str, Any]) -> str:
+    """What a card says (its sections and grey lines, not its buttons): cards have no header block, the answer
+    leads. Good for "is this the answer about X" checks."""
+    out: list[str] = []
     for block in payload.get("blocks") or []:
         if block.get("type") == "header":
-            return str(block["text"]["text"])
-    return ""
+            out.append(str(block["text"]["text"]))
+        elif block.get("type") in ("section", "context"):
+            out += visible_texts(block)
+    return "\n".join(out)
 
 
 def visible_texts(payload: Any) -> list[str]:
@@ -185,5 +209,6 @@ async def finished(app: App, jobs: int, timeout: float = 30.0) -> dict[str, int]
 
 
 async def settle(seconds: float = 0.3) -> None:
-    """Give background listeners time to (not) act, for tests asserting that nothing happened."""
+    """A fixed pause. Prefer `App.idle()`, which waits for exactly the work the requests started: a sleep
+    can end before a slow listener acts, and then a test asserting that nothing happened passes wrongly."""
     await asyncio.sleep(seconds)

@@ -249,3 +249,231 @@ def block_actions(
 def interactive_body(payload: dict[str, Any]) -> bytes:
     """The HTTP body of an interactive request: form-encoded ``payload=<json>``."""
     return form_body({"payload": json.dumps(payload)})
+
+
+def _channel_type(channel: str) -> str:
+    return "im" if channel.startswith("D") else "group" if channel.startswith("G") else "channel"
+
+
+# ---- edits and deletions -------------------------------------------------------------------------------------
+
+
+def message_changed_event(
+    original: dict[str, Any], new_text: str, *, channel_type: str | None = None, with_mention: bool = False
+) -> dict[str, Any]:
+    """``message`` subtype ``message_changed`` for a person's edit of ``original`` (a message or app_mention event).
+
+    Slack sends the whole new message under ``message`` (same ts, an ``edited`` stamp) and the old one under
+    ``previous_message``; the event itself is ``hidden`` and has no ``user``.
+    """
+    text = f"<@{BOT_USER_ID}> {new_text}" if with_mention else new_text
+    edited_ts = new_ts()
+    message = {
+        "client_msg_id": original.get("client_msg_id", str(uuid.uuid4())),
+        "type": "message",
+        "text": text,
+        "user": original["user"],
+        "team": TEAM_ID,
+        "ts": original["ts"],
+        "edited": {"user": original["user"], "ts": edited_ts},
+        "blocks": _rich_text(new_text, mention=BOT_USER_ID if with_mention else None),
+    }
+    previous = {k: original[k] for k in ("type", "text", "user", "ts", "team") if k in original}
+    previous["type"] = "message"
+    for m in (message, previous):
+        if original.get("thread_ts"):
+            m["thread_ts"] = original["thread_ts"]
+    channel = str(original["channel"])
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "message": message,
+        "previous_message": previous,
+        "channel": channel,
+        "hidden": True,
+        "ts": edited_ts,
+        "event_ts": edited_ts,
+        "channel_type": channel_type or original.get("channel_type") or _channel_type(channel),
+    }
+
+
+def message_deleted_event(original: dict[str, Any], *, channel_type: str | None = None) -> dict[str, Any]:
+    """``message`` subtype ``message_deleted``: ``deleted_ts`` names the message; ``previous_message`` is it."""
+    ts = new_ts()
+    channel = str(original["channel"])
+    previous = {k: original[k] for k in ("type", "text", "user", "ts", "team", "thread_ts") if k in original}
+    previous["type"] = "message"
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "previous_message": previous,
+        "channel": channel,
+        "hidden": True,
+        "deleted_ts": original["ts"],
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": channel_type or original.get("channel_type") or _channel_type(channel),
+    }
+
+
+# ---- shortcuts, modals, options ------------------------------------------------------------------------------
+
+
+def _user(user: str) -> dict[str, Any]:
+    return {"id": user, "username": f"user-{user.lower()}", "name": f"user-{user.lower()}", "team_id": TEAM_ID}
+
+
+def trigger_id() -> str:
+    return f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+
+
+def message_shortcut(
+    callback_id: str,
+    message: dict[str, Any],
+    *,
+    user: str = "U2",
+    response_url: str = "https://hooks.slack.com/app/T1/1/fake",
+) -> dict[str, Any]:
+    """A ``message_action`` payload: a message shortcut chosen on ``message`` (a message event)."""
+    channel = str(message.get("channel") or "C1")
+    shown = {k: v for k, v in message.items() if k not in ("channel", "event_ts", "channel_type", "client_msg_id")}
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "user": _user(user),
+        "channel": {"id": channel, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": shown,
+    }
+
+
+def global_shortcut(callback_id: str, *, user: str = "U1") -> dict[str, Any]:
+    return {
+        "type": "shortcut",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "user": _user(user),
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id(),
+    }
+
+
+def view_submission(
+    view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]], *, user: str = "U1",
+    view_id: str = "V0001",
+) -> dict[str, Any]:
+    """A ``view_submission`` of the modal ``view`` (as natobot opened it) with ``state.values`` = ``values``."""
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "user": _user(user),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id(),
+        "view": {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": view.get("type", "modal"),
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "state": {"values": values},
+            "hash": "156772938.1827394",
+            "title": view.get("title"),
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def block_suggestion(action_id: str, value: str, *, block_id: str = "b1", user: str = "U1",
+                     view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What Slack sends for an external select as the user types (``block_suggestion``)."""
+    return {
+        "type": "block_suggestion",
+        "user": _user(user),
+        "container": {"type": "view", "view_id": "V0001"},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view or {"id": "V0001", "type": "modal", "callback_id": "natobot_lookup", "private_metadata": ""},
+    }
+
+
+def home_block_actions(action_id: str, value: str | None = None, *, user: str = "U1",
+                       extra: dict[str, Any] | None = None, block_id: str = "b1",
+                       state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A ``block_actions`` from the App Home tab: a view container, no channel, no message and no response_url."""
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button",
+                              "action_ts": f"{time.time():.6f}", "text": {"type": "plain_text", "text": "Button"}}
+    if value is not None:
+        action["value"] = value
+    action.update(extra or {})
+    return {
+        "type": "block_actions",
+        "user": _user(user),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": "VHOME"},
+        "trigger_id": trigger_id(),
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {"id": "VHOME", "team_id": TEAM_ID, "type": "home", "blocks": [], "private_metadata": "",
+                 "callback_id": "", "state": {"values": state or {}}, "hash": "h", "app_id": APP_ID,
+                 "bot_id": BOT_ID},
+        "actions": [action],
+    }
+
+
+# ---- the assistant surface -----------------------------------------------------------------------------------
+
+
+def assistant_thread_started_event(*, user: str = "U1", channel: str = "D1", thread_ts: str | None = None,
+                                   context: dict[str, Any] | None = None) -> dict[str, Any]:
+    ts = thread_ts or new_ts()
+    return {
+        "type": "assistant_thread_started",
+        "assistant_thread": {
+            "user_id": user,
+            "context": context or {},
+            "channel_id": channel,
+            "thread_ts": ts,
+        },
+        "event_ts": new_ts(),
+    }
+
+
+def assistant_thread_context_changed_event(*, user: str = "U1", channel: str = "D1", thread_ts: str,
+                                           context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "assistant_thread_context_changed",
+        "assistant_thread": {"user_id": user, "context": context, "channel_id": channel, "thread_ts": thread_ts},
+        "event_ts": new_ts(),
+    }
+
+
+def assistant_user_message_event(text: str, *, thread_ts: str, user: str = "U1",
+                                 channel: str = "D1") -> dict[str, Any]:
+    """A person's message in an assistant thread: a ``message.im`` with ``thread_ts``."""
+    event = message_event(text, user=user, channel=channel, channel_type="im", thread_ts=thread_ts)
+    event["parent_user_id"] = BOT_USER_ID
+    return event

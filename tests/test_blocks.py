@@ -21,7 +21,7 @@ from bot import slack_text
 from bot.answer import Answer, AnswerField, Part, Source
 from bot.engine import Engine
 from bot.matcher import Match
-from bot.render import blocks
+from bot.render import blocks, citations
 
 INJECTIONS = [
     "<!channel>",
@@ -89,8 +89,15 @@ def text_objects(obj: Any) -> list[dict[str, Any]]:
     return out
 
 
+KNOWN_LINKS = re.compile("<(" + "|".join(re.escape(d.url) for d in citations.DOCS.values() if d.url) + r")\|[^<>|]*>")
+
+
 def no_ping(text: str) -> None:
-    """No Slack control sequence and no half entity: every & starts &amp; &lt; or &gt;."""
+    """No Slack control sequence and no half entity: every & starts &amp; &lt; or &gt;.
+
+    The only markup allowed is a link to one of the source documents' known public addresses.
+    """
+    text = KNOWN_LINKS.sub("", text)
     assert "<" not in text and ">" not in text, text[:200]
     assert not re.search(r"&(?!amp;|lt;|gt;)", text), text[:200]
 
@@ -254,24 +261,34 @@ def test_real_answers_within_limits(engine: Engine, question: str, ephemeral: bo
 
 @pytest.mark.parametrize("question", REAL_QUESTIONS[:6], ids=[q[:40] for q in REAL_QUESTIONS[:6]])
 def test_real_answer_content(engine: Engine, question: str) -> None:
+    """Answer first: no header, no echo in a thread; the answer's text leads, one grey line of sources."""
     answer = engine.ask(question)
     msg = blocks.render(answer)
     shown = "\n".join(displayed(msg))
     esc = slack_text.escape
-    assert msg["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": esc(answer.title),
-                                                            "emoji": True}}
+    assert all(b["type"] != "header" for b in msg["blocks"])
+    assert ":speech_balloon:" not in shown
+    first = msg["blocks"][0]
+    assert first["type"] == "section"
+    lead = (answer.parts[0].text if len(answer.parts) == 1 else answer.parts[0].title if answer.parts else answer.text)
+    assert esc(lead[:60]) in first["text"]["text"]
     for part in answer.parts or [Part(entry="", title="", text=answer.text)]:
         assert esc(part.text[:60]) in shown
         if part.caveat:
             assert f":warning: {esc(part.caveat)}" in shown
         for f in part.fields[:3]:
             assert f"*{esc(f.label)}*\n{esc(f.value)}" in shown
-    for src in answer.sources[:9]:
-        assert f"Source: {esc(src.label())}" in shown
+    source_lines = [t for t in displayed(msg) if t.startswith(":books: ")]
+    assert len(source_lines) == (1 if answer.sources else 0)
+    for src in answer.sources:
+        assert slack_text.plain(citations.short_name(src.doc, src.title), 60) in source_lines[0]
+    if answer.sources:
+        assert json.loads(actions(msg)["natobot_sources"]["value"]) == [[s.doc, s.section] for s in answer.sources]
     buttons = answer.suggestions or answer.related
     if buttons:
-        assert f"*{PROMPTS[answer.status]}*" in shown
+        assert (f"*{PROMPTS[answer.status]}*" in shown) is (answer.status != "answer")
         assert [actions(msg)[f"natobot_ask_{i}"]["value"] for i in range(min(len(buttons), 5))] == buttons[:5]
+    assert msg["text"] == slack_text.truncate(esc(answer.text.strip()), 3000)
 
 
 def test_real_engine_covers_statuses(engine: Engine) -> None:
@@ -382,7 +399,7 @@ def test_block_budget(parts: int, text_len: int) -> None:
     check_message(msg)
     kinds = [b["type"] for b in msg["blocks"]]
     # However long the body, the sources, buttons and feedback survive at the end.
-    assert kinds[-1] == "actions" and kinds[-2] == "actions" and kinds[0] == "header"
+    assert kinds[-1] == "actions" and kinds[-2] == "actions" and kinds[-3] == "context" and kinds[0] == "section"
     if len(msg["blocks"]) == 50:
         assert any("shortened" in t for t in displayed(msg))
 
@@ -409,7 +426,7 @@ def test_feedback_value(question: str, entry: str | None) -> None:
 
 def test_echoed_question_is_escaped_and_bounded() -> None:
     question = "<!here> " + "y" * 1000
-    msg = blocks.render(synthetic("answer", question=question))
+    msg = blocks.render(synthetic("answer", question=question), ephemeral=True)
     (echo,) = [t for t in displayed(msg) if ":speech_balloon:" in t]
     assert echo.startswith(":speech_balloon: &lt;!here&gt; yyy") and echo.endswith("…")
     assert len(echo) <= 300 + len(":speech_balloon: ")
@@ -456,32 +473,60 @@ SUBS = [
 
 
 @pytest.mark.parametrize(
-    ("digest_q", "subs", "samples", "topics"),
+    ("with_digest", "subs", "samples", "topics"),
     [
-        ("objective 2.2", SUBS, ["who heads the IMS?", "<!channel>"], ["The IMS", "The command structure & more"]),
-        (None, [], [], []),
-        ("where are JFC Naples and JFC Brunssum?", SUBS * 200, ["q?"] * 500, ["t" * 5000] * 500),
-        (HUGE, [], [HUGE], [HUGE]),
+        (True, SUBS, ["who heads the IMS?", "<!channel>"], ["The IMS", "The command structure & more"]),
+        (False, [], [], []),
+        (True, SUBS * 200, ["q?"] * 500, ["t" * 5000] * 500),
+        (False, [], [HUGE], [HUGE]),
     ],
     ids=["normal", "empty", "many", "huge"],
 )
-def test_home_view(
-    engine: Engine, digest_q: str | None, subs: list[Sub], samples: list[str], topics: list[str]
-) -> None:
-    digest = engine.ask(digest_q) if digest_q else None
-    view = blocks.home_view(digest=digest, subscriptions=subs, sample_questions=samples, topics=topics)
+def test_home_view(engine: Engine, with_digest: bool, subs: list[Sub], samples: list[str],
+                   topics: list[str]) -> None:
+    from bot import digest as dg
+    from bot.render import home
+
+    digest = dg.digest_blocks(dg.build_digest(engine, NOW.date())) if with_digest else None
+    view = home.home_view(topics=topics, examples=samples, digest=digest,
+                          subscriptions=[(s, dg.describe(s)) for s in subs])
     assert view["type"] == "home"
     check_blocks(view["blocks"], 100)
     View(**view).validate_json()
     for text in displayed(view):
-        # The only link the Home tab makes is to a valid channel id from the store.
+        # The only link the Home tab makes is to a valid channel id from the store (and the known documents).
         no_ping(re.sub(r"<#[CG][A-Z0-9]+>", "", text))
     shown = "\n".join(displayed(view))
+    ids = [e["action_id"] for b in view["blocks"] for e in (b.get("elements") or [b.get("accessory") or {}])
+           if isinstance(e, dict) and "action_id" in e]
+    assert home.LOOKUP_ACTION in ids and home.SUBSCRIBE_ACTION in ids
     if subs:
-        assert "<#C0123ABCD> at 08:00 Europe/Brussels, weekdays" in shown
-        assert "<#G0456> at 17:30 America/New_York, every day" in shown
+        assert "<#C0123ABCD>: 08:00 Europe/Brussels, weekdays only" in shown
+        assert "<#G0456>: 17:30 America/New_York, every day" in shown
         assert "channel_not_found &lt;!channel&gt;" in shown
-    if digest_q == "objective 2.2":
-        assert "Strengthen the Alliance" in shown
-    if digest is None:
-        assert "No digest objective today." in shown
+        assert home.UNSUBSCRIBE_ACTION.format(0) in ids
+    if samples and samples[0] == "who heads the IMS?":
+        assert "natobot_home_ask_0" in ids and "natobot_home_ask_1" in ids
+    if with_digest:
+        assert "July 2022" in shown
+    else:
+        assert "No digest today." in shown
+
+
+def test_subscribe_view_and_values() -> None:
+    from bot.render import home
+
+    view = home.subscribe_view()
+    View(**view).validate_json()
+    check_blocks(view["blocks"], 100)
+    state = {"values": {
+        home.CHANNEL_BLOCK: {home.CHANNEL_ACTION: {"type": "conversations_select", "selected_conversation": "C9"}},
+        home.CADENCE_BLOCK: {home.CADENCE_ACTION: {"type": "static_select", "selected_option": {"value": "weekly"}}},
+        home.WEEKDAY_BLOCK: {home.WEEKDAY_ACTION: {"type": "static_select", "selected_option": {"value": "4"}}},
+        home.TIME_BLOCK: {home.TIME_ACTION: {"type": "timepicker", "selected_time": "07:45"}},
+        home.ZONE_BLOCK: {home.ZONE_ACTION: {"type": "plain_text_input", "value": "europe/paris"}},
+        home.CONTENT_BLOCK: {home.CONTENT_ACTION: {"type": "checkboxes", "selected_options": []}},
+    }}
+    assert home.subscribe_values(state) == {"channel": "C9", "cadence": "weekly", "weekday": 4, "time": "07:45",
+                                            "zone": "europe/paris", "include_management": False}
+    assert home.subscribe_values({})["include_management"] is True

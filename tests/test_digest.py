@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +22,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import digest as dg
 from bot import digest_cli
 from bot.engine import Engine
-from bot.render import blocks
 from bot.store import Store, Subscription
 from handlers.digest import digest_command, parse_subscribe
 from tests.fakeslack import FakeSlack
@@ -73,99 +71,7 @@ def sub(time: str = "09:00", tz: str = "Europe/Brussels", weekdays: bool = False
                         created_at=utc(2025, 1, 1), last_sent_date=last_sent)
 
 
-# -- rotation ----------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("day", "entry"), [
-    (date(2024, 1, 1), "objective-1-1"),  # the epoch
-    (date(2024, 1, 2), "objective-1-2"),
-    (date(2024, 1, 8), "objective-4-1"),
-    (date(2024, 1, 9), "mgmt-objective-1"),
-    (date(2024, 1, 11), "mgmt-objective-3"),
-    (date(2024, 1, 12), "objective-1-1"),  # wraps after 11 days
-    (date(2023, 12, 31), "mgmt-objective-3"),  # before the epoch too
-    (date(2025, 3, 3), "mgmt-objective-2"),
-])
-def test_rotation_by_date(day: date, entry: str) -> None:
-    assert dg.objective_for(day) == entry
-
-
-def test_rotation_goes_through_every_objective_in_order() -> None:
-    start = date(2026, 7, 14)
-    days = [dg.objective_for(start + timedelta(days=i)) for i in range(33)]
-    first = dg.ROTATION.index(days[0])
-    assert days == [dg.ROTATION[(first + i) % 11] for i in range(33)]
-    assert set(days[:11]) == set(dg.ROTATION) and len(dg.ROTATION) == 11
-
-
-@pytest.mark.parametrize("entry", dg.ROTATION)
-def test_every_rotation_entry_exists_with_the_right_kind(engine: Engine, entry: str) -> None:
-    kb_entry = engine.kb.entries[entry]
-    assert kb_entry.kind == ("management-objective" if entry.startswith("mgmt") else "objective")
-
-
-# -- content -----------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("offset", "label", "goal"), [
-    (0, "Mission Objective 1.1", "Mission Goal 1: Institutional Modernization"),
-    (3, "Mission Objective 2.2", "Mission Goal 2: Reinforcing Deterrence and Defense"),
-    (6, "Mission Objective 3.3", "Mission Goal 3: NATO's Global Role"),
-    (7, "Mission Objective 4.1", "Mission Goal 4: Advance U.S. foreign policy"),
-    (9, "Management Objective 2", "Management Objectives"),
-])
-def test_digest_content(engine: Engine, offset: int, label: str, goal: str) -> None:
-    d = dg.build_digest(engine, dg.EPOCH + timedelta(days=offset))
-    entry = engine.kb.entries[d.entry]
-    assert d.label == label and d.title == entry.title
-    assert d.goal.startswith(goal)
-    assert d.justification and len(d.justification) <= dg.GIST_CHARS
-    assert entry.facets["justification"].text.startswith(d.justification.split(". ")[0])
-    assert d.linkages == " ".join(entry.facets["linkages"].text.split())
-    assert d.risks
-    assert d.sources and all(s.doc == "usnato-ims-2022" for s in d.sources)
-    assert d.questions and entry.questions[0] not in d.questions  # "What is objective N?": the digest says
-
-
-@pytest.mark.parametrize("entry", dg.ROTATION)
-def test_digest_blocks_stay_within_slack_limits(engine: Engine, entry: str) -> None:
-    d = dg.build_digest(engine, dg.EPOCH + timedelta(days=dg.ROTATION.index(entry)))
-    payload = dg.digest_blocks(d)
-    assert payload["text"] and len(payload["text"]) <= blocks.MESSAGE_TEXT
-    assert d.label in payload["text"]
-    assert 0 < len(payload["blocks"]) <= blocks.MAX_BLOCKS
-    dumped = json.dumps(payload)
-    for heading in ("Why it matters", "Linkages", "Risks", "Source:", "Ask more"):
-        assert heading in dumped
-    header = payload["blocks"][0]
-    assert header["type"] == "header" and len(header["text"]["text"]) <= blocks.HEADER_TEXT
-    for block in payload["blocks"]:
-        if block["type"] == "section":
-            assert len(block["text"]["text"]) <= blocks.SECTION_TEXT and block["text"]["verbatim"] is True
-    actions = [b for b in payload["blocks"] if b["type"] == "actions"]
-    assert len(actions) == 1
-    ids = [e["action_id"] for e in actions[0]["elements"]]
-    assert ids == [f"natobot_ask_{i}" for i in range(len(ids))]
-    assert all(e["value"] in d.questions for e in actions[0]["elements"])
-    assert d.answer().parts[0].entry == entry and d.answer().status == "answer"
-
-
-def test_digest_text_is_escaped(engine: Engine) -> None:
-    d = dg.build_digest(engine, dg.EPOCH)
-    hostile = dg.Digest(**{**d.__dict__, "title": "<!channel> & <@U1>", "justification": "<!here> now"})
-    dumped = json.dumps(dg.digest_blocks(hostile))
-    assert "<!channel>" not in dumped and "<!here>" not in dumped and "<@U1>" not in dumped
-    assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in dumped
-
-
-@pytest.mark.parametrize(("given", "limit", "expected"), [
-    ("One. Two. Three.", 100, "One. Two. Three."),
-    ("First sentence here. Second one.", 25, "First sentence here."),
-    ("The U.S. Mission acts. Then more.", 25, "The U.S. Mission acts."),
-    ("It links to JSP Obj. 1.4 and more. Next.", 36, "It links to JSP Obj. 1.4 and more."),
-    ("x" * 50, 20, "x" * 19 + "…"),
-])
-def test_gist(given: str, limit: int, expected: str) -> None:
-    assert dg.gist(given, limit) == expected
-
+# -- what it says: tests/test_digest_content.py ------------------------------------------------------
 
 def run_cli(argv: list[str], out: io.StringIO | None = None) -> tuple[int, str]:
     parser = argparse.ArgumentParser(prog="natobot")
@@ -179,11 +85,14 @@ def run_cli(argv: list[str], out: io.StringIO | None = None) -> tuple[int, str]:
 def test_preview_prints_the_day_without_slack(engine: Engine) -> None:
     code, out = run_cli(["digest", "preview", "--date", "2024-01-01"])
     assert code == 0
-    assert out.startswith("natobot daily digest, Monday 2024-01-01")
-    assert out == dg.digest_text(dg.build_digest(engine, date(2024, 1, 1))) + "\n"
-    for heading in ("Mission Objective 1.1: Ensure NATO", "Goal\n  Mission Goal 1", "Why it matters", "Linkages",
-                    "Risks", "Source:", "Ask more:"):
-        assert heading in out
+    assert out.startswith("natobot digest, Monday 2024-01-01")
+    digest = dg.build_digest(engine, date(2024, 1, 1))
+    assert out == dg.digest_text(digest) + "\n"
+    for line in (digest.piece.label, "approved 15 July 2022", "Source:", "Ask more:"):
+        assert line in out
+    code, only = run_cli(["digest", "preview", "--date", "2024-01-01", "--mission-only"])
+    assert code == 0 and only == dg.digest_text(dg.build_digest(engine, date(2024, 1, 1),
+                                                                include_management=False)) + "\n"
 
 
 def test_preview_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -321,8 +230,8 @@ async def test_send_due_posts_due_channels_once(store: Store, client: AsyncWebCl
     assert posted_channels(slack) == Counter({"CBRUSSELS": 1, "CTOKYO": 1, "CWEEKEND": 1})
     call = slack.calls_to("chat.postMessage")[0]
     assert call.token == TOKEN
-    assert "Management Objective 2" in call.params["text"]  # 3 March 2025's objective
-    assert call.params["blocks"][0]["type"] == "header" and call.params["unfurl_links"] is False
+    assert call.params["blocks"] == dg.digest_blocks(dg.build_digest(engine, MONDAY))["blocks"]  # 3 March 2025's
+    assert call.params["unfurl_links"] is False
     assert "link_names" not in call.params
     sent = await store.subscription("CBRUSSELS")
     assert sent is not None and sent.last_sent_date == MONDAY
@@ -456,7 +365,7 @@ async def test_channel_error_is_marked_shown_and_other_channels_unaffected(
     # Subscribing again (after inviting the bot) clears the mark, and the day's digest goes out.
     reply = await digest_command("digest subscribe", channel=bad, team="T1", store=store, client=client,
                                  engine=engine, now=clock.now)
-    assert "gets the daily digest at 09:00 Europe/Brussels, every day" in reply["text"]
+    assert "gets the digest at 09:00 Europe/Brussels, every day" in reply["text"]
     assert (await dg.send_due(store, client, engine, clock.now)).posted == [bad]
     assert posted_channels(slack) == Counter({"C1": 1, "C2": 1, "C3": 1}) + Counter({bad: 1})
 
@@ -490,9 +399,10 @@ async def test_slash_command_now_posts_todays_digest(store: Store, client: Async
                                                      engine: Engine, clock: Clock) -> None:
     reply = await digest_command("digest now", channel="C5", team="T1", store=store, client=client,
                                  engine=engine, now=clock.now)
-    assert reply["text"].startswith("Posted today's digest: Management Objective 2")
+    today = dg.build_digest(engine, MONDAY)
+    assert reply["text"].startswith(f"Posted today's digest: {today.heading}")
     (call,) = slack.calls_to("chat.postMessage")
-    assert call.params["channel"] == "C5" and call.params["blocks"][0]["type"] == "header"
+    assert call.params["channel"] == "C5" and call.params["blocks"] == dg.digest_blocks(today)["blocks"]
     # An on-demand post does not use up the scheduled one.
     await subscribe(store, "C5")
     assert (await dg.send_due(store, client, engine, clock.now)).posted == ["C5"]

@@ -76,7 +76,7 @@ async def test_feedback_stores_only_catalogue_entries(app: App, fake: FakeSlack,
                                                       stored: str | None) -> None:
     assert "ims" in engine().kb.entries
     await app.action(blocks.FEEDBACK_UP, json.dumps(value), channel="C1")
-    await fake.wait_for("chat.postEphemeral")
+    await app.idle()  # the vote is stored by then
     rows = await app.deps.store._read(lambda conn: conn.execute(select(feedback.c.entry)).all())
     assert [r.entry for r in rows] == [stored]
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import slack_signing as sig
 from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
-from slack_harness import App, finished, header, posted, running, settle
+from slack_harness import App, finished, header, posted, running
 
 from bot.engine import Engine
 
@@ -51,7 +51,7 @@ async def test_dm_is_answered_in_the_dm(app: App, fake: FakeSlack) -> None:
 
 async def test_plain_channel_message_without_mention_is_not_answered(app: App, fake: FakeSlack) -> None:
     await app.event(sig.message_event("who heads the IMS?", channel="C1"))
-    await settle()
+    await app.idle()
     assert fake.calls_to("chat.postMessage") == []
 
 
@@ -69,7 +69,7 @@ async def test_auto_channel_answers_without_a_mention(fake: FakeSlack, tmp_path:
         await app.event(mention)
         await app.event(sig.message_event(mention["text"], channel="C777AUTO1", ts=mention["ts"]))
         await fake.wait_for("chat.postMessage", 2)
-        await settle()
+        await app.idle()
         assert len(fake.calls_to("chat.postMessage")) == 2
 
 
@@ -77,7 +77,7 @@ async def test_auto_channel_follows_up_only_in_threads_it_is_part_of(fake: FakeS
     async with running(fake, tmp_path, natobot_auto_channels="C777AUTO1") as app:
         await app.event(sig.thread_message_event("who heads the IMS?", thread_ts="1690000000.000100",
                                                  channel="C777AUTO1", parent_user_id="U2"))
-        await settle()
+        await app.idle()
         assert fake.calls_to("chat.postMessage") == []
         first = sig.message_event("what is the IMS?", channel="C777AUTO1")
         await app.event(first)
@@ -108,19 +108,22 @@ IGNORED = {
 @pytest.mark.parametrize("name", list(IGNORED))
 async def test_ignored_messages(app: App, fake: FakeSlack, name: str) -> None:
     await app.event(IGNORED[name])
-    await settle()
+    await app.idle()
     assert fake.calls_to("chat.postMessage") == [], name
 
 
-async def test_edited_mention_and_bot_mention_are_ignored(app: App, fake: FakeSlack) -> None:
+async def test_bot_mention_is_ignored_and_an_edit_adding_a_mention_is_answered_once(app: App,
+                                                                                   fake: FakeSlack) -> None:
     edited = sig.app_mention_event("who heads the IMS?")
-    edited["edited"] = {"user": "U1", "ts": "1700000000.000200"}
+    edited["edited"] = {"user": "U1", "ts": "1700000000.000200"}  # natobot never answered it: the edit added it
     by_bot = sig.app_mention_event("who heads the IMS?")
     by_bot["bot_id"] = "BOTHER"
-    await app.event(edited)
+    await app.event(edited, event_id="EvEDITED1")
     await app.event(by_bot)
-    await settle()
-    assert fake.calls_to("chat.postMessage") == []
+    await app.event(edited, event_id="EvEDITED1", retry_num=1)
+    await app.idle()
+    [answer] = fake.calls_to("chat.postMessage")
+    assert posted(answer)["thread_ts"] == edited["ts"]
 
 
 async def test_follow_up_context_per_thread(app: App, fake: FakeSlack) -> None:
@@ -165,7 +168,7 @@ async def test_slack_retries_are_never_answered_twice(app: App, fake: FakeSlack)
     await fake.wait_for("chat.postMessage")
     for retry in (1, 2, 3):
         assert (await app.event(event, event_id="EvRETRY1", retry_num=retry))[0] == 200
-    await settle()
+    await app.idle()
     assert len(fake.calls_to("chat.postMessage")) == 1
     assert app.deps.metrics.duplicates.value() == 3
 
@@ -177,7 +180,8 @@ async def test_concurrent_deliveries_to_two_replicas_are_answered_once(fake: Fak
                  for i, e in enumerate(events) for n, replica in enumerate((one, two, one))]
         assert all(status == 200 for status, _ in await asyncio.gather(*sends))
         await fake.wait_for("chat.postMessage", 5)
-        await settle()
+        await one.idle()
+        await two.idle()
         assert len(fake.calls_to("chat.postMessage")) == 5
         assert sorted(posted(c)["thread_ts"] for c in fake.calls_to("chat.postMessage")) == sorted(
             e["ts"] for e in events)
@@ -227,11 +231,11 @@ async def test_app_home_is_published_when_opened(app: App, fake: FakeSlack) -> N
     await app.event(sig.app_home_opened_event(user="U5", tab="messages"))
     await app.event(sig.app_home_opened_event(user="U5"))
     [call] = await fake.wait_for("views.publish")
-    await settle()
+    await app.idle()
     assert len(fake.calls_to("views.publish")) == 1
     assert call.params["user_id"] == "U5"
     view = call.params["view"]
     assert view["type"] == "home"
     text = str(view["blocks"])
     assert "C9DIGEST" in text and "09:00" in text
-    assert "digest objective" in text
+    assert "Today's digest" in text and "July 2022" in text

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import slack_signing as sig
 from fakeslack import FakeSlack
-from slack_harness import APP_TOKEN, BOT_TOKEN, SECRET, App, header, posted, running, settle, visible_texts
+from slack_harness import APP_TOKEN, BOT_TOKEN, SECRET, App, header, posted, running, visible_texts
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
@@ -49,7 +49,8 @@ async def test_bad_or_stale_signature_is_refused_and_does_nothing(app: App, fake
             bad["timestamp"] = int(time.time()) + bad.pop("timestamp_from_now")
         status, _ = await app.post(body, json_body=is_json, **bad)
         assert status == 401, case
-    # Refused before the work queue saw it: no job was recorded, so nothing can follow (no wait needed).
+    await app.idle()
+    # Refused before the work queue saw it: no job was recorded.
     assert await app.deps.work.jobs.counts() == {}
     assert [c.method for c in fake.calls] in ([], ["auth.test"])  # auth.test runs at start, on its own
     assert app.deps.metrics.rejected.value() == 2
@@ -60,6 +61,7 @@ async def test_a_body_changed_after_signing_is_refused(app: App, fake: FakeSlack
     headers = sig.sign(body, SECRET)
     status, _ = await app.post(body.replace(b"IMS", b"NAC"), json_body=True, headers=headers)
     assert status == 401
+    await app.idle()
     assert await app.deps.work.jobs.counts() == {}
     assert fake.calls_to("chat.postMessage") == []
 
@@ -92,7 +94,7 @@ async def test_5xx_is_retried_with_backoff(app: App, fake: FakeSlack) -> None:
     assert [posted(c)["text"] for c in calls[:3]] == [posted(calls[3])["text"]] * 3  # the same message, again
     gaps = [b.at - a.at for a, b in itertools.pairwise(calls)]
     assert gaps[2] > gaps[0]  # backoff grows
-    await settle(0.1)
+    await app.idle()
     assert app.deps.metrics.answers.value(where="mention") == 1
 
 
@@ -102,7 +104,7 @@ async def test_giving_up_is_logged_and_counted_and_the_server_keeps_serving(
     fake.fail_next("chat.postMessage", status=500, times=4)
     await app.event(sig.app_mention_event("who heads the IMS?"))
     await fake.wait_for("chat.postMessage", 4)
-    await settle()
+    await app.idle()
     assert app.deps.metrics.errors.value(kind="post") == 1
     # The line names the channel and the event, and the answer is put off, not lost.
     event_key = f"ev:{app.sent[-1]['event_id']}"
@@ -119,7 +121,7 @@ async def test_api_errors_are_not_retried_but_refused_blocks_fall_back_to_text(a
     fake.fail_next("chat.postMessage", error="channel_not_found")
     await app.event(sig.app_mention_event("who heads the IMS?"))
     await fake.wait_for("chat.postMessage")
-    await settle()
+    await app.idle()
     assert len(fake.calls_to("chat.postMessage")) == 1
     assert app.deps.metrics.errors.value(kind="post") == 1
     fake.fail_next("chat.postMessage", error="invalid_blocks")
@@ -239,7 +241,7 @@ async def test_metrics_in_prometheus_text(app: App, fake: FakeSlack) -> None:
     await app.event(sig.app_mention_event("what is the weather in brussels?"))
     await fake.wait_for("chat.postMessage", 2)
     await app.post(_mention_body(), json_body=True, secret="wrong")
-    await settle(0.1)
+    await app.idle()
     status, text = await app.get("/metrics")
     assert status == 200
     lines = set(text.splitlines())

@@ -167,17 +167,3 @@ async def test_natobot_serve_process(fake: FakeSlack, tmp_path: Path, mode: str)
     assert proc.returncode == 0, err.decode()[-2000:]
     for secret in (BOT_TOKEN, APP_TOKEN, SECRET):
         assert secret not in err.decode()
-
-
-def test_manifest_matches_the_app() -> None:
-    import yaml
-
-    manifest = yaml.safe_load((ROOT / "slack-manifest.yml").read_text())
-    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert {"app_mention", "message.im", "message.channels", "message.groups", "app_home_opened"} <= events
-    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history"} <= set(
-        manifest["oauth_config"]["scopes"]["bot"])
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/nato"]
-    assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert manifest["settings"]["socket_mode_enabled"] is True
-    assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import slack_signing as sig
 from fakeslack import FakeSlack, envelope
-from slack_harness import APP_TOKEN, header, posted, running, settle
+from slack_harness import APP_TOKEN, header, posted, running
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
 pytest_plugins = ["slack_fixtures"]
@@ -56,7 +56,7 @@ async def test_socket_mode_end_to_end(fake: FakeSlack, tmp_path: Path) -> None:
         value = json.dumps({"q": "who heads the IMS?", "e": "ims"})
         click = sig.block_actions("natobot_feedback_up", value, message_ts=calls[0].params.get("thread_ts"))
         await fake.wait_ack(await fake.socket_send(envelope("interactive", click)))
-        await fake.wait_for("chat.postEphemeral")
+        await app.idle()
         assert await app.deps.store.feedback_counts() == {"up": 1, "down": 0}
 
         # App Home.
@@ -64,7 +64,7 @@ async def test_socket_mode_end_to_end(fake: FakeSlack, tmp_path: Path) -> None:
         [home] = await fake.wait_for("views.publish")
         assert home.params["user_id"] == "U8"
 
-        await settle()
+        await app.idle()
         assert len(fake.calls_to("chat.postMessage")) == 3
         # Health and metrics are served in Socket Mode too; /slack/events is not.
         async with app.http.get(app.server.url + "/healthz") as r:

@@ -279,7 +279,7 @@ async def test_subscribe_upsert_list_and_unsubscribe(store: Store, clock: Clock)
     clock.advance(timedelta(hours=1))
     changed = await store.subscribe(channel="C1", team="T1", time="07:30", tz="America/New_York", weekdays=True)
     assert changed == Subscription(channel="C1", team="T1", time="07:30", tz="America/New_York", weekdays=True,
-                                   error=None, created_at=T0, last_sent_date=None)
+                                   error=None, created_at=T0, last_sent_date=None, cadence="weekdays")
     await store.subscribe(channel="C0", team="T2", time="23:59", tz="UTC", weekdays=False)
     await store.subscribe(channel="C2", team="T1", time="00:00", tz="Asia/Tokyo", weekdays=False)
     assert [s.channel for s in await store.subscriptions()] == ["C0", "C1", "C2"]

@@ -1,4 +1,4 @@
-"""Block Kit rendering: answers, usage and the App Home, always inside Slack's limits.
+"""Block Kit rendering: answers and usage, always inside Slack's limits (the App Home: bot.render.home).
 
 Every piece of text, from the user or from the knowledge base, is escaped (`bot.slack_text.escape`)
 before it is cut to a limit, and every mrkdwn text object is sent with `verbatim: true`, so Slack
@@ -9,17 +9,18 @@ Action ids the handlers listen for:
     natobot_ask_0 .. natobot_ask_4   value = a question to ask (related questions, suggestions)
     natobot_feedback_up / _down      value = JSON {"q": question[:500], "e": entry id or null}
     natobot_share                    value = the question[:1900] (ephemeral answers only)
+    natobot_sources                  value = JSON [[doc id, section], ...]: opens the full citations
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from bot.answer import Answer, AnswerField, Part, Source
 from bot.compose import DEFAULT_SUGGESTIONS
+from bot.render import citations
 from bot.slack_text import escape, plain, split, truncate
 
 Block = dict[str, Any]
@@ -39,7 +40,7 @@ BUTTON_VALUE = 2000
 # Our own bounds, well inside Slack's, so a reply stays readable whatever comes in.
 ECHO_LIMIT = 300  # the user's question shown back to them
 MAX_TEXT_SECTIONS = 6  # one text body: 18,000 characters is far beyond any knowledge-base answer
-MAX_ASK_BUTTONS = 5  # natobot_ask_0 .. natobot_ask_4
+MAX_ASK_BUTTONS = 5  # natobot_ask_0 .. natobot_ask_4 (answers get 3, see bot.suggest)
 FEEDBACK_QUESTION = 500
 SHARE_VALUE = 1900
 ENTRY_ID = 200
@@ -48,6 +49,7 @@ ASK_ACTION = "natobot_ask_{}"
 FEEDBACK_UP = "natobot_feedback_up"
 FEEDBACK_DOWN = "natobot_feedback_down"
 SHARE_ACTION = "natobot_share"
+SOURCES_ACTION = "natobot_sources"
 ASK_BLOCK = "natobot_ask"
 FEEDBACK_BLOCK = "natobot_feedback"
 
@@ -62,22 +64,6 @@ _BUTTON_PROMPT = {
     "fallback": "Try one of these",
     "ambiguous": "Which one do you mean?",
 }
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
-
-
-class SubscriptionLike(Protocol):
-    """What the Home tab shows of a digest subscription (bot.store.Subscription fits)."""
-
-    @property
-    def channel(self) -> str: ...
-    @property
-    def time(self) -> str: ...
-    @property
-    def tz(self) -> str: ...
-    @property
-    def weekdays(self) -> bool: ...
-    @property
-    def error(self) -> str | None: ...
 
 
 # -- small builders --------------------------------------------------------------------------------
@@ -139,26 +125,37 @@ def fit(head: list[Block], body: list[Block], tail: list[Block], limit: int) -> 
 
 
 # -- answers ---------------------------------------------------------------------------------------
+#
+# A card answers first and stays short: the answer's own text (its first sentence answers the question), a
+# caveat where the sources disagree or are dated, fields only when the answer carries some, one grey line of
+# short source names (linked where the document is public; "Sources" opens the full citations), then at most
+# three related questions and the feedback buttons. No header and no echo of the question under the question
+# itself; where the question is not on screen (a slash command's ephemeral reply) one grey line repeats it.
 
-def render(answer: Answer, *, ephemeral: bool = False, echo_question: bool = True) -> dict[str, Any]:
-    """An Answer as a chat.postMessage / postEphemeral / response_url payload: {"text", "blocks"}."""
-    head = [header(answer.title)]
-    if echo_question and answer.question.strip():
+def render(answer: Answer, *, ephemeral: bool = False, echo_question: bool | None = None) -> dict[str, Any]:
+    """An Answer as a chat.postMessage / postEphemeral / response_url payload: {"text", "blocks"}.
+
+    `echo_question` defaults to `ephemeral`: a thread or DM has the question right above the answer.
+    """
+    echo = ephemeral if echo_question is None else echo_question
+    head: list[Block] = []
+    if echo and answer.question.strip():
         head.append(context(f":speech_balloon: {plain(answer.question, ECHO_LIMIT)}"))
     return {"text": _message_text(answer), "blocks": fit(head, _body(answer), _tail(answer, ephemeral), MAX_BLOCKS)}
 
 
 def _message_text(answer: Answer) -> str:
-    """The notification / screen-reader text: title and answer, escaped and bounded."""
-    title, text = answer.title.strip(), answer.text.strip()
-    # A fallback's text already opens with its title ("I don't know that one: ..."); say it once.
-    full = text if text.startswith(title) else f"{title}\n{text}"
-    return truncate(escape(full.strip()), MESSAGE_TEXT) or "natobot"
+    """The notification / screen-reader text: the answer itself, escaped and bounded."""
+    text = answer.text.strip() or answer.title.strip()
+    return truncate(escape(text), MESSAGE_TEXT) or "natobot"
 
 
 def _body(answer: Answer) -> list[Block]:
     if len(answer.parts) == 1:
-        return _part_blocks(answer.parts[0], titled=False)
+        # An overview card ("what is X", `/nato lookup X`) is named in bold on its first line; an answer to a
+        # particular question ("who heads X?") starts with the answer itself.
+        overview = answer.status == "answer" and answer.facet is None
+        return _part_blocks(answer.parts[0], titled=overview)
     if answer.parts:
         return [b for p in answer.parts for b in _part_blocks(p, titled=True)]
     return text_sections(answer.text)
@@ -189,34 +186,46 @@ def _fields(fields: Sequence[AnswerField]) -> list[dict[str, Any]]:
 
 def _tail(answer: Answer, ephemeral: bool) -> list[Block]:
     out: list[Block] = []
-    sources = _sources(answer.sources)
+    sources = sources_line(answer.sources)
     if sources:
         out.append(sources)
     questions = answer.suggestions or answer.related
     asks = ask_buttons(questions)
     if asks:
-        prompt = _BUTTON_PROMPT.get(answer.status, "You could ask")
-        out += [context(f"*{prompt}*"), {"type": "actions", "block_id": ASK_BLOCK, "elements": asks}]
+        if answer.status != "answer":
+            # Without an answer the buttons need a word saying what they are.
+            out.append(context(f"*{_BUTTON_PROMPT.get(answer.status, 'You could ask')}*"))
+        out.append({"type": "actions", "block_id": ASK_BLOCK, "elements": asks})
+    row: list[dict[str, Any]] = []
     if answer.status in _RATED:
-        row = [
+        row += [
             button(":+1: Helpful", FEEDBACK_UP, feedback_value(answer.question, answer.entry)),
             button(":-1: Not helpful", FEEDBACK_DOWN, feedback_value(answer.question, answer.entry)),
         ]
-        if ephemeral and answer.question.strip():
-            row.append(button("Share in channel", SHARE_ACTION, answer.question[:SHARE_VALUE], style="primary"))
+    row += more_buttons(answer, ephemeral)
+    if row:
         out.append({"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": row})
     return out
 
 
-def _sources(sources: Sequence[Source]) -> Block | None:
-    labels = list(dict.fromkeys(s.label() for s in sources))
-    if not labels:
+def more_buttons(answer: Answer, ephemeral: bool) -> list[dict[str, Any]]:
+    """The buttons next to the feedback ones that stay after a vote: Sources, and Share for ephemeral answers."""
+    out: list[dict[str, Any]] = []
+    if answer.sources:
+        out.append(button("Sources", SOURCES_ACTION, citations.sources_value(answer.sources)))
+    if ephemeral and answer.status in _RATED and answer.question.strip():
+        out.append(button("Share in channel", SHARE_ACTION, answer.question[:SHARE_VALUE], style="primary"))
+    return out
+
+
+def sources_line(sources: Sequence[Source]) -> Block | None:
+    """One grey line of short document names, each linked where the document has a public address."""
+    docs = list(dict.fromkeys(s.doc for s in sources))
+    if not docs:
         return None
-    shown = labels[:CONTEXT_ELEMENTS] if len(labels) <= CONTEXT_ELEMENTS else labels[: CONTEXT_ELEMENTS - 1]
-    texts = [f":books: Source: {escape(label)}" for label in shown]
-    if len(shown) < len(labels):
-        texts.append(f"and {len(labels) - len(shown)} more")
-    return context(*texts)
+    titles = {s.doc: s.title for s in sources}
+    names = [citations.short_link(doc, titles[doc]) for doc in docs]
+    return context(":books: " + " · ".join(names))
 
 
 def ask_buttons(questions: Sequence[str]) -> list[dict[str, Any]]:
@@ -245,16 +254,24 @@ def notice(text: str) -> dict[str, Any]:
 # -- usage -----------------------------------------------------------------------------------------
 
 def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUGGESTIONS) -> dict[str, Any]:
-    """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons."""
+    """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons.
+
+    Lists every sub-command (tests/test_slack_manifest.py checks this against the manifest's usage hint).
+    """
     cmd = plain(command, 40)
     usage = "\n".join(
         [
             f"`{cmd} QUESTION`: answer a question (only you see it; *Share in channel* posts it)",
             f"`{cmd} lookup TERM`: the card for one body, command or document",
+            f"`{cmd} lookup`: pick one from a list that narrows as you type",
             f"`{cmd} objective 2.1`: one objective of the U.S. Mission's Integrated Mission Strategy",
             f"`{cmd} goal 3`: one mission goal and its objectives",
             f"`{cmd} divisions`: the divisions of the International Military Staff",
             f"`{cmd} commands`: the NATO command structure, grouped by level",
+            f"`{cmd} digest subscribe [HH:MM] [ZONE] [daily | weekdays | weekly DAY] [mission-only]`: a short "
+            "digest on the strategy in this channel",
+            f"`{cmd} digest unsubscribe`, `{cmd} digest status`, `{cmd} digest now`: stop it, see its schedule, "
+            "post today's here",
             f"`{cmd} help`: this message",
         ]
     )
@@ -262,7 +279,8 @@ def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUG
         header("How to ask natobot"),
         section(
             "Mention me in a channel and I answer in a thread, or send me a direct message. "
-            "Follow-up questions such as _who heads it?_ work in the same thread or DM."
+            "Follow-up questions such as _who heads it?_ work in the same thread or DM. On any message, "
+            "*More actions → Ask natobot* answers about it; my App Home has examples and digest settings."
         ),
         section(usage),
     ]
@@ -271,59 +289,3 @@ def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUG
         blocks += [context("*Try one of these*"), {"type": "actions", "block_id": ASK_BLOCK, "elements": asks}]
     text = f"How to ask natobot: mention me, DM me, or use {cmd} QUESTION. {cmd} help shows this message."
     return {"text": truncate(text, MESSAGE_TEXT), "blocks": blocks}
-
-
-# -- App Home --------------------------------------------------------------------------------------
-
-def home_view(
-    *,
-    digest: Answer | None,
-    subscriptions: Sequence[SubscriptionLike],
-    sample_questions: Sequence[str],
-    topics: Sequence[str],
-    command: str = "/nato",
-) -> dict[str, Any]:
-    """The App Home tab for views.publish: what natobot knows, how to ask, the digest and subscriptions."""
-    cmd = plain(command, 40)
-    head: list[Block] = [header("natobot")]
-    body: list[Block] = []
-    if topics:
-        body += [section("*What I know*"), section(bullets(topics))]
-    body += [
-        section(
-            "*How to ask*\nMention me in a channel (I answer in a thread), send me a direct message, "
-            f"or use `{cmd} QUESTION` anywhere. `{cmd} help` lists every command."
-        )
-    ]
-    if sample_questions:
-        body.append(section("*For example*\n" + bullets(sample_questions, limit=SECTION_TEXT - 20)))
-    body.append({"type": "divider"})
-    body.append(section("*Today's digest objective*"))
-    if digest is None:
-        body.append(context("No digest objective today."))
-    else:
-        body.append(section(f"*{plain(digest.title, 200)}*"))
-        body += text_sections(digest.parts[0].text if len(digest.parts) == 1 else digest.text)[:2]
-        src = _sources(digest.sources)
-        if src:
-            body.append(src)
-    body.append({"type": "divider"})
-    body.append(section("*Digest subscriptions in this workspace*"))
-    if subscriptions:
-        body += _subscription_sections(subscriptions)
-    else:
-        body.append(context("No channel gets the daily digest yet."))
-    return {"type": "home", "blocks": fit(head, body, [], MAX_HOME_BLOCKS)}
-
-
-def _subscription_sections(subs: Sequence[SubscriptionLike]) -> list[Block]:
-    lines = []
-    for s in subs:
-        where = f"<#{s.channel}>" if _CHANNEL_ID.fullmatch(s.channel) else plain(s.channel, 80)
-        days = "weekdays" if s.weekdays else "every day"
-        line = f"• {where} at {plain(s.time, 10)} {plain(s.tz, 64)}, {days}"
-        if s.error:
-            line += f"  :warning: last post failed: {plain(s.error, 200)}"
-        lines.append(line)
-    # Seven lines per section keeps each under 3000 characters (a line is at most ~400).
-    return [section("\n".join(lines[i : i + 7])) for i in range(0, len(lines), 7)]

@@ -1,0 +1,408 @@
+"""What the digest says: short pieces about the Integrated Mission Strategy's objectives, from many angles.
+
+The old digest posted the same eleven texts in turn, so a subscriber saw each again every eleven days. Here
+every objective is cut into pieces, each a few sentences from one angle: what it aims at, the goal behind it,
+why it matters, the risk it addresses, what it links to, related facts from the same strategy, and related facts
+from natobot's other sources. The pieces of all objectives are interleaved into one cycle (longer than 90 days,
+so no subscriber sees the same text twice in 90 days, whatever the cadence), and the day picks the piece from
+the date alone, so every replica and cron run agrees. The three management objectives (how the U.S. Mission runs
+itself) share one slot in the cycle instead of taking three, and a subscription can leave them out.
+
+Every abbreviation is explained where it first appears, with the definition the knowledge base itself gives
+(GLOSSARY, checked against it by a test); the few the sources use without spelling out are marked as such.
+Pure functions of the knowledge base and the date; nothing here knows Slack.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.answer import Source
+from bot.engine import Engine
+from bot.words import STOPWORDS
+from knowledge.models import Entry
+from knowledge.text import tokens
+
+Angle = Literal["aim", "goal", "why", "risks", "links", "related", "elsewhere", "strategy"]
+
+MISSION = ("objective-1-1", "objective-1-2", "objective-2-1", "objective-2-2", "objective-3-1", "objective-3-2",
+           "objective-3-3", "objective-4-1")
+MANAGEMENT = ("mgmt-objective-1", "mgmt-objective-2", "mgmt-objective-3")
+STRATEGY_DOC = "usnato-ims-2022"
+STRATEGY_ENTRY = "mission-strategy"
+# Day 0 of the cycle. Any fixed date works; changing it would shift every later digest.
+EPOCH = date(2024, 1, 1)
+# No subscriber may see the same piece twice within this many days (the issue's promise); the cycle is
+# checked to be longer (test_digest_content).
+NO_REPEAT_DAYS = 90
+# A piece's text: two or three sentences, which with its headline and the strategy line fits the 3-5 line
+# short form. Chosen so every objective yields several "why" and "risk" pieces and the cycle passes 90 days.
+PIECE_CHARS = 200
+# Related entries that every objective links to say nothing about any one of them.
+_GENERIC_RELATED = frozenset({"mission-objectives", "management-objectives", "jsp", "mission-strategy"})
+# Facts from the other sources are matched on shared rare words (idf above this, at least this many words);
+# set by reading the matches for all eleven objectives: lower thresholds pulled in unrelated entries.
+ELSEWHERE_MIN_IDF = 2.0
+ELSEWHERE_MIN_WORDS = 3
+ELSEWHERE_MAX = 2
+# Words common enough in this knowledge base's prose to carry no topic.
+_NOT_TOPICAL = frozenset("""related based ability means personnel better giving keeping sees issues office effective
+measures central political threat changing help keep works work including within create using""".split())
+
+HEADLINES: dict[Angle, str] = {
+    "aim": "What it aims at",
+    "goal": "The goal behind it",
+    "why": "Why it matters",
+    "risks": "The risk it addresses",
+    "links": "What it links to",
+    "related": "Related",
+    "elsewhere": "Elsewhere in natobot's sources",
+    "strategy": "About the strategy",
+}
+# The strategy as a whole, in its own lane: its priorities, framework and goals, then the themes of the strategy
+# no objective links to.
+STRATEGY_PARTS = ("com-priorities", "strategic-framework", "mission-goals")
+STRATEGY_THEMES = ("theme", "fact", "document")
+
+
+@dataclass(frozen=True)
+class Term:
+    acronym: str
+    expansion: str
+    in_sources: bool  # False: the sources use it without spelling it out; the expansion is general knowledge
+
+
+# Every abbreviation the digest's texts use. `in_sources=True` ones are checked against the knowledge base
+# ("Full Name (ACR)" must appear in it); NATO and U.S. need no explaining.
+GLOSSARY: tuple[Term, ...] = (
+    Term("USNATO", "U.S. Mission to NATO", True),
+    Term("JSP", "Joint Strategic Plan", True),
+    Term("EUR JRS", "EUR Joint Regional Strategy", True),
+    Term("ADN", "Arms Control, Disarmament, and Non-Proliferation", True),
+    Term("EDT", "emerging and disruptive technologies", True),
+    Term("PRC", "People's Republic of China", True),
+    Term("EU", "European Union", True),
+    Term("OIG", "Office of Inspector General", True),
+    Term("USG", "U.S. Government", True),
+    Term("NCIA", "NATO Communications and Information Agency", True),
+    Term("IRM", "information resource management", True),
+    Term("USMILDEL", "U.S. Military Delegation to NATO", True),
+    Term("IMS", "International Military Staff", True),
+    Term("NCSA", "NATO Communication and Information Systems Services Agency", True),
+    Term("CIS", "communication and information systems", True),
+    Term("EAPC", "Euro-Atlantic Partnership Council", True),
+    Term("CSDP", "Common Security and Defence Policy", True),
+    Term("AI", "artificial intelligence", True),
+    Term("GDP", "gross domestic product", False),
+    Term("R&D", "research and development", False),
+    Term("ADA", "Americans with Disabilities Act", False),
+    Term("DOD", "Department of Defense", False),
+    Term("HR", "human resources", False),
+    Term("EEO", "Equal Employment Opportunity", False),
+    Term("EO", "Executive Order", False),
+    Term("USAG", "U.S. Army Garrison", False),
+    Term("IT", "information technology", False),
+    Term("EUR", "the State Department's Bureau of European and Eurasian Affairs", False),
+)
+NO_EXPLANATION_NEEDED = frozenset({"NATO", "U.S."})
+# Upper-case words of two letters or more (and R&D), the shape of an abbreviation.
+_ACRONYM = re.compile(r"(?<![\w&])(?:EUR JRS|[A-Z][A-Z&]*[A-Z])(?![\w&])")
+_WITH_POSSESSIVE = re.compile(r"(" + _ACRONYM.pattern + r")('s|’s)?")
+_OBJ = re.compile(r"\bObj\.\s")
+_SENTENCE_END = re.compile(r"[.!?][\"”')]?\s+(?=[A-Z\"“(])")
+_NOT_AN_END = ("U.S.", "Obj.", "No.", "e.g.", "i.e.", "St.", "Dr.", "Mr.", "Ms.", "vs.", "E.O.", "Gen.")
+
+
+def acronyms(text: str) -> list[str]:
+    return [a for a in _ACRONYM.findall(text) if a not in NO_EXPLANATION_NEEDED]
+
+
+def explain(text: str) -> str:
+    """`text` with each abbreviation spelled out where it first appears (unless the text already does).
+
+    "JSP Obj. 1.4" reads "JSP (Joint Strategic Plan) Objective 1.4"; "the Joint Strategic Plan (JSP)" stays;
+    "USNATO's staff" reads "USNATO's (U.S. Mission to NATO) staff".
+    """
+    text = _OBJ.sub("Objective ", text)
+    terms = {t.acronym: t for t in GLOSSARY}
+    done: set[str] = set()
+
+    def replace(m: re.Match[str]) -> str:
+        acronym, possessive = m.group(1), m.group(2) or ""
+        term = terms.get(acronym)
+        if term is None or acronym in done:
+            return m.group(0)
+        done.add(acronym)
+        before = text[max(0, m.start() - 80):m.start()].lower()
+        if before.endswith("(") or f"{term.expansion} ({acronym})".lower() in text.lower() or \
+                term.expansion.lower() in before:
+            return m.group(0)
+        return f"{acronym}{possessive} ({term.expansion})"
+
+    return _WITH_POSSESSIVE.sub(replace, text)
+
+
+def sentences(text: str) -> list[str]:
+    text = " ".join(text.split())
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[: m.start() + 1].endswith(_NOT_AN_END):
+            continue
+        out.append(text[start:m.end()].strip())
+        start = m.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+def _clauses(sentence: str, limit: int) -> list[str]:
+    """A sentence much longer than a piece, split at its semicolons into sentences of their own."""
+    if len(sentence) <= limit * 1.3 or "; " not in sentence:
+        return [sentence]
+    parts = [p.strip() for p in sentence.split("; ") if p.strip()]
+    out = [p[0].upper() + p[1:] for p in parts]
+    return [p if p.endswith((".", "!", "?")) else p + "." for p in out]
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
+    """Whole sentences packed into pieces of about `limit` characters (a long sentence is a piece alone)."""
+    out: list[str] = []
+    for sentence in (c for s in sentences(text) for c in _clauses(s, limit)):
+        if out and len(out[-1]) + 1 + len(sentence) <= limit:
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One digest: one objective, one angle, a few sentences."""
+
+    entry: str  # the objective's knowledge-base id
+    label: str  # "Mission Objective 2.1" / "Management Objective 3"
+    management: bool
+    objective: str  # the objective's own wording
+    goal: str  # "Mission Goal 2: Reinforcing Deterrence and Defense" / "Management Objectives ..."
+    angle: Angle
+    headline: str  # "Why it matters", "Related: the Wales pledge"
+    text: str  # explained; what the short form shows
+    sources: tuple[Source, ...]
+    questions: tuple[str, ...]  # for the "ask" buttons
+
+    @property
+    def key(self) -> str:
+        """What makes two pieces the same text for a reader: headline and words."""
+        return f"{self.headline}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """What the strategy is, for the line every digest carries."""
+
+    title: str  # "Integrated Mission Strategy"
+    issuer: str  # "U.S. Mission to NATO"
+    approved: str  # "15 July 2022"
+    month: str  # "July 2022"
+
+    def line(self) -> str:
+        return (f"From the {self.issuer}'s {self.title}, its plan for what it wants to achieve at NATO, "
+                f"approved {self.approved}.")
+
+    def short_line(self) -> str:
+        """The same in a few words, for the short digest's grey line."""
+        return f"From the {self.issuer}'s {self.title} (its goals at NATO), {self.month}"
+
+
+def strategy(engine: Engine) -> Strategy:
+    doc = engine.kb.documents[STRATEGY_DOC]
+    approved = doc.date.removeprefix("approved ").strip()
+    month = " ".join(approved.split()[-2:])
+    return Strategy(title="Integrated Mission Strategy", issuer="U.S. Mission to NATO", approved=approved,
+                    month=month)
+
+
+class Content:
+    """The cycle of pieces for one knowledge base, with and without the management objectives."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.strategy = strategy(engine)
+        self._idf = self._rare_words()
+        self._cycles: dict[bool, tuple[Piece, ...]] = {}
+
+    # -- building ----------------------------------------------------------------------------------------
+    def _source(self, entry: Entry) -> tuple[Source, ...]:
+        out = []
+        for citation in entry.sources:
+            doc = self.engine.kb.documents.get(citation.doc)
+            if doc is not None:
+                out.append(Source(doc=doc.id, title=doc.title, date=doc.date, section=citation.section))
+        return tuple(out)
+
+    def _goal(self, entry: Entry) -> tuple[str, Entry | None]:
+        for parent_id in entry.relations.get("part_of", []):
+            parent = self.engine.kb.entries.get(parent_id)
+            if parent is not None and parent.kind == "goal":
+                return (f"Mission Goal {parent.number}: {parent.title}" if parent.number else parent.title), parent
+            if parent is not None:
+                return f"{parent.title}: how the U.S. Mission runs itself, not under a Mission Goal", None
+        return "", None
+
+    def _rare_words(self) -> dict[str, float]:
+        counts: Counter[str] = Counter()
+        entries = self.engine.kb.entries.values()
+        for e in entries:
+            text = " ".join([e.title, e.short, e.answer, *(f.text for f in e.facets.values())])
+            counts.update(set(self._words(text)))
+        return {w: math.log(len(entries) / n) for w, n in counts.items()}
+
+    @staticmethod
+    def _words(text: str) -> set[str]:
+        return {w for w in tokens(text) if len(w) > 3 and w not in STOPWORDS and w not in _NOT_TOPICAL}
+
+    def _elsewhere(self, entry: Entry, taken: set[str]) -> list[Entry]:
+        """Entries from natobot's other sources that share rare words with the objective."""
+        facets = [entry.facets[f].text for f in ("justification", "risks") if f in entry.facets]
+        mine = self._words(" ".join([entry.title, entry.short, *facets]))
+        scored = []
+        for other in self.engine.kb.entries.values():
+            if other.id in taken or any(c.doc == STRATEGY_DOC for c in other.sources):
+                continue
+            shared = [w for w in mine & self._words(" ".join([other.title, other.short, *other.aliases]))
+                      if self._idf.get(w, 0.0) > ELSEWHERE_MIN_IDF]
+            if len(shared) >= ELSEWHERE_MIN_WORDS:
+                scored.append((sum(self._idf[w] for w in shared), other.id))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [self.engine.kb.entries[e] for _, e in scored[:ELSEWHERE_MAX]]
+
+    def _pieces(self, entry_id: str, taken: set[str], goals_done: set[str]) -> list[Piece]:
+        kb = self.engine.kb
+        entry = kb.entries[entry_id]
+        management = entry.kind == "management-objective"
+        label = f"{'Management' if management else 'Mission'} Objective {entry.number}"
+        goal, goal_entry = self._goal(entry)
+        questions = tuple(q for q in entry.questions[1:] if q.strip())[:3] or tuple(entry.questions[:1])
+        sources = self._source(entry)
+
+        def piece(angle: Angle, text: str, *, headline: str | None = None, src: tuple[Source, ...] = sources,
+                  asks: tuple[str, ...] = questions) -> Piece:
+            return Piece(entry=entry_id, label=label, management=management, objective=entry.title, goal=goal,
+                         angle=angle, headline=headline or HEADLINES[angle], text=explain(text), sources=src,
+                         questions=asks)
+
+        facets = entry.facets
+        out = [piece("aim", entry.short + (f" It serves {goal}." if goal_entry is not None else
+                                           " It is about running the U.S. Mission itself."))]
+        if goal_entry is not None and goal_entry.id not in goals_done and "description" in goal_entry.facets:
+            goals_done.add(goal_entry.id)
+            for text in pieces(goal_entry.facets["description"].text)[:2]:
+                out.append(piece("goal", text, asks=tuple(goal_entry.questions[:2]) or questions))
+        why = pieces(facets["justification"].text) if "justification" in facets else []
+        risks = pieces(facets["risks"].text) if "risks" in facets else []
+        if why:
+            out.append(piece("why", why[0]))
+        if risks:
+            out.append(piece("risks", risks[0]))
+        if "linkages" in facets:
+            links = facets["linkages"].text
+            if "JSP" in links or "JRS" in links:
+                links += " These are higher-level U.S. plans; the strategy cites them by code only."
+            out.append(piece("links", links))
+        for other_id in entry.relations.get("related", []):
+            other = kb.entries.get(other_id)
+            if other is None or other_id in _GENERIC_RELATED or other_id in taken or other.kind in (
+                    "objective", "management-objective", "goal"):
+                continue
+            taken.add(other_id)
+            out.append(piece("related", other.short, headline=f"Related: {other.title}", src=self._source(other),
+                             asks=tuple(other.questions[:2]) or questions))
+        for other in self._elsewhere(entry, taken):
+            taken.add(other.id)
+            out.append(piece("elsewhere", other.short, headline=f"{HEADLINES['elsewhere']}: {other.title}",
+                             src=self._source(other), asks=tuple(other.questions[:2]) or questions))
+        # The rest of the justification and risks, after every other angle has had its turn.
+        rest: list[tuple[Angle, str]] = [("why", t) for t in why[1:]]
+        rest += [("risks", t) for t in risks[1:]]
+        for angle, text in rest:
+            out.append(piece(angle, text))
+        return out
+
+    def _strategy_lane(self, taken: set[str]) -> list[Piece]:
+        kb = self.engine.kb
+        label = f"The {self.strategy.title}"
+        out: list[Piece] = []
+        extra = [e.id for e in kb.entries.values() if e.kind in STRATEGY_THEMES and e.id not in taken
+                 and e.id not in _GENERIC_RELATED and e.id not in STRATEGY_PARTS
+                 and all(c.doc == STRATEGY_DOC for c in e.sources)]
+        for entry_id in (*STRATEGY_PARTS, *extra):
+            entry = kb.entries.get(entry_id)
+            if entry is None:
+                continue
+            taken.add(entry_id)
+            for text in pieces(entry.answer):
+                out.append(Piece(entry=entry_id, label=label, management=False, objective="", goal="",
+                                 angle="strategy", headline=f"{HEADLINES['strategy']}: {entry.title}",
+                                 text=explain(text), sources=self._source(entry),
+                                 questions=tuple(entry.questions[:2])))
+        return out
+
+    def cycle(self, *, include_management: bool = True) -> tuple[Piece, ...]:
+        """Every piece once, interleaved so consecutive days feature different objectives and angles."""
+        cached = self._cycles.get(include_management)
+        if cached is not None:
+            return cached
+        taken: set[str] = set()
+        goals_done: set[str] = set()
+        lanes = [self._pieces(e, taken, goals_done) for e in MISSION if e in self.engine.kb.entries]
+        lanes.append(self._strategy_lane(taken))
+        if include_management:
+            # The three management objectives share one lane, taking turns, no longer than a mission objective's:
+            # internal matters get about a ninth of the digests, not three elevenths.
+            own = [self._pieces(e, taken, goals_done) for e in MANAGEMENT if e in self.engine.kb.entries]
+            width = max(len(lane) for lane in lanes[:-1]) if len(lanes) > 1 else 0
+            lanes.append([p for group in _zip_longest(own) for p in group][:width])
+        # Spread each lane evenly over the cycle (piece k of a lane of n sits at (k + 0.5) / n), each lane starting
+        # at a different angle so neighbouring days differ in angle as well as objective.
+        placed = sorted(((k + 0.5) / len(lane), i, p) for i, lane in enumerate(lanes)
+                        for k, p in enumerate(lane[i % len(lane):] + lane[:i % len(lane)]))
+        seen: set[str] = set()
+        out = []
+        for _, _, p in placed:
+            if p.key not in seen:
+                seen.add(p.key)
+                out.append(p)
+        self._cycles[include_management] = tuple(out)
+        return self._cycles[include_management]
+
+    def for_day(self, day: date, *, include_management: bool = True) -> Piece:
+        pieces_ = self.cycle(include_management=include_management)
+        return pieces_[(day - EPOCH).days % len(pieces_)]
+
+    def objective_pieces(self, entry_id: str) -> list[Piece]:
+        """All of one objective's own angles (aim, goal, why, risks, links), for the long form behind "More"."""
+        full = self.cycle(include_management=True)
+        return [p for p in full if p.entry == entry_id and p.angle in ("aim", "goal", "why", "risks", "links")]
+
+
+def _zip_longest(groups: list[list[Piece]]) -> list[list[Piece]]:
+    width = max((len(g) for g in groups), default=0)
+    return [[g[i] for g in groups if i < len(g)] for i in range(width)]
+
+
+_CONTENT: weakref.WeakKeyDictionary[Engine, Content] = weakref.WeakKeyDictionary()
+
+
+def content(engine: Engine) -> Content:
+    """The Content for `engine`, built once (about 20 ms) and kept while the engine lives."""
+    found = _CONTENT.get(engine)
+    if found is None:
+        found = _CONTENT[engine] = Content(engine)
+    return found

@@ -1,0 +1,121 @@
+"""Sources in Slack: a short name for each document, a link where it has a public address, and the full
+citations (title, publisher, date, section, note) in a modal one click away.
+
+The knowledge base names each document in full ("International Military Staff (encyclopedia article, with
+related articles)"); a card has room for a few words. Addresses are only given where the document is
+public at that address, checked against the text in ../shared/seeds; the U.S. Mission's strategy is marked
+for public release but its address is not known, so it gets no link rather than a guessed one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.answer import Source
+from bot.slack_text import escape, plain, truncate
+
+
+@dataclass(frozen=True)
+class DocLink:
+    short: str
+    url: str | None
+
+
+DOCS: dict[str, DocLink] = {
+    "nato-ims-2012": DocLink("NATO's IMS page, 2012", "https://www.nato.int/cps/en/natohq/topics_64557.htm"),
+    "wiki-ims-2023": DocLink("IMS encyclopedia article, 2023",
+                             "https://en.wikipedia.org/wiki/International_Military_Staff"),
+    "policy-alignment": DocLink("Policy alignment article, undated",
+                                "https://commandflare.com/nato-command-defense-policy-alignment/"),
+    "usnato-ims-2022": DocLink("USNATO Integrated Mission Strategy, July 2022", None),
+}
+SHORT_LIMIT = 60
+VALUE_LIMIT = 2000  # Slack's button value
+CALLBACK_ID = "natobot_sources"
+
+
+class DocumentLike(Protocol):
+    """What the citations modal shows of a document (knowledge.models.Document fits)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def publisher(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+    @property
+    def note(self) -> str | None: ...
+
+
+def short_name(doc: str, title: str) -> str:
+    known = DOCS.get(doc)
+    return known.short if known else " ".join(title.split())[:SHORT_LIMIT]
+
+
+def url(doc: str) -> str | None:
+    known = DOCS.get(doc)
+    return known.url if known else None
+
+
+def short_link(doc: str, title: str) -> str:
+    """mrkdwn: the escaped short name, as a link when the document has a public address."""
+    name = plain(short_name(doc, title), SHORT_LIMIT)
+    address = url(doc)
+    return f"<{address}|{name}>" if address else name
+
+
+def sources_value(sources: Sequence[Source]) -> str:
+    """The Sources button's value: [[doc, section], ...] as JSON, as many as fit in Slack's 2000 characters."""
+    pairs: list[list[str]] = []
+    for s in sources:
+        candidate = [*pairs, [s.doc[:64], s.section[:300]]]
+        if len(json.dumps(candidate, ensure_ascii=False)) > VALUE_LIMIT:
+            break
+        pairs = candidate
+    return json.dumps(pairs, ensure_ascii=False)
+
+
+def parse_sources_value(value: str) -> list[tuple[str, str]]:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    return [(str(p[0]), str(p[1])) for p in data
+            if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)]
+
+
+def citations_view(pairs: Sequence[tuple[str, str]], documents: Mapping[str, DocumentLike]) -> dict[str, Any]:
+    """The modal listing each cited document in full, with the sections cited and its link."""
+    sections: dict[str, list[str]] = {}
+    for doc, section in pairs:
+        sections.setdefault(doc, [])
+        if section not in sections[doc]:
+            sections[doc].append(section)
+    blocks: list[dict[str, Any]] = []
+    for doc, cited in list(sections.items())[:20]:
+        document = documents.get(doc)
+        if document is None:
+            continue
+        lines = [f"*{plain(document.title, 300)}*", f"{plain(document.publisher, 200)}, {plain(document.date, 100)}"]
+        lines += [f"• Section “{plain(c, 300)}”" for c in cited[:10]]
+        address = url(doc)
+        if address:
+            lines.append(f"<{address}|{plain(address, 200)}>")
+        block: dict[str, Any] = {"type": "section",
+                                 "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000), "verbatim": True}}
+        blocks.append(block)
+        if document.note:
+            blocks.append({"type": "context", "elements": [
+                {"type": "mrkdwn", "text": truncate(escape(document.note), 3000), "verbatim": True}]})
+    if not blocks:
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "No source is recorded for this answer.",
+                                               "verbatim": True}}]
+    return {"type": "modal", "callback_id": CALLBACK_ID,
+            "title": {"type": "plain_text", "text": "Sources"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": blocks[:100]}
