@@ -70,6 +70,7 @@ RECENT_TTL_S = 600.0
 # request (a few hundred bytes each). Past BUSY_WAITING, shed work is only counted and logged.
 BUSY_SENDERS = 8
 BUSY_WAITING = 5000
+BUSY_PER_S = 50  # busy replies per second at most (a token bucket): under overload each costs a Slack call
 PRUNE_EVERY_S = 600.0
 # A job no listener has taken up this long after it was accepted never will be (see _sweep).
 UNTAKEN_S = 30.0
@@ -95,6 +96,7 @@ class WorkQueue:
         self._recent: OrderedDict[str, float] = OrderedDict()
         self._busy_queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
         self._busy: list[asyncio.Task[None]] = []
+        self._busy_tokens, self._busy_at = float(BUSY_PER_S), time.monotonic()
         self._replays: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._app: AsyncApp | None = None
@@ -153,24 +155,37 @@ class WorkQueue:
         return BoltResponse(status=200, body="")
 
     async def _shed(self, kind: str, key: str, body: dict[str, Any]) -> BoltResponse:
-        """Past the backlog: a short BUSY reply now instead of a late answer and unbounded memory."""
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(ACCEPT_TIMEOUT_S):
-                if not await self.jobs.accept(key, kind, body, status="shed"):
-                    return self._duplicate(key)
+        """Past the backlog: a short BUSY reply now instead of a late answer and unbounded memory.
+
+        Shedding must cost next to nothing, or it adds to the overload it answers: no database write (Slack's
+        retries of shed work are dropped by the in-memory window). Busy replies go out at most BUSY_PER_S a
+        second; past that the request is refused with 503, and Slack delivers it again later.
+        """
+        if kind == "command":  # the ack itself carries the reply: no Slack call at all
+            self._remember(key)
+            self.metrics.shed.inc(kind=kind)
+            log.warning("backlog full (%d waiting): shed %s with a busy reply", len(self.local), key)
+            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": BUSY}),
+                                headers={"content-type": ["application/json;charset=utf-8"]})
+        if not self._queue_busy(kind, body):
+            self.metrics.shed.inc(kind="refused")
+            return BoltResponse(status=503, body="busy", headers={"retry-after": ["60"]})
         self._remember(key)
         self.metrics.shed.inc(kind=kind)
         log.warning("backlog full (%d waiting): shed %s in %s with a busy reply", len(self.local), key,
                     Job(key=key, kind=kind, body=body).channel or "an unknown channel")
-        if kind == "command":  # the ack itself carries the reply: no Slack call at all
-            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": BUSY}),
-                                headers={"content-type": ["application/json;charset=utf-8"]})
-        self._queue_busy(kind, body)
         return BoltResponse(status=200, body="")
 
-    def _queue_busy(self, kind: str, body: dict[str, Any]) -> None:
+    def _queue_busy(self, kind: str, body: dict[str, Any]) -> bool:
+        """Queue a busy reply if the rate allows; False when it does not (the caller refuses the request)."""
         if self.busy_reply is None:
-            return
+            return True
+        now = time.monotonic()
+        self._busy_tokens = min(BUSY_PER_S, self._busy_tokens + (now - self._busy_at) * BUSY_PER_S)
+        self._busy_at = now
+        if self._busy_tokens < 1:
+            return False
+        self._busy_tokens -= 1
         if self._busy_queue is None:
             self._busy_queue = asyncio.Queue(BUSY_WAITING)
             self._busy = [asyncio.create_task(self._send_busy(self._busy_queue)) for _ in range(BUSY_SENDERS)]
@@ -181,8 +196,8 @@ class WorkQueue:
         try:
             self._busy_queue.put_nowait((kind, slim))
         except asyncio.QueueFull:
-            self.metrics.errors.inc(kind="busy_dropped")
-            log.error("%d busy replies already waiting: %s gets none", BUSY_WAITING, kind)
+            return False
+        return True
 
     async def _send_busy(self, queue: asyncio.Queue[tuple[str, dict[str, Any]]]) -> None:
         assert self.busy_reply is not None

@@ -91,6 +91,7 @@ async def test_past_the_backlog_new_work_gets_a_busy_reply(fake: FakeSlack, tmp_
         await fake.wait_for("chat.postMessage", 2)
         shed = sig.app_mention_event("who heads the IMS?", channel="C2")
         assert (await app.event(shed))[0] == 200
+        shed_id = app.sent[-1]["event_id"]
         status, body = await app.command("who heads the IMS?")
         assert status == 200 and json.loads(body) == {"response_type": "ephemeral", "text": BUSY}
         await fake.wait_posts(lambda posts: any(p["text"] == BUSY for p in posts))
@@ -98,9 +99,12 @@ async def test_past_the_backlog_new_work_gets_a_busy_reply(fake: FakeSlack, tmp_
         assert app.deps.metrics.shed.value(kind="event") == 1
         assert app.deps.metrics.shed.value(kind="command") == 1
         assert app.deps.work.waiting() == 2  # bounded: the shed work holds no memory here
+        # A retry of the shed event is dropped too (the in-memory window; shedding writes nothing).
+        assert (await app.event(shed, event_id=shed_id, retry_num=1))[0] == 200
+        assert app.deps.metrics.duplicates.value() == 1
         fake.unhang()
-        counts = await finished(app, 4)
-        assert counts == {"done": 2, "shed": 2}
+        counts = await finished(app, 2)
+        assert counts == {"done": 2}
         for event, name in zip(held, ("SHAPE", "Naples"), strict=True):
             [reply] = replies_in(fake, "C1", event["ts"])
             assert name in header(posted_message(reply))
@@ -183,3 +187,35 @@ async def test_answers_waiting_while_slack_hangs_go_out_in_order(fake: FakeSlack
         threads = [c.params["thread_ts"] for c in fake.calls_to("chat.postMessage")]
         assert list(dict.fromkeys(threads)) == [e["ts"] for e in events]  # first replies in the order asked
         assert all(len(replies_in(fake, "C4", e["ts"])) == 1 for e in events)
+
+
+async def test_past_the_in_flight_cap_requests_get_503_before_their_body_is_read(
+        app: App, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.server
+
+    monkeypatch.setattr(bot.server, "MAX_IN_FLIGHT", 0)
+    status, body = await app.event(sig.app_mention_event("who heads the IMS?"))
+    assert (status, body) == (503, "busy")
+    assert app.deps.metrics.shed.value(kind="http") == 1
+    assert await app.deps.work.jobs.counts() == {}  # nothing accepted: Slack sends it again later
+
+
+async def test_past_the_busy_reply_rate_shed_work_is_refused_and_answered_when_slack_sends_it_again(
+        fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.work
+
+    monkeypatch.setattr(bot.work, "BUSY_PER_S", 0)
+    async with running(fake, tmp_path, natobot_backlog=1) as app:
+        fake.hang_next("chat.postMessage")
+        await app.event(sig.app_mention_event("where is SHAPE?", channel="C1"))
+        await fake.wait_for("chat.postMessage")
+        refused = sig.app_mention_event("who heads the IMS?", channel="C3")
+        assert (await app.event(refused))[0] == 503  # no room, no busy reply to spare: Slack will retry
+        assert app.deps.metrics.shed.value(kind="refused") == 1
+        fake.unhang()
+        await finished(app, 1)
+        # Slack's retry of the refused event is new work, not a duplicate.
+        assert (await app.event(refused, event_id=app.sent[-1]["event_id"], retry_num=1))[0] == 200
+        assert await finished(app, 2) == {"done": 2}
+        [reply] = replies_in(fake, "C3", refused["ts"])
+        assert "International Military Staff" in json.dumps(reply["blocks"])
