@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -48,7 +49,7 @@ async def find(client: AsyncWebClient, job: Job, *, channel: str, thread_ts: str
         else:
             resp = await client.conversations_history(channel=channel, oldest=_question_ts(job) or "0",
                                                       include_all_metadata=True, limit=HISTORY_LIMIT)
-    except (SlackApiError, OSError, TimeoutError) as exc:
+    except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
         # Not knowing means posting: a possible double is better than a certain loss.
         log.warning("could not look for an earlier reply to %s: %s", job.where, type(exc).__name__)
         return None
