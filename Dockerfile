@@ -1,53 +1,53 @@
 # syntax=docker/dockerfile:1
-# natobot: build the wheel and its dependencies in one stage, run them as a non-root user in another.
+# natobot: the locked dependencies in one stage, the sources on top of them, run as a numeric non-root user.
 #
 #   docker build -t natobot .
 #   docker run --rm -p 3000:3000 -e SLACK_BOT_TOKEN=xoxb-... -e SLACK_SIGNING_SECRET=... \
 #       -e DATABASE_URL=postgresql://natobot:secret@db:5432/natobot natobot
+#   docker run --rm -e DATABASE_URL=... natobot digest list        # any other natobot command
 #
 # Without DATABASE_URL the state is a SQLite file in /data (mount a volume there to keep it).
+# For a byte-for-byte rebuild, pin the base image too: --build-arg PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:...
 
-FROM python:3.11-slim AS build
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS deps
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 # A virtual environment is one directory to copy into the runtime stage, with nothing of pip's cache.
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-WORKDIR /src
-# Metadata first: the dependency layer is rebuilt only when pyproject.toml changes.
-COPY pyproject.toml README.md ./
-RUN mkdir -p bot handlers knowledge \
-    && touch bot/__init__.py handlers/__init__.py knowledge/__init__.py \
-    && pip install . \
-    && pip uninstall -y natobot \
-    && rm -rf build ./*.egg-info bot handlers knowledge
-# (The stubs and setuptools' build/ go: stale copies there could shadow the real sources below.)
-COPY bot ./bot
-COPY handlers ./handlers
-COPY knowledge ./knowledge
-# tzdata: IANA zones for digest schedules even where the base image lacks /usr/share/zoneinfo.
-RUN pip install --no-deps . && pip install tzdata
+# The exact dependency set, every file checked against its hash (requirements.lock, made by `make lock`):
+# the same commit builds the same environment, today or in a year. This layer changes only with the lock.
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/requirements.lock
 
-FROM python:3.11-slim AS runtime
+FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     NATOBOT_DATA_DIR=/data \
     HOST=0.0.0.0 \
     PORT=3000
+# A numeric user and group, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 RUN groupadd --system --gid 10001 natobot \
-    && useradd --system --uid 10001 --gid natobot --home-dir /home/natobot --create-home \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /home/natobot --create-home \
        --shell /usr/sbin/nologin natobot \
     && mkdir -p /data \
-    && chown natobot:natobot /data
-COPY --from=build /opt/venv /opt/venv
+    && chown 10001:10001 /data
+COPY --from=deps /opt/venv /opt/venv
+# natobot runs from its sources (pure Python; nothing to build): the packages and the knowledge base.
+COPY bot /app/bot
+COPY handlers /app/handlers
+COPY knowledge /app/knowledge
 WORKDIR /home/natobot
-USER natobot:natobot
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3000
-# /healthz answers in both HTTP and Socket Mode; urllib keeps curl out of the image.
+# /healthz answers in both HTTP and Socket Mode, on $PORT whatever it is set to; urllib keeps curl out.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4).status == 200 else 1)"]
-ENTRYPOINT ["natobot"]
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('PORT') or '3000'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
+ENTRYPOINT ["python", "-m", "bot"]
 CMD ["serve"]

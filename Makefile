@@ -1,21 +1,32 @@
 # `make run` starts natobot (the Slack app when Slack tokens are configured, else the terminal shell).
-# `make test` runs ruff, mypy and pytest. Both create .venv on first use.
+# `make test` runs ruff, mypy, hadolint and pytest. Both create .venv on first use, from the lock files
+# (every package pinned and checked against its hash); `make lock` remakes them after pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 REPORT := docs/benchmarks
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV_COMPILE := pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
-.PHONY: run test lint typecheck pytest bench bench-compare bench-growth bench-load bench-digest bench-cards eval clean
+.PHONY: run test lint typecheck hadolint pytest lock bench bench-compare bench-growth bench-load bench-digest bench-cards bench-soak eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# uv resolves the same set for every platform (--universal) and records every file's hash.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv $(UV_COMPILE) -o $(LOCK)
+	$(BIN)/uv $(UV_COMPILE) --extra dev -o $(DEV_LOCK)
 
 # torch first and pinned: pip then takes the machine's CPU wheel, not the registry's CUDA build.
 $(BENCH_STAMP): pyproject.toml | $(BIN)/python
@@ -32,13 +43,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot knowledge handlers
 
+hadolint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck hadolint pytest
 
-# `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 10 minutes).
-bench: eval bench-compare bench-growth bench-load bench-digest bench-cards
+# `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 20 minutes).
+bench: eval bench-compare bench-growth bench-load bench-digest bench-cards bench-soak
 
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
@@ -53,6 +67,10 @@ bench-load: $(BENCH_STAMP)
 bench-digest: $(STAMP)
 	$(BIN)/python -m bot.bench_digest
 
+# 10 minutes at 50 events/s, two replicas, one fault of each kind (bot/bench_soak.py); exits 1 if any event
+# was lost or doubled.
+bench-soak: $(STAMP)
+	$(BIN)/python -m bot.bench_soak --json-out $(REPORT)/soak.json
 # How tall answer cards are (blocks, characters, estimated lines) over the catalogue's questions.
 bench-cards: $(STAMP)
 	$(BIN)/python -m bot.bench_cards

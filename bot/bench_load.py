@@ -103,10 +103,11 @@ class ServeProcess:
 
 
 async def start_serve(api_url: str, workdir: Path, *, log_level: str = "INFO",
-                      profile: Path | None = None) -> ServeProcess:
+                      profile: Path | None = None, extra_env: dict[str, str] | None = None) -> ServeProcess:
     """Start `python -m bot serve --mode http` on a free port, configured only by its environment.
 
-    With `profile`, the server runs under cProfile and writes its stats there when it stops.
+    With `profile`, the server runs under cProfile and writes its stats there when it stops. `extra_env`
+    (DATABASE_URL, NATOBOT_JOB_LEASE...) is applied last.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NATOBOT_", "DATABASE_URL"))}
     env.update({
@@ -120,6 +121,7 @@ async def start_serve(api_url: str, workdir: Path, *, log_level: str = "INFO",
         "LOG_LEVEL": log_level,
         "PYTHONUNBUFFERED": "1",
     })
+    env.update(extra_env or {})
     # The project root on the path, and the child started in the work dir so no `.env` there is read.
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")

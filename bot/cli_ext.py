@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any, TextIO
+
+EXIT_CONFIG = 2
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -15,10 +16,35 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     return serve(getattr(args, "mode", None))
 
 
+def slack_config_problem(bot: bool, app: bool, secret: bool) -> str | None:
+    """Why a partial Slack configuration cannot start the app, or None when it is whole (or empty)."""
+    if not (bot or app or secret):
+        return None
+    if not bot:
+        given = " and ".join(n for n, v in (("SLACK_APP_TOKEN", app), ("SLACK_SIGNING_SECRET", secret)) if v)
+        return f"{given} is set but SLACK_BOT_TOKEN is not: set it too (xoxb-...)"
+    if not (app or secret):
+        return ("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) "
+                "is: set one, or unset SLACK_BOT_TOKEN for the terminal shell")
+    return None
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
-    """Start the Slack app when Slack tokens are configured, else the terminal shell."""
-    env = os.environ
-    if env.get("SLACK_BOT_TOKEN") and (env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")):
+    """Start the Slack app when Slack is configured, the terminal shell when nothing of it is; refuse a half."""
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"natobot: {exc}\n")
+        return EXIT_CONFIG
+    present = [bool(v is not None and v.get_secret_value().strip())
+               for v in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)]
+    problem = slack_config_problem(*present)
+    if problem is not None:
+        sys.stderr.write(f"natobot: {problem}\n")
+        return EXIT_CONFIG
+    if present[0]:
         from bot.cli import build_parser
 
         serve_args = build_parser().parse_args(["serve"])

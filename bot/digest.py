@@ -45,6 +45,11 @@ CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"
 POST_TIMEOUT = 60.0
 # Posts in flight at once: enough for 1,000 channels in a few seconds, few enough not to trip Slack's limits.
 CONCURRENCY = 16
+# Slack message metadata on every digest post, naming its delivery (see find_posted).
+METADATA_EVENT = "natobot_digest"
+# Messages of a channel's history searched for a digest posted by a run that died: a day's worth in a busy
+# channel is more, but the search starts from the day's due time, and the digest is the first post after it.
+HISTORY_LIMIT = 200
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 class DigestError(Exception):
@@ -250,6 +255,7 @@ class SendReport:
     failed: dict[str, str] = field(default_factory=dict)  # channel -> reason; still due
     channel_errors: dict[str, str] = field(default_factory=dict)  # channel -> Slack error; marked
     paused: list[str] = field(default_factory=list)  # marked with an error earlier: not tried
+    recovered: list[str] = field(default_factory=list)  # posted by a run that died first: recorded, not reposted
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -262,16 +268,50 @@ class SendReport:
             parts.append(f"{len(self.channel_errors)} channel errors")
         if self.paused:
             parts.append(f"{len(self.paused)} paused by an earlier channel error")
+        if self.recovered:
+            parts.append(f"{len(self.recovered)} found already posted by an interrupted run")
         return "digest send-due: " + ", ".join(parts) + f" in {self.seconds:.2f}s"
 
 
-async def post_digest(client: AsyncWebClient, channel: str, payload: dict[str, Any]) -> str | None:
-    """chat.postMessage once, no retries (the next run is the retry); the ts. Raises on failure."""
+async def post_digest(client: AsyncWebClient, channel: str, payload: dict[str, Any],
+                      day: date | None = None) -> str | None:
+    """chat.postMessage once, no retries (the next run is the retry); the ts. Raises on failure.
+
+    With `day`, the message carries metadata naming the delivery (channel and local day), so a later run can
+    find it (`find_posted`) instead of posting it twice.
+    """
+    extra: dict[str, Any] = {}
+    if day is not None:
+        extra["metadata"] = {"event_type": METADATA_EVENT,
+                             "event_payload": {"channel": channel, "date": day.isoformat()}}
     async with asyncio.timeout(POST_TIMEOUT):
         resp = await client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"],
-                                             unfurl_links=False, unfurl_media=False)
+                                             unfurl_links=False, unfurl_media=False, **extra)
     ts = resp.get("ts")
     return str(ts) if ts else None
+
+
+async def find_posted(client: AsyncWebClient, channel: str, day: date, since: datetime) -> str | None:
+    """The ts of the digest for `day` already in `channel` (posted by a run that died before recording it).
+
+    Raises when Slack cannot be asked: not knowing, the delivery is left for a later run rather than risked.
+    """
+    async with asyncio.timeout(POST_TIMEOUT):
+        resp = await client.conversations_history(channel=channel, oldest=f"{since.timestamp():.6f}",
+                                                  include_all_metadata=True, limit=HISTORY_LIMIT)
+    for message in resp.get("messages") or []:
+        data = message.get("metadata") or {}
+        payload = data.get("event_payload") or {}
+        if data.get("event_type") == METADATA_EVENT and payload.get("date") == day.isoformat():
+            return str(message.get("ts") or "") or None
+    return None
+
+
+def _maybe_posted(exc: BaseException) -> bool:
+    """After this failure, may the message have been posted all the same? (Slack's ok:false and 429: no.)"""
+    if isinstance(exc, SlackApiError):
+        return int(exc.response.status_code) >= 500
+    return True
 
 
 def slack_error(exc: BaseException) -> str:
@@ -330,18 +370,22 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
         if which not in digests:
             digests[which] = digest_blocks(build_digest(engine, day, include_management=which[1]))
         async with gate:
-            if not await store.claim_delivery(sub.channel, day):
+            claim = await store.claim_delivery(sub.channel, day)
+            if not claim:
                 report.taken.append(sub.channel)
                 return
+            if claim == "expired" and await _found(sub, day):
+                return
             try:
-                ts = await post_digest(client, sub.channel, digests[which])
+                ts = await post_digest(client, sub.channel, digests[which], day)
             except asyncio.CancelledError:
-                # Shutting down mid-post: free the claim so the digest does not wait out its lease.
-                await asyncio.shield(store.release_delivery(sub.channel, day))
+                # Shutting down mid-post: free the claim so the digest does not wait out its lease (the next
+                # run looks in the channel first: the post may have gone through).
+                await asyncio.shield(store.release_delivery(sub.channel, day, maybe_posted=True))
                 raise
             except Exception as exc:  # 5xx, timeout, connection reset, ok:false
                 reason = slack_error(exc)
-                await store.release_delivery(sub.channel, day)
+                await store.release_delivery(sub.channel, day, maybe_posted=_maybe_posted(exc))
                 if reason in CHANNEL_ERRORS:
                     await store.mark_channel_error(sub.channel, reason)
                     report.channel_errors[sub.channel] = reason
@@ -357,12 +401,38 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
             await store.mark_sent(sub.channel, day, ts)
             report.posted.append(sub.channel)
 
+    async def _found(sub: Any, day: date) -> bool:
+        """A run that held this delivery died: did its post reach the channel before it could record it?"""
+        try:
+            ts = await find_posted(client, sub.channel, day, _day_start(sub.tz, day))
+        except SlackApiError as exc:
+            if int(exc.response.status_code) == 200:  # missing_scope, not_in_channel...: Slack will never say
+                log.warning("digest for %s: cannot read the channel back (%s); posting it", sub.channel,
+                            slack_error(exc))
+                return False
+            report.failed[sub.channel] = f"could not check for an earlier post: {slack_error(exc)}"
+            return True
+        except Exception as exc:  # cannot tell now: leave it claimed (the lease runs out, a later run asks again)
+            report.failed[sub.channel] = f"could not check for an earlier post: {slack_error(exc)}"
+            return True
+        if ts is None:
+            return False
+        log.info("digest for %s had been posted (ts %s) by a run that stopped before recording it", sub.channel, ts)
+        await store.mark_sent(sub.channel, day, ts)
+        report.recovered.append(sub.channel)
+        return True
+
     await asyncio.gather(*(one(s) for s in subs))
     report.posted.sort()
     report.taken.sort()
+    report.recovered.sort()
     report.paused.sort()
     report.seconds = asyncio.get_running_loop().time() - started
     return report
+
+
+def _day_start(tz: str, day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), ZoneInfo(tz))
 
 
 def today_digest(engine: Engine, tz: str, now: datetime, *, include_management: bool = True) -> Digest:

@@ -81,7 +81,7 @@ def parse_now(value: str) -> datetime:
 def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
          clock: Callable[[], datetime] | None = None) -> int:
     """Open the store, run `work`, close; settings and value errors become one line and exit 2."""
-    from bot.store import Store
+    from bot.dbopen import DatabaseProblem, open_store
 
     try:
         url = database_url()
@@ -90,12 +90,9 @@ def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
 
     async def main() -> int:
         try:
-            store = await Store.open(url, clock=clock)
-        except ValueError as exc:  # an unsupported DATABASE_URL
-            raise UsageError(f"DATABASE_URL is invalid: {exc}") from None
-        except OSError as exc:
-            sys.stderr.write(f"natobot: cannot reach the database: {exc}\n")
-            return 1
+            store = await open_store(url, clock=clock)
+        except DatabaseProblem as exc:  # a bad URL, credentials, file: one line, exit 2
+            raise UsageError(str(exc)) from None
         try:
             return await work(store)
         finally:
@@ -118,6 +115,16 @@ def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     out.write(dg.digest_text(digest) + "\n")
     return 0
+
+
+def channel_arg(value: str) -> str:
+    """A channel id (or #name) as given on the command line; ArgumentTypeError for a blank or odd one."""
+    channel = value.strip()
+    if not channel.lstrip("#"):
+        raise argparse.ArgumentTypeError("CHANNEL is empty: give a channel id such as C0123456789")
+    if len(channel) > 64 or any(c.isspace() or not c.isprintable() for c in channel):
+        raise argparse.ArgumentTypeError(f"{value[:64]!r} is not a channel: give a channel id such as C0123456789")
+    return channel
 
 
 def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
@@ -251,7 +258,7 @@ def add_commands(sub: Any) -> None:
     preview.set_defaults(func=cmd_preview)
 
     subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day, on weekdays or weekly")
-    subscribe.add_argument("channel", metavar="CHANNEL", help="Slack channel id, e.g. C0123456789")
+    subscribe.add_argument("channel", metavar="CHANNEL", type=channel_arg, help="Slack channel id, e.g. C0123456789")
     subscribe.add_argument("--time", default=dg.DEFAULT_TIME, metavar="HH:MM", help="local time (default 09:00)")
     subscribe.add_argument("--tz", default=dg.DEFAULT_TZ, metavar="ZONE",
                            help="IANA time zone (default Europe/Brussels)")
@@ -264,7 +271,7 @@ def add_commands(sub: Any) -> None:
     subscribe.set_defaults(func=cmd_subscribe)
 
     unsubscribe = d_sub.add_parser("unsubscribe", help="stop the digest in CHANNEL")
-    unsubscribe.add_argument("channel", metavar="CHANNEL")
+    unsubscribe.add_argument("channel", metavar="CHANNEL", type=channel_arg)
     unsubscribe.set_defaults(func=cmd_unsubscribe)
 
     listing = d_sub.add_parser("list", help="every subscription, with its last post and any channel error")

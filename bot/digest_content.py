@@ -24,8 +24,8 @@ from datetime import date
 from typing import Literal
 
 from bot.answer import Source
-from bot.engine import Engine
 from bot.answering.words import STOPWORDS
+from bot.engine import Engine
 from knowledge.models import Entry
 from knowledge.text import tokens
 

@@ -101,13 +101,17 @@ class Metrics:
         self.fallbacks = Counter("natobot_fallbacks_total", "Replies that did not answer the question.")
         self.errors = Counter("natobot_errors_total", "Failures, by kind (handler, post).")
         self.duplicates = Counter("natobot_duplicate_events_total", "Event deliveries dropped as already handled.")
+        self.shed = Counter("natobot_shed_total", "Requests answered 'busy' because the backlog was full, by kind.")
+        self.recovered = Counter("natobot_jobs_resumed_total",
+                                 "Jobs taken over after their lease ran out (a replica died) or put off, by kind.")
         self.latency = Histogram("natobot_reply_latency_seconds", "Time from receiving a request to the reply.")
         # Added by whoever owns the value (the Socket Mode connection's, say).
         self.gauges: list[Gauge] = []
 
     def render(self) -> str:
         lines: list[str] = []
-        for metric in (self.requests, self.rejected, self.answers, self.fallbacks, self.errors, self.duplicates):
+        for metric in (self.requests, self.rejected, self.answers, self.fallbacks, self.errors, self.duplicates,
+                       self.shed, self.recovered):
             lines += metric.render()
         lines += self.latency.render()
         for gauge in self.gauges:

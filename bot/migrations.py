@@ -169,10 +169,39 @@ def _v2_slack(conn: Connection) -> None:
     conn.execute(text("UPDATE subscriptions SET cadence = 'weekdays' WHERE weekdays"))
 
 
+def _v3_jobs(conn: Connection) -> None:
+    md = MetaData()
+    # Work acknowledged to Slack and not yet finished: recorded before the ack, so a crash loses none of it.
+    # The key is the dedup key (event id, trigger id); a replica holds a queued job while its lease runs.
+    jobs = Table(
+        "jobs", md,
+        Column("key", String(255), primary_key=True),
+        Column("kind", String(32), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("status", String(8), nullable=False),
+        Column("owner", String(64)),
+        Column("lease_until", DateTime(timezone=True), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("reply_channel", String(64)),
+        Column("reply_ts", String(64)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+    Index("ix_jobs_status_lease", jobs.c.status, jobs.c.lease_until)
+    Index("ix_jobs_updated_at", jobs.c.updated_at)
+    md.create_all(conn)
+    # The unanswered and feedback tables are now pruned by age; these indexes keep that a range delete.
+    Index("ix_unanswered_last_asked", Table("unanswered", MetaData(), Column("last_asked", DateTime)).c.last_asked
+          ).create(conn)
+    Index("ix_feedback_updated_at", Table("feedback", MetaData(), Column("updated_at", DateTime)).c.updated_at
+          ).create(conn)
+
+
 # Append only; never edit a step that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "Slack: replies, feedback notes, assistant threads, digest cadence", _v2_slack),
+    Migration(3, "durable jobs; indexes for pruning", _v3_jobs),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

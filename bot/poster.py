@@ -1,7 +1,9 @@
-"""Calls into Slack that retry: chat.postMessage, chat.postEphemeral, views.publish, response_url posts.
+"""Calls into Slack that retry: chat.postMessage, chat.update, chat.postEphemeral, views.publish, response_url.
 
-429 waits `Retry-After`; 5xx and connection errors back off exponentially; after the last attempt the
-failure is logged and counted and the caller gets None: a failed post never takes the server down.
+Every call is bounded (CALL_TIMEOUT_S); 429 waits `Retry-After`; 5xx, timeouts and connection errors back off
+exponentially with jitter, until the time budget (BUDGET_S) is spent. Then the failure is logged with the
+channel and the work it belongs to, counted, and the caller gets None: a failed post never takes the server
+down, and the job it belongs to is put off and tried again later (bot.work), not lost.
 The client is a parameter so tests can point it at the fake Slack.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.jobs import current_job
 from bot.metrics import Metrics
 
 log = logging.getLogger("natobot.poster")
@@ -26,6 +30,8 @@ log = logging.getLogger("natobot.poster")
 _BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_attachments"})
 
 Sleep = Callable[[float], Awaitable[None]]
+# Looks in Slack for what a failed call may have done after all (the message it may have posted).
+Lookup = Callable[[], Awaitable["dict[str, Any] | None"]]
 
 
 class _Retryable(Exception):
@@ -36,10 +42,17 @@ class _Retryable(Exception):
 
 
 class _Fatal(Exception):
-    def __init__(self, reason: str, error: str | None = None) -> None:
+    def __init__(self, reason: str, error: str | None = None, *, transient: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.error = error
+        self.transient = transient  # Slack could not be reached in time: worth another go later
+
+
+def _describe(method: str, params: Mapping[str, Any]) -> str:
+    """`chat.postMessage to C123`: the method and, when there is one, the channel, for log lines."""
+    channel = params.get("channel") or params.get("user_id")
+    return f"{method} to {str(channel)[:64]}" if channel else method
 
 
 # ok:false errors that are Slack's own trouble, worth another try.
@@ -74,43 +87,78 @@ def _classify(exc: SlackApiError) -> _Retryable | _Fatal:
     return _Fatal(f"HTTP {status} {error or 'error'}", error=str(error) if error else None)
 
 
+# Each Web API call gets this long before it counts as failed (the shared aiohttp session has the same total).
+CALL_TIMEOUT_S = 10.0
+# Retries of one call stop once this much time has gone: enough to ride out a Slack blip of 10-20 s (a few
+# 5xx, a run of 429s, refused connections) yet short enough that a worker slot is back within a minute. The
+# work itself is not lost when this runs out: bot.work puts the job off and tries it again later.
+BUDGET_S = 30.0
+
+
 class Poster:
-    def __init__(self, metrics: Metrics, *, attempts: int = 4, backoff: float = 0.25, max_backoff: float = 8.0,
-                 max_retry_after: float = 60.0, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, metrics: Metrics, *, attempts: int | None = None, backoff: float = 0.25,
+                 max_backoff: float = 8.0, max_retry_after: float = 60.0, budget: float = BUDGET_S,
+                 call_timeout: float = CALL_TIMEOUT_S, sleep: Sleep = asyncio.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.metrics = metrics
-        self.attempts = attempts
+        self.attempts = attempts  # None: as many as fit in the budget
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
+        self.budget = budget
+        self.call_timeout = call_timeout
         self._sleep = sleep
+        self._clock = clock
 
     def _backoff(self, attempt: int) -> float:
         base: float = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
         return base * random.uniform(0.8, 1.2)  # jitter so replicas do not retry in lock-step
 
-    async def _attempts(self, what: str, op: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-        """Run `op` until it succeeds; raises _Fatal when it will not (not retryable, or out of attempts)."""
+    async def _attempts(self, what: str, op: Callable[[], Awaitable[dict[str, Any]]],
+                        already: Lookup | None = None) -> dict[str, Any]:
+        """Run `op` until it succeeds; raises _Fatal when it will not (not retryable, or out of budget).
+
+        After a failure that leaves it unknown whether Slack acted (a timeout, a dropped connection, a 5xx),
+        `already` is asked before trying again; what it finds is taken as the result.
+        """
         reason = "unknown"
-        for attempt in range(1, self.attempts + 1):
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            ambiguous = True
             try:
-                return await op()
+                async with asyncio.timeout(self.call_timeout):
+                    return await op()
             except _Retryable as exc:
-                reason = exc.reason
+                reason, ambiguous = exc.reason, exc.delay is None  # a 429 did nothing; a 5xx may have
                 delay = exc.delay if exc.delay is not None else self._backoff(attempt)
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                reason = f"connection error: {type(exc).__name__}"
-                delay = self._backoff(attempt)
-            if attempt == self.attempts:
+            except TimeoutError:
+                reason, delay = f"no answer in {self.call_timeout:g}s", self._backoff(attempt)
+            except (aiohttp.ClientError, OSError) as exc:
+                reason, delay = f"connection error: {type(exc).__name__}", self._backoff(attempt)
+            delay = min(delay, self.max_retry_after)
+            spent = self._clock() - started
+            if (self.attempts is not None and attempt >= self.attempts) or spent + delay > self.budget:
                 break
-            log.warning("%s failed (%s); retry %d/%d in %.2fs", what, reason, attempt, self.attempts - 1, delay)
-            await self._sleep(min(delay, self.max_retry_after))
-        raise _Fatal(f"{reason} after {self.attempts} attempts")
+            log.warning("%s failed (%s); retry %d in %.2fs", what, reason, attempt, delay)
+            await self._sleep(delay)
+            if ambiguous and already is not None:
+                found = await already()
+                if found is not None:
+                    log.info("%s had gone through before the error; not sent again", what)
+                    return found
+        raise _Fatal(f"{reason}, after {attempt} attempt(s) in {self._clock() - started:.1f}s", transient=True)
 
     def _gave_up(self, what: str, exc: _Fatal) -> None:
-        log.error("%s failed, giving up: %s", what, exc.reason)
+        job = current_job.get()
+        if job is not None and exc.transient:
+            job.retry_later = True  # bot.work puts the job off: the answer is not lost
+        log.error("%s failed, giving up: %s%s", what, exc.reason, f" ({job.where})" if job is not None else "")
         self.metrics.errors.inc(kind="post")
 
-    async def _api(self, client: AsyncWebClient, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _api(self, client: AsyncWebClient, method: str, params: dict[str, Any],
+                   already: Lookup | None = None) -> dict[str, Any]:
         async def op() -> dict[str, Any]:
             try:
                 resp = await client.api_call(method, json=params)
@@ -118,37 +166,54 @@ class Poster:
                 raise _classify(exc) from None
             return dict(resp.data) if isinstance(resp.data, dict) else {"ok": True}
 
-        return await self._attempts(method, op)
+        return await self._attempts(_describe(method, params), op, already)
 
     async def call(self, client: AsyncWebClient, method: str, **params: Any) -> dict[str, Any] | None:
         """One Web API call with the retry policy; the response data, or None once it has given up."""
         try:
             return await self._api(client, method, params)
         except _Fatal as exc:
-            self._gave_up(method, exc)
+            self._gave_up(_describe(method, params), exc)
             return None
 
-    async def _post(self, client: AsyncWebClient, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    async def _post(self, client: AsyncWebClient, method: str, params: dict[str, Any],
+                    already: Lookup | None = None) -> dict[str, Any] | None:
         try:
-            return await self._api(client, method, params)
+            return await self._api(client, method, params, already)
         except _Fatal as exc:
             if exc.error in _BLOCK_ERRORS and "blocks" in params:
                 # A payload Slack will not render is worth one plain-text try: the user still gets the answer.
                 log.error("%s refused the blocks (%s); sending the text only", method, exc.error)
                 return await self.call(client, method, **{k: v for k, v in params.items() if k != "blocks"})
-            self._gave_up(method, exc)
+            self._gave_up(_describe(method, params), exc)
             return None
 
     async def post_message(self, client: AsyncWebClient, *, channel: str, text: str,
-                           blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None) -> str | None:
-        """chat.postMessage; the new message's ts, or None. Never sets link_names."""
+                           blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None,
+                           metadata: dict[str, Any] | None = None, already: Lookup | None = None) -> str | None:
+        """chat.postMessage; the new message's ts, or None. Never sets link_names.
+
+        `metadata` (Slack message metadata) names the work the message answers, so `already` can find it.
+        """
         params: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
         if blocks is not None:
             params["blocks"] = blocks
         if thread_ts:
             params["thread_ts"] = thread_ts
-        data = await self._post(client, "chat.postMessage", params)
+        if metadata is not None:
+            params["metadata"] = metadata
+        data = await self._post(client, "chat.postMessage", params, already)
         return str(data.get("ts") or "") or None if data else None
+
+    async def update_message(self, client: AsyncWebClient, *, channel: str, ts: str, text: str,
+                             blocks: list[dict[str, Any]] | None = None,
+                             metadata: dict[str, Any] | None = None) -> str | None:
+        """chat.update of a message natobot posted (an apology replaced by the answer); its ts, or None."""
+        params: dict[str, Any] = {"channel": channel, "ts": ts, "text": text, "blocks": blocks or []}
+        if metadata is not None:
+            params["metadata"] = metadata
+        data = await self._post(client, "chat.update", params)
+        return ts if data else None
 
     async def post_ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, text: str,
                              blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None) -> bool:
@@ -166,7 +231,8 @@ class Poster:
         """POST to a slash command's or an action's response_url, with the same retry policy."""
 
         async def op() -> dict[str, Any]:
-            resp = await AsyncWebhookClient(response_url, retry_handlers=[]).send_dict(payload)
+            webhook = AsyncWebhookClient(response_url, timeout=int(self.call_timeout) or 1, retry_handlers=[])
+            resp = await webhook.send_dict(payload)
             if resp.status_code == 429:
                 raise _Retryable("HTTP 429 rate limited", _retry_after(resp.headers))
             if resp.status_code >= 500:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     natobot_command: str = "/nato"
     log_level: str = "INFO"
     natobot_auto_channels: str = ""
+    # The work queue (bot.work): how long a replica holds a job before others may take it over, and how many
+    # jobs may wait in one process before new work gets a "busy" reply.
+    natobot_job_lease: float = Field(default=60.0, ge=1.0, le=3600.0)
+    natobot_backlog: int = Field(default=512, ge=1, le=100_000)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -7,22 +7,27 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine import Engine
+from bot.identity import Identity
+from bot.jobs import Job
 from bot.metrics import Metrics
 from bot.poster import Poster
 from bot.settings import Mode, Settings
 from bot.store import Store
 from bot.suggest import Related
+from bot.work import CONTEXT_KEY, WorkQueue
 
 log = logging.getLogger("natobot.slack")
 
@@ -53,6 +58,9 @@ class Deps:
     # Slack's 3 s (a late ack makes Slack send the event again, adding to the load).
     max_answering: int = MAX_ANSWERING
     _answering: asyncio.Semaphore | None = field(default=None, repr=False)
+    # The durable work queue (bot.work) and the bot's identity, made by build_app.
+    work: WorkQueue | None = None
+    identity: Identity | None = None
     _related: Related | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -80,11 +88,25 @@ class Deps:
                 await asyncio.wait(pending)
 
     @contextlib.asynccontextmanager
-    async def answering(self) -> AsyncIterator[None]:
-        """Hold one of the `max_answering` slots while working on an answer (after the ack)."""
+    async def answering(self, context: MutableMapping[str, Any] | None = None) -> AsyncIterator[None]:
+        """Hold one of the `max_answering` slots while working on an answer (after the ack).
+
+        With the Bolt `context` of a request the work queue accepted, the job is run as such: finished when
+        the block ends, or put off for another try when Slack could not be reached (bot.work).
+        """
         if self._answering is None:
             self._answering = asyncio.Semaphore(self.max_answering)
-        async with self._answering:
+        job = context.get(CONTEXT_KEY) if context is not None else None
+        if context is not None and self.identity is not None and not context.get("bot_user_id"):
+            # Bolt authorized before auth.test answered; the listener needs the id to find its own mention.
+            bot_user_id = await self.identity.wait()
+            if bot_user_id:
+                context["bot_user_id"] = bot_user_id
+        if self.work is None or not isinstance(job, Job):
+            async with self._answering:
+                yield
+            return
+        async with self.work.running(job, self._answering):
             yield
 
     async def drain(self, timeout: float = 10.0) -> None:
@@ -106,8 +128,22 @@ class Deps:
         return self.poster
 
 
+# The longest log message kept whole; anything that found its way into one (a request body, a question) is cut.
+MAX_LOG_CHARS = 2000
+
+
+def _one_line(message: str) -> str:
+    """A log message as one line of bounded length: a line break in a logged value cannot forge a log line."""
+    if len(message) > MAX_LOG_CHARS:
+        message = f"{message[:MAX_LOG_CHARS]}... [{len(message) - MAX_LOG_CHARS} more characters cut]"
+    if "\n" in message or "\r" in message:
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
+    return message
+
+
 class RedactSecrets(logging.Filter):
-    """Replaces token-shaped strings and the configured secrets in every record passing a handler."""
+    """Replaces token-shaped strings and the configured secrets in every record passing a handler, and keeps
+    each message to one line of at most MAX_LOG_CHARS (tracebacks keep their lines)."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -120,7 +156,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = self._clean(message)
+        cleaned = _one_line(self._clean(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and not record.exc_text:
@@ -178,7 +214,7 @@ def make_client(settings: Settings, session: aiohttp.ClientSession | None = None
 
 
 def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession | None = None) -> AsyncApp:
-    """The AsyncApp with every natobot listener registered."""
+    """The AsyncApp with every natobot listener registered, and the work queue in front of them."""
     # Imported here: the handlers import Deps from this module.
     import handlers.actions as actions
     import handlers.assistant as assistant
@@ -189,31 +225,52 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
     import handlers.fallback as fallback
     import handlers.feedback as feedback
     import handlers.home as home
+    import handlers.intake as intake
     import handlers.lookup_modal as lookup_modal
     import handlers.shortcuts as shortcuts
     import handlers.sources as sources
 
     settings = deps.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    if deps.identity is None:
+        deps.identity = Identity(token)
+    if deps.work is None:
+        deps.work = WorkQueue(deps.store, deps.metrics, classify=intake.classifier(deps),
+                              lease=timedelta(seconds=settings.natobot_job_lease), backlog=settings.natobot_backlog)
+    work, identity = deps.work, deps.identity
+
+    async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        # A plain function: Bolt passes arguments by the names it finds, and a bound method's `self` is one.
+        return await identity.authorize(enterprise_id, team_id, user_id)
+
+    async def front(body: dict[str, Any], context: dict[str, Any],
+                    next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        """Count the request, then the work queue's intake: all before authorization, so before any Slack call."""
+        context["natobot_started"] = time.perf_counter()
+        if context.get(CONTEXT_KEY) is None:
+            kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
+            deps.metrics.requests.inc(type=kind)
+        return await work.intake(body, context, next)
+
+    client = make_client(settings, session)
+    client.token = None  # set again below: Bolt warns about a token given beside `authorize`
     app = AsyncApp(
-        client=make_client(settings, session),
+        client=client,
         signing_secret=secret,
-        # Socket Mode envelopes are not signed; Bolt skips verification for them, HTTP always verifies.
+        # Socket Mode envelopes are not signed; Bolt skips verification for them. Over HTTP bot.server has
+        # checked the signature on the raw bytes already; Bolt checks it again, which costs nothing.
         request_verification_enabled=mode == "http",
         # Ack first, answer after: the listener runs once Slack has its 200 (Bolt's default, said out loud).
         process_before_response=False,
+        # Authorized from the configured token at once; auth.test runs in the background (bot.identity).
+        authorize=authorize,
+        before_authorize=front,
         logger=logging.getLogger("natobot.bolt"),
         name="natobot",
     )
-
-    async def count_requests(body: dict[str, Any], context: dict[str, Any],
-                             next_: Callable[[], Awaitable[None]]) -> None:
-        context["natobot_started"] = time.perf_counter()
-        kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
-        deps.metrics.requests.inc(type=kind)
-        await next_()
-
-    app.middleware(count_requests)
+    client.token = token
+    work.busy_reply = intake.busy_reply(deps, client)
     # edits before events: the `message` listener there would take message_changed and message_deleted.
     # assistant first: it is middleware, and takes messages in assistant threads before any listener.
     for module in (assistant, edits, events, commands, actions, feedback, home, sources, shortcuts, lookup_modal,

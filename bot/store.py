@@ -13,6 +13,7 @@ their clocks in sync (NTP), which the leases tolerate by minutes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 import time
@@ -56,6 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
 from bot.answering.context import Context
+from bot.dbhealth import DbHealth
 from bot.migrations import migrate
 from knowledge.models import Facet
 from knowledge.text import normalise
@@ -77,6 +79,10 @@ MAX_NORMALISED = 500
 MAX_TEXT = 2000
 MAX_KEY = 255
 MAX_ID = 64
+# Curators read the unanswered report for what people ask now; a question nobody has asked for this long
+# goes (asked again, it comes back with a fresh count). Votes are kept a year for looking back at quality.
+UNANSWERED_KEEP = timedelta(days=90)
+FEEDBACK_KEEP = timedelta(days=365)
 
 _FACETS: frozenset[str] = frozenset(typing.get_args(Facet))
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -171,6 +177,21 @@ deliveries = Table(
     Column("ts", String(MAX_ID)),
     Column("sent_at", UTCDateTime),
     PrimaryKeyConstraint("channel", "local_date"),
+)
+# Acknowledged work (bot.jobs): status "queued" (held by `owner` until `lease_until`), "done", "shed" or "dropped".
+jobs = Table(
+    "jobs", metadata,
+    Column("key", String(MAX_KEY), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("owner", String(64)),
+    Column("lease_until", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("reply_channel", String(MAX_ID)),
+    Column("reply_ts", String(MAX_ID)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 replies = Table(
     "replies", metadata,
@@ -291,6 +312,7 @@ class Store:
         # Identifies this instance's delivery claims, so a release never frees another's claim.
         self._owner = uuid.uuid4().hex
         self._next_purge: dict[str, datetime] = {}
+        self.health = DbHealth()
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         # Every operation is one plain function over a synchronous Connection, run in one transaction.
@@ -314,33 +336,59 @@ class Store:
 
     async def _write(self, op: Callable[[Connection], T]) -> T:
         """Run `op` in a transaction that may write (on SQLite holding the write lock from BEGIN)."""
-        if self._sync is None:
-            async with self.engine.begin() as conn:
-                return await conn.run_sync(op)
-        sync = self._sync
+        try:
+            if self._sync is None:
+                async with self.engine.begin() as conn:
+                    result = await conn.run_sync(op)
+            else:
+                sync = self._sync
 
-        def run() -> T:
-            with sync.begin() as conn:
-                return op(conn)
+                def run() -> T:
+                    with sync.begin() as conn:
+                        return op(conn)
 
-        if self._writer is None:  # made on first use, and again after close(): like the pool, it comes back
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="natobot-db-write")
-        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
+                if self._writer is None:  # made on first use, and again after close(): like the pool, it comes back
+                    self._writer = ThreadPoolExecutor(1, thread_name_prefix="natobot-db-write")
+                result = await asyncio.get_running_loop().run_in_executor(self._writer, run)
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+        self.health.wrote()
+        return result
 
     async def _read(self, op: Callable[[Connection], T]) -> T:
         """Run `op`, which only reads (on SQLite in a plain deferred transaction, so it takes no lock)."""
-        if self._sync_reader is None:
-            async with self.engine.connect() as conn:
-                return await conn.run_sync(op)
-        sync = self._sync_reader
+        try:
+            if self._sync_reader is None:
+                async with self.engine.connect() as conn:
+                    result = await conn.run_sync(op)
+            else:
+                sync = self._sync_reader
 
-        def run() -> T:
-            with sync.connect() as conn:
-                return op(conn)
+                def run() -> T:
+                    with sync.connect() as conn:
+                        return op(conn)
 
-        if self._reader is None:
-            self._reader = ThreadPoolExecutor(1, thread_name_prefix="natobot-db-read")
-        return await asyncio.get_running_loop().run_in_executor(self._reader, run)
+                if self._reader is None:
+                    self._reader = ThreadPoolExecutor(1, thread_name_prefix="natobot-db-read")
+                result = await asyncio.get_running_loop().run_in_executor(self._reader, run)
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+        self.health.read()
+        return result
+
+    async def _failed(self, exc: BaseException) -> None:
+        """Note what the error says of the database and drop the pooled connections, so the next operation
+        connects afresh: a SQLite connection opened while the file was read-only stays read-only, and a
+        PostgreSQL session keeps the settings (default_transaction_read_only) it started with."""
+        if self.health.failed(exc) is None:
+            return
+        if self._sync is not None:
+            self._sync.dispose()
+        else:
+            with contextlib.suppress(Exception):
+                await self.engine.dispose()
 
     @classmethod
     async def open(cls, url: str, *, clock: Callable[[], datetime] | None = None) -> Store:
@@ -349,7 +397,10 @@ class Store:
         `clock` (aware UTC datetimes) pins time for tests; it defaults to the system clock.
         """
         target = async_url(url)
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # A database that stops answering must not hold a reply for minutes: connecting and each statement
+        # are bounded (asyncpg's own timeouts), and so is waiting for a pooled connection.
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": 10,
+                                  "connect_args": {"timeout": 5, "command_timeout": 15}}
         if target.get_backend_name() == "sqlite":
             assert target.database is not None
             Path(target.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -457,7 +508,14 @@ class Store:
         upsert = stmt.on_conflict_do_update(
             index_elements=[feedback.c.team, feedback.c.channel, feedback.c.message_ts, feedback.c.user_id],
             set_=changed)
-        await self._write(lambda conn: conn.execute(upsert))
+        purge = self._purge_due("feedback", now)
+
+        def op(conn: Connection) -> None:
+            if purge:
+                conn.execute(delete(feedback).where(feedback.c.updated_at < now - FEEDBACK_KEEP))
+            conn.execute(upsert)
+
+        await self._write(op)
 
     async def feedback_counts(self) -> dict[str, int]:
         query = select(feedback.c.vote, func.count()).group_by(feedback.c.vote)
@@ -477,7 +535,14 @@ class Store:
         stmt = self._insert(unanswered).values(normalised=key, count=1, first_asked=now, **latest)
         upsert = stmt.on_conflict_do_update(
             index_elements=[unanswered.c.normalised], set_={**latest, "count": unanswered.c.count + 1})
-        await self._write(lambda conn: conn.execute(upsert))
+        purge = self._purge_due("unanswered", now)
+
+        def op(conn: Connection) -> None:
+            if purge:
+                conn.execute(delete(unanswered).where(unanswered.c.last_asked < now - UNANSWERED_KEEP))
+            conn.execute(upsert)
+
+        await self._write(op)
 
     async def top_unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
         """(normalised question, times asked), most asked first; ties go to the most recent."""
@@ -552,30 +617,31 @@ class Store:
 
     # -- digest deliveries -----------------------------------------------------------------
     async def claim_delivery(self, channel: str, local_date: date, *,
-                             lease: timedelta = timedelta(minutes=5)) -> bool:
-        """True for exactly one caller per (channel, local day) until it is released or the lease runs out.
+                             lease: timedelta = timedelta(minutes=5)) -> Literal["new", "expired", ""]:
+        """Truthy for exactly one caller per (channel, local day) until it is released or the lease runs out.
 
         A claim whose holder crashed before mark_sent can be claimed again once its
-        lease has expired; a delivery marked sent can never be claimed again.
+        lease has expired ("expired": that holder may have posted before it died, so the
+        caller looks in the channel first); a delivery marked sent can never be claimed again.
         """
         now = self._now()
         channel = channel[:MAX_ID]
         claim = {"status": "claimed", "owner": self._owner, "lease_until": now + lease}
         purge = self._purge_due("deliveries", now)
 
-        def op(conn: Connection) -> bool:
+        def op(conn: Connection) -> Literal["new", "expired", ""]:
             if purge:
                 conn.execute(delete(deliveries).where(deliveries.c.local_date < (now - DELIVERY_KEEP).date()))
             inserted = conn.execute(
                 self._insert(deliveries).values(channel=channel, local_date=local_date, **claim)
                 .on_conflict_do_nothing())
             if inserted.rowcount == 1:
-                return True
+                return "new"
             # The WHERE is re-checked under the row lock, so only one taker of a stale claim wins.
             taken = conn.execute(update(deliveries).where(
                 deliveries.c.channel == channel, deliveries.c.local_date == local_date,
                 deliveries.c.status == "claimed", deliveries.c.lease_until < now).values(**claim))
-            return bool(taken.rowcount == 1)
+            return "expired" if taken.rowcount == 1 else ""
 
         return await self._write(op)
 
@@ -588,15 +654,20 @@ class Store:
         upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date], set_=sent)
         await self._write(lambda conn: conn.execute(upsert))
 
-    async def release_delivery(self, channel: str, local_date: date) -> None:
+    async def release_delivery(self, channel: str, local_date: date, *, maybe_posted: bool = False) -> None:
         """The post failed: drop this instance's claim so the digest stays due.
 
         Only our own unsent claim goes; if our lease ran out and another process took
-        the claim over, its claim stays, or two processes could end up posting.
+        the claim over, its claim stays, or two processes could end up posting. When the
+        post `maybe_posted` (a timeout, a 5xx), the claim is kept but expired instead, so
+        the next taker is told "expired" and looks in the channel before posting.
         """
-        stmt = delete(deliveries).where(and_(
-            deliveries.c.channel == channel[:MAX_ID], deliveries.c.local_date == local_date,
-            deliveries.c.status == "claimed", deliveries.c.owner == self._owner))
+        mine = and_(deliveries.c.channel == channel[:MAX_ID], deliveries.c.local_date == local_date,
+                    deliveries.c.status == "claimed", deliveries.c.owner == self._owner)
+        if maybe_posted:
+            stmt: Any = update(deliveries).where(mine).values(lease_until=self._now() - timedelta(microseconds=1))
+        else:
+            stmt = delete(deliveries).where(mine)
         await self._write(lambda conn: conn.execute(stmt))
 
     # -- replies: which message answered which question -------------------------------------

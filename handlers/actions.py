@@ -25,6 +25,7 @@ from handlers.common import (
     dm_key,
     log,
     remember,
+    replacing,
     thread_key,
 )
 
@@ -80,8 +81,8 @@ async def handle_ask(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *
         if where.ephemeral:
             await remember(deps, where.key, asked)
             payload = card(deps, asked.answer, ephemeral=True)
-            if await deps.post.respond(where.response_url, {"response_type": "ephemeral",
-                                                            "replace_original": False, **payload}):
+            if await deps.post.respond(where.response_url, replacing({"response_type": "ephemeral",
+                                                                      "replace_original": False, **payload})):
                 count_answer(deps, asked.answer, "button", started)
             return
         await answer_in_conversation(deps, client, channel=where.channel, thread_ts=where.thread_ts, key=where.key,
@@ -113,13 +114,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_ask(deps, client, body, started=context.get("natobot_started"))
 
     @app.action(blocks.SHARE_ACTION)
     async def on_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        await handle_share(deps, body, started=context.get("natobot_started"))
+        async with deps.answering(context):
+            await handle_share(deps, body, started=context.get("natobot_started"))
 
     log.debug("action listeners registered")

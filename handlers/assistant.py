@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack_app import Deps
 from bot.slack_text import plain
 from bot.store import Store
-from handlers.common import answer_in_conversation, apologise, ask, log, slack_to_plain, thread_key
+from handlers.common import answer_in_conversation, apologise, ask, best_effort, log, slack_to_plain, thread_key
 
 GREETING = ("Hi! I answer questions about NATO's International Military Staff, the NATO command structure, "
             "defence policy alignment and the U.S. Mission to NATO's Integrated Mission Strategy, citing my "
@@ -51,11 +51,15 @@ class StoreThreadContexts(AsyncAssistantThreadContextStore):
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    # Best effort, like every database step on the answer's path: without the database the thread has no
+    # context, and the question is still answered.
     async def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
-        await self.store.save_thread_context(channel_id, thread_ts, dict(context))
+        await best_effort("saving the assistant thread context",
+                          self.store.save_thread_context(channel_id, thread_ts, dict(context)), None)
 
     async def find(self, *, channel_id: str, thread_ts: str) -> AssistantThreadContext | None:
-        found = await self.store.thread_context(channel_id, thread_ts)
+        found = await best_effort("loading the assistant thread context",
+                                  self.store.thread_context(channel_id, thread_ts), None)
         return AssistantThreadContext(found) if found and found.get("channel_id") else None
 
 
@@ -97,7 +101,7 @@ async def user_message(deps: Deps, client: AsyncWebClient, payload: dict[str, An
     try:
         await set_status(STATUS)
         key = thread_key(team, channel, thread_ts)
-        first = await deps.store.load_context(key) is None
+        first = await best_effort("loading the follow-up context", deps.store.load_context(key), None) is None
         asked = await ask(deps, question, key)
         if first and question:
             await set_title(plain(question, TITLE_LIMIT))
@@ -125,7 +129,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_user_message(payload: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext,
                               set_status: AsyncSetStatus, set_title: AsyncSetTitle) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await user_message(deps, client, payload, team=str(context.team_id or ""),
                                bot_user_id=context.bot_user_id, set_status=set_status, set_title=set_title,
                                started=context.get("natobot_started"))

@@ -16,7 +16,17 @@ from bot.answering.context import Context
 from bot.render import blocks
 from bot.slack_app import Deps
 from bot.slack_text import plain
-from handlers.common import Asked, apologise, ask, card, command_key, count_answer, is_slack_id, remember
+from handlers.common import (
+    Asked,
+    apologise,
+    ask,
+    card,
+    command_key,
+    count_answer,
+    is_slack_id,
+    remember,
+    replacing,
+)
 from handlers.digest import digest_command
 from handlers.lookup_modal import open_lookup
 
@@ -24,6 +34,9 @@ from handlers.lookup_modal import open_lookup
 _CARDS = {"divisions": "ims-divisions", "commands": "command-structure", "objective": "mission-objectives",
           "objectives": "mission-objectives", "goal": "mission-goals", "goals": "mission-goals"}
 _NUMBERED = {"objective": "objective", "objectives": "objective", "goal": "goal", "goals": "goal"}
+# A term to look up is a name or an acronym; the longest alias in the catalogue is under 100 characters. Anything
+# longer is refused here, before it reaches the engine (Engine.lookup has no length cap of its own).
+MAX_LOOKUP_CHARS = 200
 
 
 def _card(deps: Deps, entry_id: str, question: str) -> Asked:
@@ -44,6 +57,9 @@ async def command_answer(deps: Deps, text: str, key: str) -> tuple[Asked | None,
     if sub == "lookup":
         if not rest:
             return None, "Give a term to look up, for example `lookup SHAPE`."
+        if len(rest) > MAX_LOOKUP_CHARS:
+            return None, (f"That term is {len(rest):,} characters long; look up a name or acronym of at most "
+                          f"{MAX_LOOKUP_CHARS} characters, for example `lookup SHAPE`.")
         answer = deps.engine.lookup(rest)
         if answer.entry and answer.status == "answer":
             return Asked(answer, Context(entities=[answer.entry], intent=answer.intent), True), None
@@ -104,7 +120,7 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
         else:
             await remember(deps, key, asked)
             payload = with_share_value(card(deps, asked.answer, ephemeral=True), text)
-        ok = await deps.post.respond(response_url, {"response_type": "ephemeral", **payload})
+        ok = await deps.post.respond(response_url, replacing({"response_type": "ephemeral", **payload}))
         if ok and asked is not None:
             count_answer(deps, asked.answer, "command", started)
     except Exception:
@@ -138,5 +154,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
                          client: AsyncWebClient) -> None:
         deps.track()
         await ack()  # Slack wants this within 3 seconds; the answer follows on the response_url
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_command(deps, body, started=context.get("natobot_started"), client=client)

@@ -6,17 +6,22 @@ stays a thin translation of a Slack payload into one call.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import replies
 from bot.answer import Answer
 from bot.answering.context import Context
+from bot.jobs import current_job
 from bot.render import blocks
 from bot.slack_app import Deps
 
@@ -27,6 +32,12 @@ APOLOGY = "Sorry, something went wrong while answering that. Please try again in
 UNANSWERED = frozenset({"fallback", "no-data", "ambiguous"})
 ANSWERED = frozenset({"answer", "no-data", "ambiguous"})
 
+# A database step on the answer's path that takes longer than this is skipped, not waited for.
+DB_STEP_TIMEOUT_S = 2.0
+T = TypeVar("T")
+
+# Slack's own limit on a message's text; nothing longer is a question (the engine answers "too long" anyway).
+MAX_INPUT_CHARS = 40_000
 _SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{1,30}$")
 # <@U123>, <@U123|name>, <#C123|name>, <!here>, <!subteam^S1|@team>, <https://x|label>, <mailto:..>
 _MARKUP = re.compile(r"<([^<>]*)>")
@@ -56,6 +67,7 @@ def slack_to_plain(text: str, bot_user_id: str | None) -> str:
             return "@" + (label.lstrip("@") if label else target[1:].split("^")[0])
         return label or target
 
+    text = text[:MAX_INPUT_CHARS]  # bounded before any pattern sees it
     return html.unescape(_MARKUP.sub(replace, text)).strip() if text else ""
 
 
@@ -83,9 +95,24 @@ class Asked:
     changed: bool
 
 
+async def best_effort(what: str, op: Awaitable[T], default: T) -> T:
+    """A database step the answer can do without: bounded in time, and skipped when the database fails.
+
+    What is lost is only what needs the database (follow-up context, the unanswered log); the store notes
+    the failure for /healthz and reconnects by itself, so the next question tries again.
+    """
+    try:
+        async with asyncio.timeout(DB_STEP_TIMEOUT_S):
+            return await op
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.info("%s skipped: the database failed (%s)", what, type(exc).__name__)
+        return default
+
+
 async def ask(deps: Deps, question: str, key: str | None) -> Asked:
     """Answer `question` with the follow-up context stored under `key` (nothing is saved yet)."""
-    ctx = (await deps.store.load_context(key) if key else None) or Context()
+    ctx = (await best_effort("loading the follow-up context", deps.store.load_context(key), None)
+           if key else None) or Context()
     before = _snapshot(ctx)
     answer = deps.engine.ask(question, ctx)
     return Asked(answer, ctx, _snapshot(ctx) != before)
@@ -93,11 +120,22 @@ async def ask(deps: Deps, question: str, key: str | None) -> Asked:
 
 async def remember(deps: Deps, key: str | None, asked: Asked) -> None:
     """Save the context (when it moved on) and note a question the bot could not answer."""
+    await remember_context(deps, key, asked)
+    await log_unanswered(deps, asked)
+
+
+async def remember_context(deps: Deps, key: str | None, asked: Asked) -> None:
+    """Save the follow-up context when it moved on (before the answer goes out, so the next question has it)."""
     if key and asked.changed:
-        await deps.store.save_context(key, asked.context)
+        await best_effort("saving the follow-up context", deps.store.save_context(key, asked.context), None)
+
+
+async def log_unanswered(deps: Deps, asked: Asked) -> None:
+    """Note a question the bot could not answer, for the curators' report."""
     answer = asked.answer
     if answer.status in UNANSWERED:
-        await deps.store.record_unanswered(answer.question[:1000], status=answer.status, entry=answer.entry)
+        await best_effort("logging an unanswered question", deps.store.record_unanswered(
+            answer.question[:1000], status=answer.status, entry=answer.entry), None)
 
 
 def card(deps: Deps, answer: Answer, *, ephemeral: bool = False, echo_question: bool | None = None) -> dict[str, Any]:
@@ -114,10 +152,16 @@ def count_answer(deps: Deps, answer: Answer, where: str, started: float | None) 
 
 
 async def claim(deps: Deps, body: dict[str, Any]) -> bool:
-    """True the first time this event is seen by any replica (the record is in the shared database)."""
+    """True the first time this event is seen by any replica (the record is in the shared database).
+
+    Work that came through the work queue was checked there before the ack (bot.work); a rerun of it after a
+    crash must not be taken for a duplicate.
+    """
+    if current_job.get() is not None:
+        return True
     event = body.get("event") or {}
     event_id = body.get("event_id") or f"{event.get('channel', '')}:{event.get('event_ts') or event.get('ts', '')}"
-    if await deps.store.claim_event(str(event_id)):
+    if await best_effort("the event dedup record", deps.store.claim_event(str(event_id)), True):
         return True
     deps.metrics.duplicates.inc()
     log.info("event %s already handled; delivery dropped", event_id)
@@ -130,17 +174,21 @@ async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel:
     """Post an answer where it was asked (a thread or a DM) and remember the conversation.
 
     With `question_ts` (the person's message) the answer is remembered as that message's, so editing the
-    question updates the answer and deleting it deletes the answer (handlers.edits).
+    question updates the answer and deleting it deletes the answer (handlers.edits). The context is saved
+    before the answer goes out, so a follow-up typed the moment it shows finds it; the rest waits until the
+    answer is out. Each database step is skipped after DB_STEP_TIMEOUT_S when the database is slow or down.
     """
-    await remember(deps, key, asked)
+    await remember_context(deps, key, asked)
     payload = card(deps, asked.answer)
-    ts = await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=payload["text"],
-                                      blocks=payload["blocks"])
+    ts = await replies.reply(deps.post, client, channel=channel, thread_ts=thread_ts, text=payload["text"],
+                             blocks=payload["blocks"])
+    await log_unanswered(deps, asked)
     if ts is not None:
         count_answer(deps, asked.answer, where, started)
         if question_ts:
-            await deps.store.save_reply(team=team, channel=channel, question_ts=question_ts, answer_channel=channel,
-                                        answer_ts=ts, thread_ts=thread_ts, context_key=key)
+            await best_effort("remembering which message answered the question", deps.store.save_reply(
+                team=team, channel=channel, question_ts=question_ts, answer_channel=channel, answer_ts=ts,
+                thread_ts=thread_ts, context_key=key), None)
     return ts
 
 
@@ -149,16 +197,28 @@ async def apologise(deps: Deps, client: AsyncWebClient | None, *, channel: str, 
     """The user gets a short apology and the log the traceback (call from an `except` block)."""
     log.exception("handler failed: %s", what)
     deps.metrics.errors.inc(kind="handler")
+    job = current_job.get()
     try:
         if response_url:
+            if job is not None:  # tried again; the answer then replaces this apology (see respond_once)
+                job.retry_later = job.attempts < replies.APOLOGY_RETRIES
+                if job.reply_ts is not None:
+                    return
+                job.reply_channel, job.reply_ts = "response_url", "response_url"
             await deps.post.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
                                                    "text": APOLOGY})
         elif client is not None and channel:
-            await deps.post.post_message(client, channel=channel, thread_ts=thread_ts, text=APOLOGY)
+            await replies.apology(deps.post, client, channel=channel, thread_ts=thread_ts, text=APOLOGY)
     except Exception:  # the apology must never raise out of the handler
         log.exception("could not post the apology")
 
 
+def replacing(payload: dict[str, Any]) -> dict[str, Any]:
+    """A response_url payload that replaces the apology the current job left there, if it left one."""
+    job = current_job.get()
+    if job is not None and job.reply_ts == "response_url":
+        return {**payload, "replace_original": True}
+    return payload
 async def answer_in_dm(deps: Deps, client: AsyncWebClient, *, user: str, team: str, question: str, where: str,
                        started: float | None = None) -> str | None:
     """Answer `question` in the person's DM with natobot (from the App Home, which has no channel).

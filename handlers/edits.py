@@ -124,7 +124,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event({"type": "message", "subtype": "message_changed"})
     async def on_changed(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_changed(deps, client, body, bot_user_id=context.bot_user_id)
 
     @app.event({"type": "message", "subtype": "message_deleted"})
@@ -135,6 +135,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("app_mention", matchers=[is_edited])
     async def on_edited_mention(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_edited_mention(deps, client, body, bot_user_id=context.bot_user_id,
                                         started=context.get("natobot_started"))

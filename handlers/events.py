@@ -15,6 +15,7 @@ from handlers.common import (
     answer_in_conversation,
     apologise,
     ask,
+    best_effort,
     claim,
     dm_key,
     log,
@@ -102,7 +103,8 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
                 return
             key, where = thread_key(team, channel, thread_ts or ts), "auto"
             # In a thread, only follow up where natobot is already part of the conversation.
-            if parent and parent != ts and await deps.store.load_context(key) is None:
+            if parent and parent != ts and await best_effort(
+                    "loading the thread's context", deps.store.load_context(key), None) is None:
                 return
         question = slack_to_plain(text, bot_user_id)
         asked = await ask(deps, question, key)
@@ -121,13 +123,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("app_mention")
     async def on_app_mention(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_mention(deps, client, body, bot_user_id=context.bot_user_id,
                                  started=context.get("natobot_started"))
 
     @app.event("message")
     async def on_message(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         deps.track()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_message(deps, client, body, bot_user_id=context.bot_user_id,
                                  started=context.get("natobot_started"))

@@ -84,9 +84,19 @@ async def close_message(deps: Deps, client: AsyncWebClient, click: Click, vote: 
                                                  **payload})
 
 
+def known_entry(deps: Deps, entry: str | None) -> str | None:
+    """`entry` if the catalogue has it: a button's value comes back as the user's client sent it, so anything
+    else (`../../etc/passwd`) is stored as no entry at all."""
+    if entry is not None and entry not in deps.engine.kb.entries:
+        log.info("feedback names no knowledge-base entry; stored without one")
+        return None
+    return entry
+
+
 async def handle_vote(deps: Deps, client: AsyncWebClient, body: dict[str, Any], vote: Vote) -> None:
     click = Click(body)
     question, entry, command = parse_value(click.value)
+    entry = known_entry(deps, entry)
     try:
         if vote == "down" and click.trigger_id:
             # First, while the trigger_id is fresh (it lasts 3 s): the optional form.
@@ -116,7 +126,8 @@ async def handle_form(deps: Deps, body: dict[str, Any]) -> None:
     try:
         await deps.store.record_feedback_note(team=meta.get("t") or "", channel=meta.get("c") or "", user=user,
                                               message_ts=meta.get("m") or "", question=meta.get("q") or "",
-                                              entry=meta.get("e"), reasons=reasons, comment=comment)
+                                              entry=known_entry(deps, meta.get("e")), reasons=reasons,
+                                              comment=comment)
     except Exception:
         log.exception("storing a feedback note failed")
         deps.metrics.errors.inc(kind="handler")

@@ -144,7 +144,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                          context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_example(deps, client, body, context.get("natobot_started"))
 
     @app.action(view.LOOKUP_ACTION)

@@ -105,7 +105,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_shortcut(deps, body, bot_user_id=context.bot_user_id, started=context.get("natobot_started"))
 
     @app.action(REPLY_ACTION)
@@ -113,5 +113,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
                        context: AsyncBoltContext) -> None:
         deps.track()
         await ack()
-        async with deps.answering():
+        async with deps.answering(context):
             await handle_reply_in_thread(deps, client, body, started=context.get("natobot_started"))

@@ -15,7 +15,9 @@ _TOKEN = re.compile(r"[^\W\d_]{0,4}\d+(?:\.\d+)+|[^\W_]+", re.UNICODE)
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 # "who's in charge" is "who is in charge", not a possessive.
 _CONTRACTION = re.compile(r"\b(who|what|where|when|how|it|that|there|here)['’]s\b", re.IGNORECASE)
-_AMP = re.compile(r"\s*&\s*")
+# A bare "&": the spaces around it need no pattern of their own (tokens split on them anyway), and
+# r"\s*&\s*" retried its leading \s* from every blank of a long run: quadratic in the run's length.
+_AMP = re.compile(r"&")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # "U.S." and "e.g." are one word each.
 _DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")

@@ -61,6 +61,11 @@ class _Failure:
     error: str | None
 
 
+@dataclass(frozen=True)
+class _Hang:
+    applied: bool  # the call takes effect (a post is stored) before the fake stops answering
+
+
 def envelope(kind: EnvelopeType, payload: dict[str, Any], *, envelope_id: str | None = None) -> dict[str, Any]:
     """Wrap a payload in a Socket Mode envelope the way Slack does.
 
@@ -90,6 +95,11 @@ class FakeSlack:
         self.socket_received: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
+        self._hangs: dict[str, deque[_Hang | None]] = {}
+        self._hang_all: dict[str, bool] = {}  # method -> applied; every call hangs until unhang()
+        self._unhung = asyncio.Event()
+        # Messages posted (and updated) per channel, oldest first, for conversations.history and .replies.
+        self.messages: dict[str, list[dict[str, Any]]] = {}
         self._overrides: dict[str, dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self.connections_opened = 0  # every Socket Mode connection accepted, reconnects included
@@ -103,6 +113,8 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "chat.delete": self._delete,
             "views.publish": self._views_publish,
             "views.open": self._views_open,
@@ -131,6 +143,7 @@ class FakeSlack:
         # Open websockets would keep runner.cleanup() waiting for the shutdown timeout.
         for ws in list(self._sockets):
             await ws.close()
+        self.unhang()  # hung requests would keep runner.cleanup() waiting too
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -197,6 +210,28 @@ class FakeSlack:
         queue = self._failures.setdefault(method, deque())
         for _ in range(times):
             queue.append(_Failure(status, retry_after, error))
+
+    def hang_next(self, method: str, *, times: int = 1, applied: bool = False, after: int = 0) -> None:
+        """Make the next ``times`` calls to ``method`` (past the first ``after``) never answer, until :meth:`unhang`.
+
+        ``applied=True``: the call takes effect first (a chat.postMessage is stored and shows in the history), as
+        when Slack posted the message and the answer was lost on the way back.
+        """
+        queue = self._hangs.setdefault(method, deque())
+        queue.extend([None] * after)
+        for _ in range(times):
+            queue.append(_Hang(applied))
+
+    def hang(self, method: str, *, applied: bool = False) -> None:
+        """Every call to ``method`` hangs from now on, until :meth:`unhang`."""
+        self._hang_all[method] = applied
+
+    def unhang(self) -> None:
+        """Slack is back: later calls answer again; calls hung so far get a 503 (their clients gave up)."""
+        self._hang_all.clear()
+        self._hangs.clear()
+        self._unhung.set()
+        self._unhung = asyncio.Event()
 
     def respond(self, method: str, body: dict[str, Any]) -> None:
         """Answer every later successful call to ``method`` with ``body`` instead of the built-in reply."""
@@ -290,9 +325,25 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": failure.error})
         return web.json_response({"ok": False, "error": "fatal_error"}, status=failure.status)
 
+    def _take_hang(self, method: str) -> _Hang | None:
+        if method in self._hang_all:
+            return _Hang(self._hang_all[method])
+        queue = self._hangs.get(method)
+        return queue.popleft() if queue else None
+
+    async def _hung(self) -> web.Response:
+        await self._unhung.wait()
+        return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         call = await self._record(method, request)
+        hang = self._take_hang(method)
+        if hang is not None:
+            if hang.applied and call.token is not None and method in self._handlers:
+                self._handlers[method](call)
+                await self._notify()
+            return await self._hung()
         failed = self._take_failure(method)
         if failed is not None:
             return failed
@@ -301,7 +352,21 @@ class FakeSlack:
         if method in self._overrides:
             return web.json_response(self._overrides[method])
         handler = self._handlers.get(method)
-        return web.json_response(handler(call) if handler else {"ok": True})
+        reply = handler(call) if handler else {"ok": True}
+        if method in ("chat.postMessage", "chat.update"):
+            await self._notify()
+        return web.json_response(reply)
+
+    def posts_in(self, channel: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
+        """Messages stored in ``channel`` (in the thread ``thread_ts`` when given), oldest first."""
+        stored = self.messages.get(channel, [])
+        if thread_ts is None:
+            return list(stored)
+        return [m for m in stored if m.get("thread_ts") == thread_ts or m["ts"] == thread_ts]
+
+    async def wait_posts(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0) -> None:
+        """Wait until ``predicate`` holds of every stored message (all channels, oldest first)."""
+        await self._wait(lambda: predicate([m for ms in self.messages.values() for m in ms]), timeout)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record("response_url", request)
@@ -343,8 +408,9 @@ class FakeSlack:
     # ---- built-in replies ------------------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        self._ts_counter += 100
-        return f"1700000000.{self._ts_counter:06d}"
+        # Real time, strictly increasing, as Slack's are: a reply's ts is later than the question's.
+        self._ts_counter = max(int(time.time() * 1_000_000), self._ts_counter + 100)
+        return f"{self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
 
     @staticmethod
     def _message(call: Call, ts: str) -> dict[str, Any]:
@@ -380,9 +446,32 @@ class FakeSlack:
         channel = str(call.params.get("channel", ""))
         # A user id as the channel posts in the app's DM with that user (its Messages tab).
         channel = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
-        return {"ok": True, "channel": channel, "ts": ts, "message": self._message(call, ts)}
+        message = self._message(call, ts)
+        self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _history(self, call: Call) -> dict[str, Any]:
+        oldest = float(call.params.get("oldest") or 0)
+        found = [m for m in self.messages.get(str(call.params.get("channel")), []) if float(m["ts"]) > oldest]
+        limit = int(call.params.get("limit") or 100)
+        return {"ok": True, "messages": self._shown(call, list(reversed(found))[:limit]), "has_more": False}
+
+    def _replies(self, call: Call) -> dict[str, Any]:
+        ts = str(call.params.get("ts") or "")
+        found = [m for m in self.messages.get(str(call.params.get("channel")), [])
+                 if m.get("thread_ts") == ts or m["ts"] == ts]
+        return {"ok": True, "messages": self._shown(call, found), "has_more": False}
+
+    @staticmethod
+    def _shown(call: Call, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Slack returns message metadata only when asked for it.
+        if str(call.params.get("include_all_metadata")).lower() in ("true", "1"):
+            return messages
+        return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
     def _delete(self, call: Call) -> dict[str, Any]:
+        stored = self.messages.get(str(call.params.get("channel")), [])
+        stored[:] = [m for m in stored if m["ts"] != str(call.params.get("ts"))]
         return {"ok": True, "channel": call.params.get("channel"), "ts": call.params.get("ts")}
 
     def _views_open(self, call: Call) -> dict[str, Any]:
@@ -401,6 +490,12 @@ class FakeSlack:
 
     def _update(self, call: Call) -> dict[str, Any]:
         ts = str(call.params.get("ts", ""))
+        for message in self.messages.get(str(call.params.get("channel")), []):
+            if message["ts"] == ts:
+                for key in ("text", "blocks", "metadata"):
+                    if key in call.params:
+                        message[key] = call.params[key]
+                message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
         return {
             "ok": True,
             "channel": call.params.get("channel"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -113,6 +114,12 @@ class App:
         (bot.slack_app.dispatch), so once they are done nothing more can reach the fake Slack.
         """
         await self.deps.idle(timeout)
+        work = self.deps.work
+        if work is not None:  # and the jobs those listeners were running (a replay starts new tasks)
+            deadline = time.monotonic() + timeout
+            while work.waiting() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            await self.deps.idle(timeout)
 
     async def get(self, path: str) -> tuple[int, str]:
         async with self.http.get(self.server.url + path) as resp:
@@ -129,7 +136,7 @@ async def running(fake: FakeSlack, tmp_path: Path, *, mode: Mode = "http", engin
     store = await Store.open(config.database)
     metrics = Metrics()
     deps = Deps(engine=engine_ or engine(), store=store, settings=config, metrics=metrics,
-                poster=poster or Poster(metrics, backoff=0.01, max_backoff=0.05))
+                poster=poster or Poster(metrics, attempts=4, backoff=0.01, max_backoff=0.05))
     server = await start_server(deps, mode=mode, host="127.0.0.1", port=0, digest_every=digest_every,
                                 ping_interval=ping_interval)
     http = aiohttp.ClientSession()
@@ -187,6 +194,18 @@ def visible_texts(payload: Any) -> list[str]:
         for item in payload:
             out += visible_texts(item)
     return out
+
+
+async def finished(app: App, jobs: int, timeout: float = 30.0) -> dict[str, int]:
+    """Wait until `jobs` jobs exist and none is still queued (a finished job is never run again); their counts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = await app.deps.work.jobs.counts()
+        if counts.get("queued", 0) == 0 and sum(counts.values()) >= jobs and app.deps.work.waiting() == 0:
+            return counts
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"jobs not finished: {counts}, {app.deps.work.waiting()} waiting")
+        await asyncio.sleep(0.05)
 
 
 async def settle(seconds: float = 0.3) -> None:

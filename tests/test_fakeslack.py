@@ -56,8 +56,8 @@ def client(fake: FakeSlack) -> AsyncWebClient:
     ("method", "kwargs", "expected"),
     [
         ("auth_test", {}, {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "natobot"}),
-        ("chat_postMessage", {"channel": "C1", "text": "hi"}, {"channel": "C1", "ts": "1700000000.000100"}),
-        ("chat_postEphemeral", {"channel": "C1", "user": "U1", "text": "hi"}, {"message_ts": "1700000000.000100"}),
+        ("chat_postMessage", {"channel": "C1", "text": "hi"}, {"channel": "C1"}),
+        ("chat_postEphemeral", {"channel": "C1", "user": "U1", "text": "hi"}, {}),
         ("chat_update", {"channel": "C1", "ts": "1.2", "text": "new"}, {"channel": "C1", "ts": "1.2"}),
         ("views_publish", {"user_id": "U1", "view": {"type": "home", "blocks": []}}, {}),
         ("conversations_info", {"channel": "D9"}, {}),
@@ -94,7 +94,8 @@ async def test_post_message_ts_increase_and_message_echoed(fake: FakeSlack, clie
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]
     first = await client.chat_postMessage(channel="C1", text="a", blocks=blocks, thread_ts="1.1")
     second = await client.chat_postMessage(channel="C1", text="b")
-    assert (first["ts"], second["ts"]) == ("1700000000.000100", "1700000000.000200")
+    assert float(first["ts"]) == pytest.approx(time.time(), abs=5)
+    assert float(second["ts"]) > float(first["ts"]) and len(second["ts"].split(".")[1]) == 6
     assert first["message"]["blocks"] == blocks and first["message"]["thread_ts"] == "1.1"
     assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["a", "b"]
 

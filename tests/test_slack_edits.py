@@ -32,7 +32,8 @@ async def test_edit_updates_and_delete_deletes_the_answer_in_a_thread(fake: Fake
         await deliver(app, mode, question)
         await fake.wait_for("chat.postMessage")
         await app.idle()  # the answer is posted and its mapping stored
-        answer_ts = "1700000000.000100"  # the fake's first ts
+        [answer] = fake.messages["C1"]
+        answer_ts = answer["ts"]
 
         # The person fixes their question. Slack sends message_changed and, as it mentions the bot, an edited
         # app_mention for the same edit: one chat.update.

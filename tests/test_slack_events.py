@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import slack_signing as sig
 from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
-from slack_harness import App, header, posted, running
+from slack_harness import App, finished, header, posted, running
 
 from bot.engine import Engine
 
@@ -192,6 +192,7 @@ async def test_unanswered_questions_are_recorded(app: App, fake: FakeSlack) -> N
     [call] = await fake.wait_for("chat.postMessage")
     reply = posted(call)
     assert any(b["type"] == "actions" for b in reply["blocks"])  # suggestion buttons
+    await finished(app, 1)  # logged once the answer is out
     top = await app.deps.store.top_unanswered()
     assert top and "weather" in top[0][0]
     assert app.deps.metrics.fallbacks.value(status="fallback") == 1

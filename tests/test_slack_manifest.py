@@ -27,13 +27,16 @@ METHOD_SCOPES: dict[str, str | None] = {
     "assistant.threads.setSuggestedPrompts": "assistant:write",
     "assistant.threads.setTitle": "assistant:write",
     "conversations.info": "channels:read",  # NATOBOT_AUTO_CHANNELS by name: optional
+    # Reading back natobot's own posts after a crash (bot.replies, bot.digest), in public and private channels.
+    "conversations.history": "channels:history",
+    "conversations.replies": "groups:history",
     "apps.connections.open": None,  # the app-level token's connections:write
 }
 # Scopes that come with the events and features natobot subscribes to.
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history", "message.channels":
                 "channels:history", "message.groups": "groups:history"}
 FEATURE_SCOPES = {"commands"}  # /nato and the message shortcut
-OPTIONAL = {"channels:history", "groups:history", "channels:read", "groups:read"}
+OPTIONAL = {"channels:read", "groups:read"}
 SUB_COMMANDS = ("QUESTION", "lookup", "objective 2.1", "goal 3", "divisions", "commands", "digest subscribe",
                 "unsubscribe", "status", "now", "help")
 
