@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import slack_signing as sig
-from bot.answering.context import Context
 from fakeslack import FakeSlack
 from slack_harness import App, engine, finished, header, posted, running
 
 from bot.answer import Answer
+from bot.answering.context import Context
 from bot.metrics import Metrics
 from bot.poster import Poster
 from bot.work import BUSY
