@@ -3,16 +3,21 @@
 How a question is answered, in the order the modules run:
 
 - `units`: the knowledge base cut to the grain of a fact. Every sentence of an entry's overview and
-  facets, every field, every acronym and every statement under `knowledge/data/facts/` becomes a
-  `Unit` that knows its entity, citation, caveat and whether it answers or only says what is missing.
-- `lexicon`: how people type (chat spellings, synonyms, framing words), from `knowledge/data/lexicon.yaml`.
-- `analysis`: small recognisers read the question: names (rapidfuzz over aliases, typo-tolerant),
-  objective numbers, the intent (which facet is asked), the answer type (who, where, when, how many),
-  and the content words left over, each weighted by how rare it is in the knowledge base.
-- `index` and `scoring`: the units that share a name or a content word with the question are
-  candidates; each gets a handful of evidence features, and one logistic model (weights fitted by
-  `natobot eval --fit`, kept in `knowledge/data/model.yaml`) turns them into the probability that the
-  unit answers the question.
-- `compose`: the best unit's sentence first, then its context, caveat and sources; an honest
-  "the sources do not say" or a fallback with suggestions that themselves answer.
+  facets, every field, every acronym and every statement under `knowledge/data/facts/` becomes a `Unit`
+  that knows its entity, citation, caveat and whether it answers or only says what is missing; known
+  gaps (a post whose holder the sources do not name, ...) are units too.
+- `lexicon` and `words`: how people type (chat spellings, synonyms, framing words, everyday English),
+  from `knowledge/data/lexicon*.yaml` and `english.tsv`; English function and question words.
+- `catalogue` and `fuzzy`: every name an entry goes by and every cue of an intent, with rapidfuzz behind
+  an exact n-gram filter for typos and word order.
+- `analysis`: small recognisers read the question: typos, spellings, objective numbers, names, the
+  intent (which facet is asked), the kind of answer wanted, the conversation's subject for follow-ups,
+  and the content words left over with how much each says.
+- `index` and `scoring`: the units that share a name or a rare word with the question are candidates;
+  each gets a handful of evidence features; a linear model ranks them and gradient-boosted trees
+  (`boost`) turn the best one's features into the probability that the reply is right. `fit` fits both
+  (`natobot eval --fit`) into `knowledge/data/model.yaml`.
+- `compose`: the best unit's sentence first, then its context, close runners-up, caveat and sources; an
+  honest "the sources do not say" for a known gap, or a fallback whose suggestions themselves answer.
+- `context` and `cache`: a conversation's subject; the built engine kept on disk by the files' hashes.
 """
