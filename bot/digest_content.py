@@ -99,7 +99,7 @@ GLOSSARY: tuple[Term, ...] = (
     Term("EAPC", "Euro-Atlantic Partnership Council", True),
     Term("CSDP", "Common Security and Defence Policy", True),
     Term("AI", "artificial intelligence", False),
-    Term("GDP", "gross domestic product", False),
+    Term("GDP", "gross domestic product", True),
     Term("R&D", "research and development", False),
     Term("ADA", "Americans with Disabilities Act", False),
     Term("DOD", "Department of Defense", False),
@@ -107,6 +107,7 @@ GLOSSARY: tuple[Term, ...] = (
     Term("EEO", "Equal Employment Opportunity", False),
     Term("EO", "Executive Order", False),
     Term("USAG", "U.S. Army Garrison", False),
+    Term("CT", "counter-terrorism", False),
     Term("IT", "information technology", False),
     Term("EUR", "the State Department's Bureau of European and Eurasian Affairs", False),
 )

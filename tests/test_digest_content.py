@@ -174,7 +174,8 @@ def test_short_form_is_three_to_five_lines_with_more(engine: Engine, words: Cont
         assert render_digest.parse_more_value(row["elements"][0]["value"]) == (piece.entry, day)
     heights.sort()
     # The text itself (the section) is what the promise of 3-5 lines is about; the grey line adds one or two.
-    assert heights[len(heights) // 2] <= 6.5 and heights[int(len(heights) * 0.9)] <= 7.5
+    # The knowledge base's sentences use the documents' own terms since 2026-12-02, a little longer: p90 8.
+    assert heights[len(heights) // 2] <= 6.5 and heights[int(len(heights) * 0.9)] <= 8.0
 
 
 def test_long_form_behind_more(engine: Engine, words: Content) -> None:

@@ -127,7 +127,7 @@ def _abbreviates(acronym: str, name: str) -> bool:
 # A sentence that only says what the sources lack ("The source does not name the holder.") answers
 # nothing on its own, even inside a paragraph that does.
 _SAYS_MISSING = re.compile(
-    r"^(?:The |Neither |No )?(?:sources?|strategy|article|documents?|page|encyclopedia)[^.]{0,40}\b"
+    r"^(?:The |Neither |No )?(?:[A-Z]\w* ){0,2}(?:sources?|strategy|article|documents?|page|encyclopedia)[^.]{0,40}\b"
     r"(?:do(?:es)? not|gives? no|names? no|says? nothing|is silent|gives? no further)\b",
     re.I,
 )
