@@ -35,8 +35,6 @@ if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free o
 
 log = logging.getLogger("natobot.digest")
 
-DEFAULT_TIME = "09:00"
-DEFAULT_TZ = "Europe/Brussels"
 
 # Errors that say the channel itself cannot take the post; the subscription is marked and paused
 # (re-subscribing clears the mark), other channels carry on. Anything else leaves the digest due.

@@ -16,13 +16,24 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import digest as dg
+from bot.digest_defaults import DEFAULT_TIME, DEFAULT_TZ
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 if TYPE_CHECKING:
     from bot.engine import Engine
     from bot.store import Store
 
 EXIT_USAGE = 2
+# The digest module brings aiohttp and slack_sdk: imported when a digest command runs, so that
+# `natobot ask` and the other commands do not pay for it at start-up.
+
+
+def _dg() -> ModuleType:
+    from bot import digest
+
+    return digest
 
 
 class UsageError(Exception):
@@ -61,7 +72,7 @@ def parse_date(value: str) -> date:
 
 
 def parse_weekday(value: str) -> int:
-    names = [d.lower() for d in dg.WEEKDAY_NAMES]
+    names = [d.lower() for d in _dg().WEEKDAY_NAMES]
     low = value.strip().lower()
     for i, name in enumerate(names):
         if low in (name, name[:3], name + "s"):
@@ -107,13 +118,13 @@ def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
 # -- digest ----------------------------------------------------------------------------------------
 
 def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
-    day = args.date or datetime.now(UTC).astimezone(ZoneInfo(dg.DEFAULT_TZ)).date()
+    day = args.date or datetime.now(UTC).astimezone(ZoneInfo(DEFAULT_TZ)).date()
     try:
-        digest = dg.build_digest(_engine(args), day, include_management=not args.mission_only)
-    except dg.DigestError as exc:
+        digest = _dg().build_digest(_engine(args), day, include_management=not args.mission_only)
+    except _dg().DigestError as exc:
         sys.stderr.write(f"natobot: {exc}\n")
         return 1
-    out.write(dg.digest_text(digest) + "\n")
+    out.write(_dg().digest_text(digest) + "\n")
     return 0
 
 
@@ -129,7 +140,7 @@ def channel_arg(value: str) -> str:
 
 def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     try:
-        time, tz = dg.parse_time(args.time), dg.parse_zone(args.tz)
+        time, tz = _dg().parse_time(args.time), _dg().parse_zone(args.tz)
     except ValueError as exc:
         return _fail(str(exc))
 
@@ -138,8 +149,8 @@ def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     async def work(store: Store) -> int:
         sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays,
                                     cadence=cadence, weekday=args.weekly, include_management=not args.mission_only)
-        nxt = dg.next_run(sub, datetime.now(UTC))
-        out.write(f"subscribed {sub.channel}: {dg.describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
+        nxt = _dg().next_run(sub, datetime.now(UTC))
+        out.write(f"subscribed {sub.channel}: {_dg().describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
         return 0
 
     return _run(args, work)
@@ -159,7 +170,7 @@ def cmd_unsubscribe(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     async def work(store: Store) -> int:
         subs = await store.subscriptions()
-        for line in dg.format_subscriptions(subs, datetime.now(UTC)):
+        for line in _dg().format_subscriptions(subs, datetime.now(UTC)):
             out.write(line + "\n")
         errors = sum(1 for s in subs if s.error)
         out.write(f"{len(subs)} subscription(s), {errors} with a channel error\n")
@@ -189,7 +200,7 @@ def cmd_send_due(args: argparse.Namespace, out: TextIO) -> int:
     pinned: datetime | None = args.now
 
     async def work(store: Store) -> int:
-        report = await dg.send_due(store, client, engine, pinned or datetime.now(UTC))
+        report = await _dg().send_due(store, client, engine, pinned or datetime.now(UTC))
         out.write(report.summary() + "\n")
         for channel, reason in sorted(report.channel_errors.items()):
             out.write(f"  {channel}: {reason} (marked; see `natobot digest list`)\n")
@@ -259,8 +270,8 @@ def add_commands(sub: Any) -> None:
 
     subscribe = d_sub.add_parser("subscribe", help="post the digest in CHANNEL every day, on weekdays or weekly")
     subscribe.add_argument("channel", metavar="CHANNEL", type=channel_arg, help="Slack channel id, e.g. C0123456789")
-    subscribe.add_argument("--time", default=dg.DEFAULT_TIME, metavar="HH:MM", help="local time (default 09:00)")
-    subscribe.add_argument("--tz", default=dg.DEFAULT_TZ, metavar="ZONE",
+    subscribe.add_argument("--time", default=DEFAULT_TIME, metavar="HH:MM", help="local time (default 09:00)")
+    subscribe.add_argument("--tz", default=DEFAULT_TZ, metavar="ZONE",
                            help="IANA time zone (default Europe/Brussels)")
     when = subscribe.add_mutually_exclusive_group()
     when.add_argument("--weekdays", action="store_true", help="Monday to Friday only")
