@@ -24,6 +24,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.digest_content import Content, Piece, content
+from bot.digest_defaults import DEFAULT_TIME as DEFAULT_TIME  # re-exported: handlers read dg.DEFAULT_TIME
+from bot.digest_defaults import DEFAULT_TZ as DEFAULT_TZ
 from bot.digest_notify import tell_subscriber
 from bot.render import digest as render_digest
 
