@@ -125,29 +125,50 @@ class Carriers:
 
     def carries(self, item: Item) -> bool:
         if item.kind == "name":
-            key = normalise(item.text)
-            return not key or key in self.names or any(f" {key} " in j for j in self.joined)
+            return self._carries_name(item.text)
         if item.kind == "date":
-            m = _DATE.search(item.text)
-            assert m is not None
-            day, month, year = m.group(1) or m.group(3), m.group(2).lower(), m.group(4)
-            need = [year, month] + ([day] if day else [])
-            return any(all(w in ts for w in need) for ts in self.token_lists)
-        number, _, unit = item.text.partition(" ")
-        digits = number.rstrip("+").replace(",", "")
-        forms = {digits, number.rstrip("+")}
-        if digits in _NUMBER_WORDS:
-            forms.add(_NUMBER_WORDS[digits])
+            return self._carries_date(item.text)
+        return self._carries_number(item.text)
+
+    def _carries_name(self, text: str) -> bool:
+        key = normalise(text)
+        return not key or key in self.names or any(f" {key} " in j for j in self.joined)
+
+    def _carries_date(self, text: str) -> bool:
+        """The year and month (and day, when given) in one unit."""
+        m = _DATE.search(text)
+        assert m is not None
+        day, month, year = m.group(1) or m.group(3), m.group(2).lower(), m.group(4)
+        need = [year, month] + ([day] if day else [])
+        return any(all(w in ts for w in need) for ts in self.token_lists)
+
+    def _carries_number(self, text: str) -> bool:
+        """The number, in digits or words, in a unit that also has the word saying what it counts."""
+        number, _, unit = text.partition(" ")
+        forms = _number_forms(number)
         unit_stem = stem(unit.lower()) if unit and unit != "%" else ""
+        percent = unit.lower() in ("percent", "%")
         for ts, stems, joined in zip(self.token_lists, self.stem_sets, self.joined, strict=True):
-            has_number = any(f in ts for f in forms) or any(f" {f} " in joined for f in forms if "." in f)
-            if not has_number:
+            if not _has_number(ts, joined, forms):
                 continue
-            if not unit_stem or (unit.lower() in ("percent", "%") and ("percent" in ts or "%" in joined)):
+            if not unit_stem or (percent and ("percent" in ts or "%" in joined)):
                 return True
             if unit_stem in stems or unit_stem in _STOP_UNITS:
                 return True
         return False
+
+
+def _has_number(ts: list[str], joined: str, forms: set[str]) -> bool:
+    return any(f in ts for f in forms) or any(f" {f} " in joined for f in forms if "." in f)
+
+
+def _number_forms(number: str) -> set[str]:
+    """"1,200+" -> {"1200", "1,200"}; "3" -> {"3", "three"}."""
+    digits = number.rstrip("+").replace(",", "")
+    forms = {digits, number.rstrip("+")}
+    if digits in _NUMBER_WORDS:
+        forms.add(_NUMBER_WORDS[digits])
+    return forms
 
 
 # Words after a number that do not say what it counts ("in 1949 the ...", "2022 and").

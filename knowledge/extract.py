@@ -48,22 +48,29 @@ def _words_before(text: str, end: int) -> list[str]:
 
 
 def _capitalised_run(words: list[str]) -> list[str]:
+    """The capitalised words just before an acronym, with the connectors between them ("Partnership
+    for Peace"), stopping at a possessive, a dot, a bracket or a bullet."""
     run: list[str] = []
     for i, raw in enumerate(reversed(words)):
         word, possessive = _strip_possessive(raw)
-        if possessive and i > 0:
+        if (possessive and i > 0) or not _continues_run(word, run):
             break
-        if "." in word or "(" in word or ")" in word or "•" in word:
+        run.append(word)
+        if len(run) >= _MAX_WORDS:
             break
-        if _NAME_WORD.match(word) or (run and (word.lower() in _CONNECTORS or word == ",")):
-            run.append(word)
-            if len(run) >= _MAX_WORDS:
-                break
-            continue
-        break
-    while run and (run[-1].lower() in _CONNECTORS or run[-1] == ","):
+    while run and _is_connector(run[-1]):
         run.pop()
     return list(reversed(run))
+
+
+def _continues_run(word: str, run: list[str]) -> bool:
+    if "." in word or "(" in word or ")" in word or "•" in word:
+        return False
+    return bool(_NAME_WORD.match(word)) or (bool(run) and _is_connector(word))
+
+
+def _is_connector(word: str) -> bool:
+    return word.lower() in _CONNECTORS or word == ","
 
 
 def _trim_to_initials(run: list[str], acronym: str) -> list[str]:
@@ -75,9 +82,7 @@ def _trim_to_initials(run: list[str], acronym: str) -> list[str]:
         rest = [w for w in run[start:] if w != ","]
         if rest[0].lower() in _CONNECTORS:
             continue
-        strict = "".join(w[0].lower() for w in rest if w.lower() not in _CONNECTORS and w[0].isalpha())
-        loose = "".join(w[0].lower() for w in rest if w[0].isalpha())
-        if letters in (strict, loose):
+        if letters in (_initials(rest), _initials(rest, connectors=True)):
             return run[start:]
     return run
 
@@ -89,12 +94,16 @@ def _by_initials(words: list[str], acronym: str) -> list[str]:
         cand = clean[-k:]
         if cand[0].lower() in _CONNECTORS:
             continue
-        initials = "".join(w[0].lower() for w in cand if w.lower() not in _CONNECTORS and w[0].isalpha())
-        if initials == letters:
+        if _initials(cand) == letters:
             return cand
         if k == 1 and cand[0].lower().startswith(letters[0]) and _subsequence(letters, cand[0].lower()):
             return cand
     return []
+
+
+def _initials(words: list[str], *, connectors: bool = False) -> str:
+    """The words' first letters, lower case; those of "of", "and", ... only with `connectors`."""
+    return "".join(w[0].lower() for w in words if w[0].isalpha() and (connectors or w.lower() not in _CONNECTORS))
 
 
 def _subsequence(needle: str, hay: str) -> bool:

@@ -10,13 +10,13 @@ How a question is answered, in the order the modules run:
   from `knowledge/data/lexicon*.yaml` and `english.tsv`; English function and question words.
 - `catalogue` and `fuzzy`: every name an entry goes by and every cue of an intent, with rapidfuzz behind
   an exact n-gram filter for typos and word order.
-- `analysis`: small recognisers read the question: typos, spellings, objective numbers, names, the
-  intent (which facet is asked), the kind of answer wanted, the conversation's subject for follow-ups,
-  and the content words left over with how much each says.
+- `analysis`: small recognisers read the question: typos, spellings, objective numbers (`references`),
+  names, the intent (which facet is asked), the kind of answer wanted, the conversation's subject for
+  follow-ups, and the content words left over with how much each says; the result is a `question.Question`.
 - `index` and `scoring`: the units that share a name or a rare word with the question are candidates;
-  each gets a handful of evidence features; a linear model ranks them and gradient-boosted trees
-  (`boost`) turn the best one's features into the probability that the reply is right. `fit` fits both
-  (`natobot eval --fit`) into `knowledge/data/model.yaml`.
+  each gets a handful of evidence features (named in `model`); a linear model ranks them and
+  gradient-boosted trees (`boost`) turn the best one's features into the probability that the reply is
+  right. `fit` fits both (`natobot eval --fit`) into `knowledge/data/model.yaml`.
 - `compose`: the best unit's sentence first, then its context, close runners-up, caveat and sources; an
   honest "the sources do not say" for a known gap, or a fallback whose suggestions themselves answer.
 - `context` and `cache`: a conversation's subject; the built engine kept on disk by the files' hashes.

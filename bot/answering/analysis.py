@@ -2,19 +2,22 @@
 
 Each recogniser marks the words it explains; what is left are content words, weighted later by how
 rare they are in the knowledge base. Nothing here decides whether to answer: that is the scorer's job,
-on the evidence collected here.
+on the evidence collected here. The numbers recogniser is `references`; what comes out is a
+`question.Question`.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import Context
-from bot.answering.words import CARRY_OVER, NUMBER_LABELS, NUMBER_WORDS, PRONOUNS, STOPWORDS
+from bot.answering.question import Name, Word
+from bot.answering.question import Question as Question  # the engine reads questions from here
+from bot.answering.references import is_number, number_concept, references
+from bot.answering.words import CARRY_OVER, CONJUNCTIONS, NUMBER_LABELS, PRONOUNS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
 
 # A typo is corrected only to a knowledge-base word at least this similar (fuzz.ratio, 0-100): 80
@@ -44,14 +47,8 @@ GENERAL_NAME = 0.6
 # content words ("is it 24/7?", "when was that approved?").
 FOLLOW_UP_WORDS = 4
 
-_DECIMAL = re.compile(r"^\d\.\d{1,2}$")
-_OBJECTIVE_WORDS = frozenset({"objective", "objectives", "obj", "objs", "mo", "objectif"})
-_MANAGEMENT_WORDS = frozenset({"management", "mgmt", "mgt", "managment"})
-_REFERENCE_WORDS = _OBJECTIVE_WORDS | _MANAGEMENT_WORDS | {"goal", "goals", "mission", "number", "no"}
-_CONJUNCTIONS = frozenset({"and", "or", "vs", "versus", "both", "plus", "&"})
 _COMPARE = frozenset({"difference", "differences", "differ", "compare", "comparing", "comparison", "versus",
                       "vs", "distinguish", "between", "both", "each"})
-_KIND_LABEL = {"objective": "Mission Objective", "management": "Management Objective", "goal": "Mission Goal"}
 
 # The answer a question wants, from its question words. Facet cues refine it (scoring.py).
 _WANTS_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -73,33 +70,6 @@ _QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "
 _NOW = frozenset({"current", "currently", "now", "today", "presently", "incumbent", "nowadays", "rn"})
 
 
-def number_concept(label: str, number: str) -> str:
-    """"article#5": a number with the word that labels it."""
-    return f"{label}#{number}"
-
-
-@dataclass(frozen=True)
-class Name:
-    entry: str
-    start: int
-    end: int
-    score: float  # 1.0 exact; less for a typo, a fuzzy match, an ordinary word or a carried subject
-    how: str  # "alias", "stem", "number", "fuzzy", "ordinary", "context"
-
-
-@dataclass(frozen=True)
-class Word:
-    word: str  # as read: lower case, spelling rewritten, typo corrected
-    concept: str  # its stem, or its synonym group's
-    quality: float  # 1.0, or the typo correction's similarity
-    known: bool  # the knowledge base uses this concept somewhere
-    rarity: float  # how much the word says when a statement lacks it (lexicon.rarity)
-    # Framing ("fyi", "slide") and intent cues ("located") count for an answer but never against it.
-    carries: bool
-    # Pure framing ("fyi", "lol", "for a slide"): neither for nor against any statement.
-    framing: bool = False
-
-
 @dataclass
 class _Reading:
     words: list[str]  # lower case, typo corrected, chat spellings rewritten
@@ -107,29 +77,6 @@ class _Reading:
     quality: list[float]  # 1.0, or how sure a typo correction or an everyday-word reading is
     covered: list[bool]  # explained by a name or a number
     cue_hit: list[bool]  # an intent cue
-
-
-@dataclass(frozen=True)
-class Question:
-    text: str
-    words: tuple[str, ...]
-    names: tuple[Name, ...]
-    content: tuple[Word, ...]
-    intent: str | None
-    facet: str | None
-    wants: str | None  # "person", "place", "time", "number", "reason", "name", or None
-    listed: bool  # several names asked side by side: answer each
-    follow_up: bool  # the subject came from the conversation
-    ambiguous: tuple[str, ...] = ()  # entries an incomplete reference could mean ("objective 2")
-    unknown_number: str | None = None  # a reference to a number that does not exist ("objective 5.1")
-    cue_words: tuple[str, ...] = field(default=())
-    numbers: frozenset[str] = frozenset()  # the numbers and years the question states
-    acronyms: tuple[str, ...] = ()  # words typed in capitals, or short names, that a "stands for" asks about
-    focus: str | None = None  # the concept of the first content word after the question word ("how many *staff*")
-
-    @property
-    def entries(self) -> list[str]:
-        return list(dict.fromkeys(n.entry for n in self.names))
 
 
 class Analyser:
@@ -167,24 +114,19 @@ class Analyser:
     ) -> Question:
         """Run the recognisers in turn. `pairs`: the text's tokens_with_case(), when the caller has them."""
         r = self._read((tokens_with_case(text) if pairs is None else pairs)[:MAX_TOKENS])
-        names, ambiguous, unknown = self._numbers(r.words, r.covered)
+        names, ambiguous, unknown = references(r.words, r.covered, self.cat.numbered)
         names = self._names(r, names)
         intent_rank, r.cue_hit = self._cues(r.words, r.covered)
         intent = self.cat.intents.order[intent_rank] if intent_rank is not None else None
-        content_idx = [i for i, w in enumerate(r.words) if not r.covered[i] and (w not in STOPWORDS or w.isdigit())]
-        if not names:
-            fuzzy = self._fuzzy_name([r.words[i] for i in content_idx if not r.cue_hit[i]])
-            if fuzzy is not None:
-                names.append(Name(fuzzy[0], content_idx[0], content_idx[-1] + 1, fuzzy[1], "fuzzy"))
-                content_idx = [i for i in content_idx if r.cue_hit[i]]
+        content_idx = self._content_positions(r, names)
         names.sort(key=lambda n: n.start)
         content = tuple(self._content_word(r, i) for i in content_idx)
-        listed = self._listed(names, r.words)
+        listed = _listed(names, r.words)
         names, intent, follow_up = self._follow_up(r.words, names, content, intent, context)
         facet = self.cat.intents.by_id[intent].facet if intent else None
         return Question(
             text=text, words=tuple(r.words), names=tuple(names), content=content, intent=intent, facet=facet,
-            wants=self._wants(r.words, facet, self.lex.asks), listed=listed, follow_up=follow_up,
+            wants=_wants(r.words, facet, self.lex.asks), listed=listed, follow_up=follow_up,
             ambiguous=tuple(ambiguous), unknown_number=unknown,
             cue_words=tuple(w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit),
             numbers=frozenset(w for w in r.words if w[:1].isdigit()),
@@ -213,6 +155,19 @@ class Analyser:
             r.covered[weak[0].start] = True
         return names
 
+    def _content_positions(self, r: _Reading, names: list[Name]) -> list[int]:
+        """The positions of the content words: those no name or number explains, function words aside.
+        When nothing is named, they may be a name in another word order ("command naples joint force"):
+        it is added to `names`, and only the intent cues among them stay content."""
+        content_idx = [i for i, w in enumerate(r.words) if not r.covered[i] and (w not in STOPWORDS or w.isdigit())]
+        if names:
+            return content_idx
+        fuzzy = self._fuzzy_name([r.words[i] for i in content_idx if not r.cue_hit[i]])
+        if fuzzy is None:
+            return content_idx
+        names.append(Name(fuzzy[0], content_idx[0], content_idx[-1] + 1, fuzzy[1], "fuzzy"))
+        return [i for i in content_idx if r.cue_hit[i]]
+
     def _content_word(self, r: _Reading, i: int) -> Word:
         label = r.words[i - 1] if i > 0 and r.words[i - 1] in NUMBER_LABELS else None
         return self._word(r.words[i], r.quality[i], framing_or_cue=r.cue_hit[i], label=label)
@@ -236,21 +191,39 @@ class Analyser:
         pronoun = any(w in PRONOUNS for w in words)
         carrying = [w for w in content if w.carries]
         short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
-        if not names and opener:
+        carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
+        if not names:
+            return self._unnamed_follow_up(content, intent, context, carried, opener=opener, short=short)
+        return self._named_follow_up(names, intent, context, carried, opener=opener, short=short)
+
+    def _named_follow_up(
+        self, names: list[Name], intent: str | None, context: Context, carried: list[Name], *,
+        opener: bool, short: bool,
+    ) -> tuple[list[Name], str | None, bool]:
+        """A question that names something: the subject stays beside names of the setting only, and
+        "and JFC Naples?" asks the previous question of a new subject."""
+        general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
+        if short and general and context.entities[0] not in {n.entry for n in names}:
+            # USNATO is named in everything the strategy says: after objective 3.1 the subject stays 3.1.
+            return names + carried, intent, True
+        if opener and intent is None:
+            return names, context.intent, True  # "and JFC Naples?" asks the previous question again
+        return names, intent, False
+
+    def _unnamed_follow_up(
+        self, content: tuple[Word, ...], intent: str | None, context: Context, carried: list[Name], *,
+        opener: bool, short: bool,
+    ) -> tuple[list[Name], str | None, bool]:
+        """A question that names nothing: "and the Norfolk one?" names a sibling of the subject, a
+        short one ("who heads it?") keeps the subject; a long one is a new question."""
+        if opener:
             sibling = self._sibling(context.entities, [w.word for w in content])
             if sibling is not None:
                 return [Name(sibling, -1, -1, CONTEXT_NAME_SCORE, "alias")], intent or context.intent, True
-        carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
-        if not names and short:
-            keep_intent = intent is None and (opener or not carrying)
+        if short:
+            keep_intent = intent is None and (opener or not any(w.carries for w in content))
             return carried, context.intent if keep_intent else intent, True
-        general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
-        if names and short and general and context.entities[0] not in {n.entry for n in names}:
-            # USNATO is named in everything the strategy says: after objective 3.1 the subject stays 3.1.
-            return names + carried, intent, True
-        if names and opener and intent is None:
-            return names, context.intent, True  # "and JFC Naples?" asks the previous question again
-        return names, intent, False
+        return [], intent, False
 
     def specificity(self, entry: str) -> float:
         return self._specificity.get(entry, 1.0)
@@ -269,54 +242,11 @@ class Analyser:
     # -- recognisers ------------------------------------------------------------------
     def _word(self, word: str, quality: float, *, framing_or_cue: bool, label: str | None = None) -> Word:
         concept = self.concept(word)
-        if label is not None and (word.isdigit() or _DECIMAL.match(word)):
+        if label is not None and is_number(word):
             concept = number_concept(self.concept(label), word)
         framing = word in self.lex.framing and not framing_or_cue
         return Word(word, concept, quality, concept in self.concepts_known, self.lex.rarity(word),
                     carries=not (framing or framing_or_cue), framing=framing)
-
-    def _numbers(self, words: list[str], covered: list[bool]) -> tuple[list[Name], list[str], str | None]:
-        """Objective and goal references: "objective 2.1", "goal 3", "mgmt obj 2", "goals 1 and 4"."""
-        found: list[Name] = []
-        ambiguous: list[str] = []
-        unknown: str | None = None
-        numbered = self.cat.numbered
-        last_kind: str | None = None
-        for i, w in enumerate(words):
-            num = NUMBER_WORDS.get(w, w) if i > 0 and words[i - 1] in _REFERENCE_WORDS else w
-            if not (num.isdigit() or _DECIMAL.match(num)):
-                continue
-            before = words[max(0, i - 3):i]
-            start = i
-            while start > 0 and words[start - 1] in _REFERENCE_WORDS:
-                start -= 1
-            prev = before[-1] if before else ""
-            kind: str | None
-            if "." in num:
-                kind = "objective"
-            elif any(b in _MANAGEMENT_WORDS for b in before) or prev == "mo":
-                kind = "management"
-            elif prev in ("goal", "goals"):
-                kind = "goal"
-            elif prev in _OBJECTIVE_WORDS:
-                ambiguous += [v for (k, n), v in numbered.items()
-                              if (k == "objective" and n.startswith(num + ".")) or (k, n) == ("management", num)]
-                continue
-            elif prev in _CONJUNCTIONS and last_kind:
-                kind = last_kind  # "goals 1 and 4"
-            else:
-                continue
-            entry = numbered.get((kind, num))
-            if entry is None:
-                if "." in num and start == i:
-                    continue  # a bare "5.1" may be anything, not necessarily an objective
-                unknown = f"{_KIND_LABEL[kind]} {num}"
-                continue
-            last_kind = kind
-            found.append(Name(entry, start, i + 1, 1.0, "number"))
-            for j in range(start, i + 1):
-                covered[j] = True
-        return found, ambiguous, unknown
 
     def _aliases(
         self, words: list[str], raw: list[str], quality: list[float], covered: list[bool], found: list[Name],
@@ -334,12 +264,7 @@ class Analyser:
             for length in range(min(longest, n - i), 0, -1):
                 if any(covered[i:i + length]):
                     continue
-                key = tuple(words[i:i + length])
-                entry = cat.aliases.get(key)
-                how = "alias"
-                if entry is None and (length > 1 or len(key[0]) > 4):
-                    entry = cat.alias_stems.get(tuple(stems[i:i + length]))
-                    how = "stem"
+                entry, how = self._alias_at(words, stems, i, length)
                 if entry is None:
                     continue
                 score = min(quality[i:i + length])
@@ -354,6 +279,14 @@ class Analyser:
                 break
             i += 1
         return weak
+
+    def _alias_at(self, words: list[str], stems: list[str], i: int, length: int) -> tuple[str | None, str]:
+        """The entry the words at i:i+length are an alias of, exactly or (unless a single short word) by
+        their stems, and how it was found."""
+        entry = self.cat.aliases.get(tuple(words[i:i + length]))
+        if entry is None and (length > 1 or len(words[i]) > 4):
+            return self.cat.alias_stems.get(tuple(stems[i:i + length])), "stem"
+        return entry, "alias"
 
     def _cues(self, words: list[str], covered: list[bool]) -> tuple[int | None, list[bool]]:
         cues = self.cat.intents.cues
@@ -383,47 +316,55 @@ class Analyser:
         index, score = best
         return self.cat.names[index][1], FUZZY_NAME_WEIGHT * score / 100.0
 
-    @staticmethod
-    def _listed(names: list[Name], words: list[str]) -> bool:
-        """Two or more names asked side by side ("JFC Naples and JFC Brunssum", "compare X and Y")."""
-        ids = list(dict.fromkeys(n.entry for n in names))
-        if len(ids) < 2:
-            return False
-        if any(w in _COMPARE for w in words):
-            return True
-        for a, b in itertools.pairwise(names):
-            if a.entry == b.entry:
-                continue
-            between = words[a.end:b.start]
-            if not between or (all(w in _CONJUNCTIONS or w in STOPWORDS for w in between)
-                               and any(w in _CONJUNCTIONS for w in between)):
-                return True
-        return False
-
     def _focus(self, words: list[str], content_idx: list[int]) -> str | None:
         start = next((i for i, w in enumerate(words) if w in _QUESTION_WORDS), -1)
         after = [i for i in content_idx if i > start and words[i] not in self.lex.framing
                  and self.lex.rarity(words[i]) >= FOCUS_RARITY]
         return self.concept(words[after[0]]) if after else None
 
-    @staticmethod
-    def _wants(words: list[str], facet: str | None, asks: dict[str, str]) -> str | None:
-        """The kind of answer asked for, read from the question's first question word ("when SACEUR
-        directs it, what does LANDCOM do?" asks a what, not a when), its phrases and its nouns."""
-        present = set(words)
-        for phrase, wants in _WANTS_PHRASES:
-            if phrase[0] not in present or phrase[-1] not in present:
-                continue
-            n = len(phrase)
-            found = any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
-            if found and (wants != "named" or "who" in present):
-                return wants
-        first = next((w for w in words if w in _QUESTION_WORDS), None)
-        if first == "who" and any(w in _NOW for w in words):
-            return "named"  # "who's the chair of the MC now?" wants a name the sources may not give
-        asked = [asks[w] for w in words if w in asks]
-        if first in _WANTS_WORDS:
-            return _WANTS_WORDS[first]
-        if first is None and asked:
-            return asked[0]
-        return {"location": "place", "size": "number", "founded": "time"}.get(facet or "")
+
+def _listed(names: list[Name], words: list[str]) -> bool:
+    """Two or more names asked side by side ("JFC Naples and JFC Brunssum", "compare X and Y")."""
+    ids = list(dict.fromkeys(n.entry for n in names))
+    if len(ids) < 2:
+        return False
+    if any(w in _COMPARE for w in words):
+        return True
+    for a, b in itertools.pairwise(names):
+        if a.entry == b.entry:
+            continue
+        between = words[a.end:b.start]
+        if not between or (all(w in CONJUNCTIONS or w in STOPWORDS for w in between)
+                           and any(w in CONJUNCTIONS for w in between)):
+            return True
+    return False
+
+
+def _wants(words: list[str], facet: str | None, asks: dict[str, str]) -> str | None:
+    """The kind of answer asked for, read from the question's first question word ("when SACEUR
+    directs it, what does LANDCOM do?" asks a what, not a when), its phrases and its nouns."""
+    phrased = _phrase_wants(words)
+    if phrased is not None:
+        return phrased
+    first = next((w for w in words if w in _QUESTION_WORDS), None)
+    if first == "who" and any(w in _NOW for w in words):
+        return "named"  # "who's the chair of the MC now?" wants a name the sources may not give
+    asked = [asks[w] for w in words if w in asks]
+    if first in _WANTS_WORDS:
+        return _WANTS_WORDS[first]
+    if first is None and asked:
+        return asked[0]
+    return {"location": "place", "size": "number", "founded": "time"}.get(facet or "")
+
+
+def _phrase_wants(words: list[str]) -> str | None:
+    """The kind of answer the first of _WANTS_PHRASES the question holds asks for."""
+    present = set(words)
+    for phrase, wants in _WANTS_PHRASES:
+        if phrase[0] not in present or phrase[-1] not in present:
+            continue
+        n = len(phrase)
+        found = any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
+        if found and (wants != "named" or "who" in present):
+            return wants
+    return None

@@ -7,6 +7,7 @@ lookup, and only words the catalogue has never seen (typos) need rapidfuzz.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz.utils import default_process
@@ -91,34 +92,14 @@ def build(kb: KnowledgeBase, statements: list[str]) -> Catalogue:
         return [w for w, _ in lexicon.rewrite(tokens(text))]
 
     intents = _intents(kb.intents, lexicon)
-    aliases: dict[Key, str] = {}
-    names: list[tuple[str, str]] = []
-    numbered: dict[tuple[str, str], str] = {}
-    for entry in kb.entries.values():
-        for name in [entry.title, *entry.aliases]:
-            key = tuple(words(name))
-            if key:
-                aliases.setdefault(key, entry.id)
-                names.append((name, entry.id))
-        if entry.number and entry.kind in _NUMBERED_KINDS:
-            numbered[(_NUMBERED_KINDS[entry.kind], entry.number)] = entry.id
-    stem_owners: dict[Key, set[str]] = {}
-    for key, eid in aliases.items():
-        stem_owners.setdefault(tuple(stem(w) for w in key), set()).add(eid)
-    alias_stems = {k: next(iter(v)) for k, v in stem_owners.items() if len(v) == 1}
-    ordinary = frozenset(w.lower() for w in kb.lexicon.ordinary) | frozenset(
-        key[0] for key in aliases if len(key) == 1 and (key[0] in STOPWORDS or key[0] in lexicon.framing)
-    )
+    aliases, names = _aliases(kb, words)
+    alias_stems = _alias_stems(aliases)
     used: set[str] = set()
     for text in statements:
         used.update(words(text))
     name_words = {w for key in aliases for w in key}
     cue_words = {w for key in intents.cues for w in key}
-    # A typo is never "corrected" into a function or framing word: that would hide a word that matters.
-    vocabulary = sorted(
-        w for w in used | name_words | cue_words
-        if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS and w not in lexicon.framing
-    )
+    vocabulary = _vocabulary(used | name_words | cue_words, lexicon)
     return Catalogue(
         kb=kb,
         lexicon=lexicon,
@@ -127,11 +108,51 @@ def build(kb: KnowledgeBase, statements: list[str]) -> Catalogue:
         alias_stems=alias_stems,
         alias_starts=_starts(aliases),
         alias_stem_starts=_starts(alias_stems),
-        ordinary=ordinary,
-        numbered=numbered,
+        ordinary=_ordinary(kb, aliases, lexicon),
+        numbered={
+            (_NUMBERED_KINDS[entry.kind], entry.number): entry.id
+            for entry in kb.entries.values() if entry.number and entry.kind in _NUMBERED_KINDS
+        },
         names=names,
         sorted_names=FuzzyIndex([sorted_key(name) for name, _ in names], NAME_PLAN),
         vocabulary=vocabulary,
         typo_index=FuzzyIndex(vocabulary, TYPO_PLAN),
         known_words=frozenset(used | name_words | cue_words | STOPWORDS | lexicon.framing),
+    )
+
+
+def _aliases(kb: KnowledgeBase, words: Callable[[str], list[str]]) -> tuple[dict[Key, str], list[tuple[str, str]]]:
+    """(normalised name -> entry id, the first entry that has it; every (name as written, entry id))."""
+    aliases: dict[Key, str] = {}
+    names: list[tuple[str, str]] = []
+    for entry in kb.entries.values():
+        for name in [entry.title, *entry.aliases]:
+            key = tuple(words(name))
+            if key:
+                aliases.setdefault(key, entry.id)
+                names.append((name, entry.id))
+    return aliases, names
+
+
+def _alias_stems(aliases: dict[Key, str]) -> dict[Key, str]:
+    """Stemmed alias -> entry id, for the stemmed aliases only one entry has."""
+    stem_owners: dict[Key, set[str]] = {}
+    for key, eid in aliases.items():
+        stem_owners.setdefault(tuple(stem(w) for w in key), set()).add(eid)
+    return {k: next(iter(v)) for k, v in stem_owners.items() if len(v) == 1}
+
+
+def _ordinary(kb: KnowledgeBase, aliases: dict[Key, str], lexicon: Lexicon) -> frozenset[str]:
+    """Single-word aliases that are also ordinary words: the lexicon's, and function or framing words."""
+    return frozenset(w.lower() for w in kb.lexicon.ordinary) | frozenset(
+        key[0] for key in aliases if len(key) == 1 and (key[0] in STOPWORDS or key[0] in lexicon.framing)
+    )
+
+
+def _vocabulary(known: set[str], lexicon: Lexicon) -> list[str]:
+    """The words a typo is corrected towards. Never a function or framing word: "correcting" a typo into
+    one would hide a word that matters."""
+    return sorted(
+        w for w in known
+        if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS and w not in lexicon.framing
     )

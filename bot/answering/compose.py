@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.answer import Answer, AnswerField, Part, Source
-from bot.answering.analysis import Question
 from bot.answering.index import UnitIndex
+from bot.answering.question import Question
 from bot.answering.scoring import Scored
 from bot.answering.units import Unit, plain_name
 from knowledge.models import Citation, Entry
@@ -78,28 +78,24 @@ class Composer:
             items = [(k, v) for k, v in entry.fields.items() if k in wanted]
         return [AnswerField(label=k, value=v) for k, v in items]
 
+    def _units(self, scored: list[Scored]) -> list[Unit]:
+        return [self.index.units[s.index].unit for s in scored]
+
     def answer(
         self, q: Question, picks: list[Scored], confidence: float, support: list[Scored] | None = None,
     ) -> Answer:
-        units = [self.index.units[s.index].unit for s in picks]
-        extra = [self.index.units[s.index].unit for s in support or []]
+        units = self._units(picks)
+        extra = self._units(support or [])
         parts = [self.part(u) for u in units]
         citations = [c for u in [*units, *extra] for c in u.citations]
         answered = any(p.answered for p in parts)
         first = units[0]
         entry = self.kb.entries[first.entry]
         if len(parts) == 1:
-            label = ASPECT_LABEL.get(first.aspect)
-            title = f"{entry.title}: {label}" if label and first.aspect != "overview" else entry.title
-            text = parts[0].text + (f"\nNote: {parts[0].caveat}" if parts[0].caveat else "")
-            if extra:
-                # The ranking could not tell these apart from the answer: they follow it, marked as such.
-                text += "\n\nAlso: " + " ".join(u.text for u in extra)
-                notes = [u.caveat for u in extra if u.caveat and u.caveat != parts[0].caveat]
-                text += "".join(f"\nNote: {n}" for n in dict.fromkeys(notes))
+            title, text = _one(entry, first, parts[0], extra)
         else:
             title = " / ".join(p.title for p in parts)
-            text = "\n\n".join(f"{p.title}: {p.text}" + (f"\nNote: {p.caveat}" if p.caveat else "") for p in parts)
+            text = "\n\n".join(f"{p.title}: {p.text}{_note(p.caveat)}" for p in parts)
         return Answer(
             question=q.text, status="answer" if answered else "no-data", answered=answered, title=title,
             text=text, parts=parts, sources=self.sources(citations), related=self.related(entry, q.text),
@@ -148,7 +144,7 @@ class Composer:
             "article on the IMS and the NATO command structure, an article on defence policy alignment, and "
             "the U.S. Mission to NATO's Integrated Mission Strategy) do not answer it with confidence."
         )
-        near = [self.index.units[s.index].unit.entry for s in ranked]
+        near = [u.entry for u in self._units(ranked)]
         return self._declined(q, "fallback", "I don't know that one", text, confidence, self._suggest(near, q.text))
 
     def _declined(
@@ -175,3 +171,20 @@ class Composer:
         near = [t for kind in ("part_of", "related", "headed_by") for t in entry.relations.get(kind, [])]
         found = self._suggest(near, asked, limit=MAX_RELATED)
         return [] if found == list(DEFAULT_SUGGESTIONS) and not near else found
+
+
+def _one(entry: Entry, unit: Unit, part: Part, extra: list[Unit]) -> tuple[str, str]:
+    """The title and text of a reply from one unit, followed by the runners-up that support it."""
+    label = ASPECT_LABEL.get(unit.aspect)
+    title = f"{entry.title}: {label}" if label and unit.aspect != "overview" else entry.title
+    text = part.text + _note(part.caveat)
+    if extra:
+        # The ranking could not tell these apart from the answer: they follow it, marked as such.
+        text += "\n\nAlso: " + " ".join(u.text for u in extra)
+        notes = [u.caveat for u in extra if u.caveat and u.caveat != part.caveat]
+        text += "".join(f"\nNote: {n}" for n in dict.fromkeys(notes))
+    return title, text
+
+
+def _note(caveat: str | None) -> str:
+    return f"\nNote: {caveat}" if caveat else ""

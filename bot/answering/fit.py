@@ -37,9 +37,9 @@ import yaml
 
 from bot.answering import boost
 from bot.answering.context import Context
+from bot.answering.model import FEATURES, Model
+from bot.answering.question import Question
 from bot.answering.scoring import (
-    FEATURES,
-    Model,
     Terms,
     confidence_row,
     rank_rows,
@@ -180,34 +180,41 @@ def _right(engine: Engine, item: TrainItem, unit_index: int) -> bool:
 def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) -> list[Example]:
     rng = random.Random(seed)
     out: list[Example] = []
-    scorer = engine.scorer
     for group, item in enumerate(items):
-        context = None
-        if item.before:
-            # The conversation so far, read without the model (the subjects each turn names), so that
-            # a fit never depends on the model it replaces.
-            context = Context()
-            for earlier in item.before:
-                q = engine.analyse(earlier, context)
-                if q.names:
-                    context = Context(q.entries, q.intent, q.facet)
+        context = _conversation(engine, item.before)
         for n, text in enumerate([item.q, *variants(item.q, rng)]):
             asked = Context(list(context.entities), context.intent, context.facet) if context else None
             q = engine.analyse(text, asked)
             if q.unknown_number or (q.ambiguous and not q.names):
                 continue  # answered without ranking ("there is no objective 5.1")
-            found, feats = scorer.rows(q)
-            rows = list(zip(found, feats, strict=True))
-            labels = [int(item.in_scope and _right(engine, item, i)) for i, _ in rows]
-            answers = [engine.index.units[i].unit.answers for i, _ in rows]
-            entries = [engine.index.units[i].unit.entry for i, _ in rows]
-            texts = [_normal(f"{engine.index.units[i].unit.reply()} {engine.index.units[i].unit.caveat or ''}")
-                     for i, _ in rows]
-            shown = [engine.index.units[i].reply_concepts for i, _ in rows]
-            out.append(Example(group, [f for _, f in rows], labels, answers, item.in_scope, entries=entries,
-                               texts=texts, facts=item.facts, shown=shown, terms=scorer.terms(q),
-                               max_idf=engine.index.max_idf, variant=n > 0))
+            out.append(_example(engine, item, q, group, variant=n > 0))
     return out
+
+
+def _conversation(engine: Engine, before: Sequence[str]) -> Context | None:
+    """The conversation so far, read without the model (the subjects each turn names), so that a fit
+    never depends on the model it replaces."""
+    if not before:
+        return None
+    context = Context()
+    for earlier in before:
+        q = engine.analyse(earlier, context)
+        if q.names:
+            context = Context(q.entries, q.intent, q.facet)
+    return context
+
+
+def _example(engine: Engine, item: TrainItem, q: Question, group: int, *, variant: bool) -> Example:
+    """A question's candidates with their features, and whether the reply built on each is right."""
+    found, features = engine.scorer.rows(q)
+    units = [engine.index.units[i] for i in found]
+    return Example(
+        group, features, [int(item.in_scope and _right(engine, item, i)) for i in found],
+        [iu.unit.answers for iu in units], item.in_scope, entries=[iu.unit.entry for iu in units],
+        texts=[_normal(f"{iu.unit.reply()} {iu.unit.caveat or ''}") for iu in units], facts=item.facts,
+        shown=[iu.reply_concepts for iu in units], terms=engine.scorer.terms(q), max_idf=engine.index.max_idf,
+        variant=variant,
+    )
 
 
 def fit_ranker(data: Sequence[Example], *, l2: float = RANK_L2, steps: int = 400) -> list[float]:
@@ -287,6 +294,34 @@ def choose_threshold(rows: Sequence[dict[str, float]]) -> float:
 
 def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[Model, dict[str, Any]]:
     data = examples(engine, items)
+    held_out = _cross_validate(data)
+    rows = sweep(held_out)
+    threshold = choose_threshold(rows)
+    bias, weights = 0.0, fit_ranker(data)
+    forest = _fit_confidence(data, bias, weights)
+    chosen = next(r for r in rows if r["threshold"] == threshold)
+    candidates = sum(len(ex.labels) for ex in data)
+    model = Model(
+        bias=round(bias, 4),
+        weights={f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
+        confidence_base=round(forest.base, 5),
+        confidence_trees=[[[round(v, 5) for v in node] for node in tree] for tree in forest.trees],
+        threshold=threshold,
+        fitted=(
+            f"natobot eval --fit on {set_name} ({len(items)} questions + {VARIANTS_PER_QUESTION} variants each, "
+            f"{candidates} candidate rows), {date.today().isoformat()}; "
+            f"threshold from {FOLDS}-fold cross-validation: overall {chosen['overall']:.3f}, "
+            f"confidently wrong {chosen['confidently_wrong']:.3f}"
+        ),
+    )
+    report = {"rows": candidates, "questions": len(data), "sweep": rows,
+              "threshold": threshold, "cross_validated": chosen, "held_out": held_out}
+    return model, report
+
+
+def _cross_validate(data: Sequence[Example]) -> list[tuple[float, bool, bool]]:
+    """(confidence, right, in scope) of each written question, from a ranker and trees fitted on the
+    other folds."""
     groups = sorted({ex.group for ex in data})
     rng = random.Random(SEED)
     rng.shuffle(groups)
@@ -296,33 +331,16 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
         train = [ex for ex in data if fold_of[ex.group] != k]
         test = [ex for ex in data if fold_of[ex.group] == k]
         bias, weights = 0.0, fit_ranker(train)
-        train_rows = _confidence_rows(train, bias, weights)
-        fold_forest = boost.fit([x for x, _, _ in train_rows], [y for _, y, _ in train_rows], seed=SEED)
+        fold_forest = _fit_confidence(train, bias, weights)
         # The threshold is set on the questions people wrote; the generated variants only train.
         for x, y, scope in _confidence_rows([ex for ex in test if not ex.variant], bias, weights):
             held_out.append((sigmoid(fold_forest.margin(x)), bool(y), scope))
-    rows = sweep(held_out)
-    threshold = choose_threshold(rows)
-    bias, weights = 0.0, fit_ranker(data)
-    rows_all = _confidence_rows(data, bias, weights)
-    forest = boost.fit([x for x, _, _ in rows_all], [y for _, y, _ in rows_all], seed=SEED)
-    chosen = next(r for r in rows if r["threshold"] == threshold)
-    model = Model(
-        bias=round(bias, 4),
-        weights={f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
-        confidence_base=round(forest.base, 5),
-        confidence_trees=[[[round(v, 5) for v in node] for node in tree] for tree in forest.trees],
-        threshold=threshold,
-        fitted=(
-            f"natobot eval --fit on {set_name} ({len(items)} questions + {VARIANTS_PER_QUESTION} variants each, "
-            f"{sum(len(ex.labels) for ex in data)} candidate rows), {date.today().isoformat()}; "
-            f"threshold from {FOLDS}-fold cross-validation: overall {chosen['overall']:.3f}, "
-            f"confidently wrong {chosen['confidently_wrong']:.3f}"
-        ),
-    )
-    report = {"rows": sum(len(ex.labels) for ex in data), "questions": len(data), "sweep": rows,
-              "threshold": threshold, "cross_validated": chosen, "held_out": held_out}
-    return model, report
+    return held_out
+
+
+def _fit_confidence(data: Sequence[Example], bias: float, weights: list[float]) -> boost.Forest:
+    rows = _confidence_rows(data, bias, weights)
+    return boost.fit([x for x, _, _ in rows], [y for _, y, _ in rows], seed=SEED)
 
 
 def write_model(model: Model, path: Path) -> None:

@@ -99,25 +99,33 @@ class FuzzyIndex:
             return list(range(len(self.choices)))
         grams = {q: list(_grams(query, q)) for q in self.plan.grams}
         found: set[int] = set()
-        for band, bucket in self.postings.items():
-            # (length, shortest LCS the cutoff allows) for the lengths in the band that can reach it.
-            reachable = [(n, need) for n in self.band_lengths[band]
-                         if (need := math.ceil(cutoff * (la + n) / 200 - _CUTOFF_SLACK)) <= min(la, n)]
-            if not reachable:
-                continue
-            best: list[tuple[int, ...]] | None = None
-            best_cost = len(self.in_band[band])
-            for q, own in grams.items():
-                survive = min(len(own) - q * (la - need) - (q - 1) * (n - need) for n, need in reachable)
-                if survive <= 0:
-                    continue
-                lists = sorted((bucket.get(g, ()) for g in own), key=len)[: len(own) - survive + 1]
-                cost = sum(len(ids) for ids in lists)
-                if cost < best_cost:
-                    best, best_cost = lists, cost
-            for ids in best if best is not None else [self.in_band[band]]:
+        for band in self.postings:
+            for ids in self._band_lists(band, grams, la, cutoff):
                 found.update(ids)
         return sorted(found)
+
+    def _band_lists(
+        self, band: int, grams: dict[int, list[Gram]], la: int, cutoff: float,
+    ) -> list[tuple[int, ...]]:
+        """Posting lists whose union holds every choice of the band that can reach the cutoff: the
+        cheapest set of the query's q-grams one of which must survive, or the whole band."""
+        # (length, shortest LCS the cutoff allows) for the lengths in the band that can reach it.
+        reachable = [(n, need) for n in self.band_lengths[band]
+                     if (need := math.ceil(cutoff * (la + n) / 200 - _CUTOFF_SLACK)) <= min(la, n)]
+        if not reachable:
+            return []
+        bucket = self.postings[band]
+        best: list[tuple[int, ...]] | None = None
+        best_cost = len(self.in_band[band])
+        for q, own in grams.items():
+            survive = min(len(own) - q * (la - need) - (q - 1) * (n - need) for n, need in reachable)
+            if survive <= 0:
+                continue
+            lists = sorted((bucket.get(g, ()) for g in own), key=len)[: len(own) - survive + 1]
+            cost = sum(len(ids) for ids in lists)
+            if cost < best_cost:
+                best, best_cost = lists, cost
+        return best if best is not None else [self.in_band[band]]
 
     def best(self, query: str, cutoff: float) -> tuple[int, float] | None:
         """(index, score) of the first best choice at or over the cutoff, as extractOne with fuzz.ratio finds it."""

@@ -11,8 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.answering.analysis import number_concept
 from bot.answering.catalogue import Catalogue
+from bot.answering.references import number_concept
 from bot.answering.units import Unit, plain_name
 from bot.answering.words import MONTHS, NUMBER_LABELS, NUMBER_WORDS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
@@ -54,36 +54,7 @@ class IndexedUnit:
 class UnitIndex:
     def __init__(self, units: list[Unit], catalogue: Catalogue) -> None:
         self.cat = catalogue
-        lex = catalogue.lexicon
-        self.units: list[IndexedUnit] = []
-        for u in units:
-            entry = catalogue.kb.entries[u.entry]
-            words = catalogue.words(f"{u.text} {u.caveat or ''}")
-            own_list = [lex.concept(w) for w in words if w not in STOPWORDS]
-            own_list += [number_concept(lex.concept(a), b) for a, b in itertools.pairwise(words)
-                         if a in NUMBER_LABELS and (b.isdigit() or "." in b)]
-            title_list = [lex.concept(w) for w in catalogue.words(plain_name(entry)) if w not in STOPWORDS]
-            own = set(own_list)
-            title = set(title_list)
-            tf: dict[str, int] = {}
-            for c in own_list + title_list:
-                tf[c] = tf.get(c, 0) + 1
-            self.units.append(IndexedUnit(
-                unit=u,
-                concepts=frozenset(own | title),
-                own=frozenset(own),
-                entities=frozenset((u.entry, *u.also)),
-                mentions=frozenset(self._names_in(u.text)) - {u.entry, *u.also},
-                kinds=frozenset(self._kinds(u, words)),
-                size=len(own),
-                log_size=math.log1p(len(own)) / 4.0,
-                tf=tf,
-                numbers=frozenset(w for w in words if w[:1].isdigit()),
-                reply_concepts=frozenset(own | title | {
-                    lex.concept(w) for w in catalogue.words(u.context) if w not in STOPWORDS
-                }),
-                length=len(own_list) + len(title_list),
-            ))
+        self.units: list[IndexedUnit] = [self._indexed(u) for u in units]
         n = len(self.units)
         df: dict[str, int] = {}
         for iu in self.units:
@@ -92,18 +63,8 @@ class UnitIndex:
         # Rarer concepts are stronger evidence: the usual smoothed inverse document frequency.
         self.idf = {c: math.log((n + 1) / (k + 0.5)) for c, k in df.items()}
         self.max_idf = math.log((n + 1) / 0.5)
-        self.postings: dict[str, tuple[int, ...]] = {}
-        for i, iu in enumerate(self.units):
-            for c in iu.concepts:
-                self.postings.setdefault(c, ())
-                self.postings[c] += (i,)
-        self.about: dict[str, list[int]] = {}
-        self.mentioned: dict[str, list[int]] = {}
-        for i, iu in enumerate(self.units):
-            for e in iu.entities:
-                self.about.setdefault(e, []).append(i)
-            for e in iu.mentions:
-                self.mentioned.setdefault(e, []).append(i)
+        self.postings = _postings(self.units)
+        self.about, self.mentioned = _entity_postings(self.units)
         # How specific a name is: NATO is named by most statements and says little about which one is meant.
         self.specificity = {
             e: min(1.0, math.log((n + 1) / (len(self.about.get(e, [])) + len(self.mentioned.get(e, [])) + 0.5))
@@ -114,14 +75,37 @@ class UnitIndex:
         self.average_length = sum(iu.length for iu in self.units) / max(1, n)
         # Which aspects and concepts each entry has units for: asking an entry's head when it has none,
         # or its "budget" when none of its statements uses the word, is telling.
-        aspects: dict[str, set[str]] = {}
-        concepts: dict[str, set[str]] = {}
-        for iu in self.units:
-            for e in iu.entities:
-                aspects.setdefault(e, set()).add(iu.unit.aspect)
-                concepts.setdefault(e, set()).update(iu.own)
-        self.aspects = {e: frozenset(v) for e, v in aspects.items()}
-        self.entity_concepts = {e: frozenset(v) for e, v in concepts.items()}
+        self.aspects, self.entity_concepts = _per_entity(self.units)
+
+    def _indexed(self, u: Unit) -> IndexedUnit:
+        """Everything the features need about one unit."""
+        catalogue = self.cat
+        lex = catalogue.lexicon
+        words = catalogue.words(f"{u.text} {u.caveat or ''}")
+        own_list = [lex.concept(w) for w in words if w not in STOPWORDS]
+        own_list += [number_concept(lex.concept(a), b) for a, b in itertools.pairwise(words)
+                     if a in NUMBER_LABELS and (b.isdigit() or "." in b)]
+        title_list = self._concepts(plain_name(catalogue.kb.entries[u.entry]))
+        own = set(own_list)
+        title = set(title_list)
+        return IndexedUnit(
+            unit=u,
+            concepts=frozenset(own | title),
+            own=frozenset(own),
+            entities=frozenset((u.entry, *u.also)),
+            mentions=frozenset(self._names_in(u.text)) - {u.entry, *u.also},
+            kinds=frozenset(self._kinds(u, words)),
+            size=len(own),
+            log_size=math.log1p(len(own)) / 4.0,
+            tf=_counts(own_list + title_list),
+            numbers=frozenset(w for w in words if w[:1].isdigit()),
+            reply_concepts=frozenset(own | title | set(self._concepts(u.context))),
+            length=len(own_list) + len(title_list),
+        )
+
+    def _concepts(self, text: str) -> list[str]:
+        lex = self.cat.lexicon
+        return [lex.concept(w) for w in self.cat.words(text) if w not in STOPWORDS]
 
     def _names_in(self, text: str) -> set[str]:
         """Entries a statement names by an alias (ordinary-word aliases only in capitals)."""
@@ -148,33 +132,88 @@ class UnitIndex:
         return found
 
     def _kinds(self, u: Unit, words: list[str]) -> set[str]:
+        """The kinds of answer a unit holds: "time", "number", "place", "person", "reason", "name", ..."""
         if u.gap is not None:
             # A known gap answers (by saying it is missing) exactly the kind it is about.
             return {u.gap, "person"} if u.gap == "named" else {u.gap}
-        text = u.text
+        return set(_ASPECT_KINDS.get(u.aspect, ())) | _text_kinds(u.text, words) | self._name_kinds(u, words)
+
+    def _name_kinds(self, u: Unit, words: list[str]) -> set[str]:
+        """The kinds a unit holds by the places, posts, bodies and people it names."""
         kinds: set[str] = set()
-        if _YEAR.search(text) or any(w in MONTHS for w in words):
-            kinds.add("time")
-        if _COUNT.search(text) or any(w in _COUNT_WORDS for w in words) or "percent" in words:
-            kinds.add("number")
         joined = " " + " ".join(words) + " "
-        if any(f" {p} " in joined for p in self.cat.lexicon.places) or u.aspect == "location":
+        if any(f" {p} " in joined for p in self.cat.lexicon.places):
             kinds.add("place")
-        if u.aspect in ("head", "members", "parent") or _PERSON.search(text) or self._names_in(text) - {u.entry}:
+        if _PERSON.search(u.text) or self._names_in(u.text) - {u.entry}:
             kinds.add("person")  # "who" is answered by a person, a post or a body
-        if u.aspect == "justification" or _REASON.search(text):
-            kinds.add("reason")
-        if u.aspect == "name" or " stands for " in text:
-            kinds.add("name")
         if any(f" {p} " in joined for p in self.cat.lexicon.people):
             kinds.update(("named", "person"))
-        if _FREQUENCY.search(text):
-            kinds.add("frequency")
-        if _DURATION.search(text):
-            kinds.add("duration")
-        if u.aspect == "founded":
-            kinds.add("time")
         return kinds
+
+
+# The kinds of answer a unit of these facets holds whatever it says ("who" is answered by a person, a
+# post or a body).
+_ASPECT_KINDS: dict[str, tuple[str, ...]] = {
+    "location": ("place",), "head": ("person",), "members": ("person",), "parent": ("person",),
+    "justification": ("reason",), "name": ("name",), "founded": ("time",),
+}
+
+
+def _text_kinds(text: str, words: list[str]) -> set[str]:
+    """The kinds of answer a statement's words hold: a date, a count, a reason, a frequency, a duration."""
+    kinds: set[str] = set()
+    if _YEAR.search(text) or any(w in MONTHS for w in words):
+        kinds.add("time")
+    if _COUNT.search(text) or any(w in _COUNT_WORDS for w in words) or "percent" in words:
+        kinds.add("number")
+    if _REASON.search(text):
+        kinds.add("reason")
+    if " stands for " in text:
+        kinds.add("name")
+    if _FREQUENCY.search(text):
+        kinds.add("frequency")
+    if _DURATION.search(text):
+        kinds.add("duration")
+    return kinds
+
+
+def _counts(concepts: list[str]) -> dict[str, int]:
+    tf: dict[str, int] = {}
+    for c in concepts:
+        tf[c] = tf.get(c, 0) + 1
+    return tf
+
+
+def _postings(units: list[IndexedUnit]) -> dict[str, tuple[int, ...]]:
+    """Concept -> the units that have it, in order."""
+    postings: dict[str, list[int]] = {}
+    for i, iu in enumerate(units):
+        for c in iu.concepts:
+            postings.setdefault(c, []).append(i)
+    return {c: tuple(ids) for c, ids in postings.items()}
+
+
+def _entity_postings(units: list[IndexedUnit]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Entry -> the units about it, and entry -> the units that name it."""
+    about: dict[str, list[int]] = {}
+    mentioned: dict[str, list[int]] = {}
+    for i, iu in enumerate(units):
+        for e in iu.entities:
+            about.setdefault(e, []).append(i)
+        for e in iu.mentions:
+            mentioned.setdefault(e, []).append(i)
+    return about, mentioned
+
+
+def _per_entity(units: list[IndexedUnit]) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Entry -> the aspects its units have, and entry -> the concepts its statements use."""
+    aspects: dict[str, set[str]] = {}
+    concepts: dict[str, set[str]] = {}
+    for iu in units:
+        for e in iu.entities:
+            aspects.setdefault(e, set()).add(iu.unit.aspect)
+            concepts.setdefault(e, set()).update(iu.own)
+    return {e: frozenset(v) for e, v in aspects.items()}, {e: frozenset(v) for e, v in concepts.items()}
 
 
 def stem_concept(catalogue: Catalogue, word: str) -> str:

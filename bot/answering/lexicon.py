@@ -66,29 +66,13 @@ class Lexicon:
 def build_lexicon(
     data: LexiconData, english: dict[str, float] | None = None, reads_as: dict[str, tuple[str, float]] | None = None,
 ) -> Lexicon:
-    words: dict[str, tuple[str, ...]] = {}
-    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for key, value in data.spellings.items():
-        k = tuple(key.lower().replace("-", " ").split())
-        v = tuple(value.lower().split())
-        if len(k) == 1:
-            words[k[0]] = v
-        elif k:
-            phrases[k] = v
-    canonical: dict[str, str] = {}
-    for group in data.synonyms:
-        stems = [stem(t) for w in group for t in tokens(w) if t not in STOPWORDS]
-        if not stems:
-            continue
-        head = stems[0]
-        for st in stems:
-            canonical.setdefault(st, head)  # a stem in two groups stays with the first
+    words, phrases = _spellings(data.spellings)
     return Lexicon(
         words=words,
         phrases=phrases,
         max_phrase=max((len(k) for k in phrases), default=1),
         phrase_words=frozenset(w for k in phrases for w in k),
-        canonical=canonical,
+        canonical=_canonical(data.synonyms),
         framing=frozenset(t for w in data.framing for t in tokens(w)),
         places=frozenset(" ".join(tokens(p)) for p in data.places),
         asks={w.lower(): kind for w, kind in data.asks.items()},
@@ -96,3 +80,30 @@ def build_lexicon(
         people=frozenset(" ".join(tokens(p)) for p in data.people),
         reads_as=dict(reads_as or {}),
     )
+
+
+def _spellings(spellings: dict[str, str]) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
+    """(one word -> its replacement, several words -> theirs)."""
+    words: dict[str, tuple[str, ...]] = {}
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key, value in spellings.items():
+        k = tuple(key.lower().replace("-", " ").split())
+        v = tuple(value.lower().split())
+        if len(k) == 1:
+            words[k[0]] = v
+        elif k:
+            phrases[k] = v
+    return words, phrases
+
+
+def _canonical(synonyms: list[list[str]]) -> dict[str, str]:
+    """Each stem of a synonym group -> the group's first stem."""
+    canonical: dict[str, str] = {}
+    for group in synonyms:
+        stems = [stem(t) for w in group for t in tokens(w) if t not in STOPWORDS]
+        if not stems:
+            continue
+        head = stems[0]
+        for st in stems:
+            canonical.setdefault(st, head)  # a stem in two groups stays with the first
+    return canonical

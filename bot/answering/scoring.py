@@ -1,11 +1,12 @@
 """One scoring model on evidence: features of (question, unit), weights fitted on training questions.
 
 Candidates are the units that share a name or a rare word with the question. Each gets a handful of
-evidence features (FEATURES): what it shares with the question (names, content words weighted by how
-rare they are, the facet asked, the kind of answer wanted) and what the question carries that it lacks.
+evidence features (model.FEATURES): what it shares with the question (names, content words weighted by
+how rare they are, the facet asked, the kind of answer wanted) and what the question carries that it
+lacks.
 A linear ranking model orders them; the confidence, the probability that the reply built on the best
 one is right, comes from gradient-boosted trees over the best candidate's features and how clearly it
-won (CONFIDENCE_FEATURES). Nothing here is set by hand: `natobot eval --fit` fits both
+won (model.CONFIDENCE_FEATURES). Nothing here is set by hand: `natobot eval --fit` fits both
 (bot/answering/fit.py says how) and writes them to knowledge/data/model.yaml.
 """
 
@@ -15,60 +16,14 @@ import math
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-
-from bot.answering.analysis import Question
 from bot.answering.boost import Forest
 from bot.answering.index import IndexedUnit, UnitIndex
 from bot.answering.lexicon import RARITY_FLOOR
+from bot.answering.model import FEATURES
+from bot.answering.model import Model as Model  # the engine loads the model from here
+from bot.answering.question import Question, Word
 
-FEATURES = (
-    "about",  # the question names the unit's entity (the name's sureness)
-    "outranked",  # ... but also names something more specific ("NATO's SACEUR" is about SACEUR, not NATO)
-    "mention",  # the question names an entity the unit's statement names (sureness times specificity)
-    "name_miss",  # the question names entities, the unit neither is about nor names any of them
-    "context",  # the unit's entity is the conversation's subject, carried over
-    "lex",  # share of the question's content (by rarity) the unit has
-    "lex_mass",  # how much rare content the unit shares with the question
-    "bm25",  # Okapi BM25 of the question's content words against the unit (scaled)
-    "bm25_best",  # the unit's BM25 as a share of the best candidate's
-    "miss",  # rare content words the question carries that the unit lacks but its entity has elsewhere
-    "miss_entity",  # ... that the unit's entity never uses, though the knowledge base does
-    "unknown",  # content words the knowledge base has never seen ("budget", "Sweden")
-    "bare",  # the question carries nothing beyond names, intent cues and framing ("where is SHAPE?")
-    "facet",  # the unit is of the facet asked (or the overview when nothing specific is asked)
-    "facet_other",  # the unit is of another facet than the one asked
-    "facet_generic",  # a facet is asked and the unit is a general statement (overview, detail, fact)
-    "facet_absent",  # a facet is asked and the unit's entity has no statement of that facet at all
-    "wants",  # the unit holds the kind of answer wanted (a place for "where", a year for "when")
-    "wants_miss",  # a kind of answer is wanted and the unit holds none
-    "overview",  # the unit opens its entity's overview
-    "size",  # how long the statement is (long statements share a little with everything)
-    "focus_miss",  # the word the question turns on ("how many *divisions*") is not in the unit
-    "defines",  # "what does X stand for": the unit spells X out
-    "defines_miss",  # ... and it does not
-    "unnamed_topic",  # "what is X" where X names no entry (a phrase some statement happens to use)
-    # Evidence counts most together: the right subject and the facet asked, the right subject and the
-    # kind of answer wanted, the right subject and the content words.
-    "about_facet",
-    "about_wants",
-    "about_lex",
-)
-
-# Before any fit: weights that make names, shared content and the facet count and missing content
-# cost. `natobot eval --fit` replaces them; kept so that a knowledge directory without a model works.
-_PRIOR = {
-    "about": 3.0, "outranked": -2.0, "mention": 1.0, "name_miss": -1.5, "context": 0.0, "lex": 2.0,
-    "lex_mass": 2.0, "bm25": 1.0, "bm25_best": 1.0, "miss": -1.0, "miss_entity": -2.0, "unknown": -2.0,
-    "bare": 0.0, "facet": 1.5, "facet_other": -1.0,
-    "facet_generic": -0.5, "facet_absent": -1.0,
-    "wants": 1.0, "wants_miss": -1.0, "overview": 0.5, "size": -0.5,
-    "about_facet": 0.0, "about_wants": 0.0, "about_lex": 0.0,
-    "focus_miss": -1.0, "defines": 1.0, "defines_miss": -1.0, "unnamed_topic": 0.0,
-}
 _FACETS = frozenset(
     "head role location size parent components members founded motto description justification linkages risks".split()
 )
@@ -83,10 +38,6 @@ POSTING_SHARE = 0.2
 # with the number.
 MAX_CANDIDATES = 30
 
-
-# The confidence model sees the best candidate's features and how clearly it beat the runner-up.
-CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", "reply_lex", "reply_miss", *FEATURES)
-
 # A question's content words as the confidence model weighs them against a whole reply:
 # (concept, weight for, weight against, counts against at all).
 Terms = tuple[tuple[str, float, float, bool], ...]
@@ -94,44 +45,6 @@ Terms = tuple[tuple[str, float, float, bool], ...]
 RANK_DEPTH = 12
 # How many of the best candidates are looked at for agreement on the entity.
 AGREEMENT_DEPTH = 5
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # Ranking: which unit answers best.
-    bias: float = -3.0
-    weights: dict[str, float] = Field(default_factory=lambda: dict(_PRIOR))
-    # Confidence: the probability that the reply is right. Gradient-boosted trees over
-    # CONFIDENCE_FEATURES (boost.py) once fitted; before any fit, a logistic prior on the same features.
-    confidence_bias: float = -1.0
-    confidence_weights: dict[str, float] = Field(default_factory=lambda: {"share": 2.0, "margin": 1.0})
-    confidence_base: float = 0.0
-    confidence_trees: list[list[list[float]]] = Field(default_factory=list)
-    # The features it was fitted on; a model fitted on other features is not used (the prior is).
-    features: list[str] = Field(default_factory=lambda: list(FEATURES))
-    confidence_features: list[str] = Field(default_factory=lambda: list(CONFIDENCE_FEATURES))
-    # Below this probability natobot says it does not know (chosen by the fit; see fit.py).
-    threshold: float = 0.5
-    fitted: str | None = None  # how and on what it was fitted
-
-    def fits_code(self) -> bool:
-        return self.features == list(FEATURES) and self.confidence_features == list(CONFIDENCE_FEATURES)
-
-    @classmethod
-    def load(cls, path: Path) -> Model:
-        """The fitted model, or the prior when there is none or it was fitted on other features."""
-        if not path.exists():
-            return cls()
-        loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        model = cls.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
-        return model if model.fits_code() else cls()
-
-    def vector(self) -> list[float]:
-        return [self.weights.get(f, 0.0) for f in FEATURES]
-
-    def confidence_vector(self) -> list[float]:
-        return [self.confidence_weights.get(f, 0.0) for f in CONFIDENCE_FEATURES]
 
 
 @dataclass(frozen=True)
@@ -158,11 +71,46 @@ def _weight(rarity: float) -> float:
     return 0.3 + 0.7 * rarity
 
 
+def _word_kind(w: Word) -> int:
+    """How a content word counts against a unit that lacks it: 0 never (framing, intent cues), 1 as a
+    word the knowledge base never uses, 2 as such a word that is everyday filler, 3 as a known word."""
+    if not w.carries:
+        return 0
+    if not w.known or w.quality < 1.0:
+        return 1 if w.rarity > RARITY_FLOOR else 2  # unknown (a corrected typo never was known)
+    return 3
+
+
 def sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def _name_evidence(view: _View, iu: IndexedUnit) -> tuple[float, float, float, float, float]:
+    """(about, outranked, mention, name_miss, context): how the question's names bear on the unit."""
+    about = mention = outranked = context = 0.0
+    entities, mentions = iu.entities, iu.mentions
+    for entry, score, spec, from_context in view.names:
+        if entry in entities:
+            if score > about:
+                about = score
+                outranked = view.most_specific - spec
+                context = 1.0 if from_context else 0.0
+        elif entry in mentions and score * spec > mention:
+            mention = score * spec
+    name_miss = 1.0 if view.names and about == 0.0 and mention == 0.0 else 0.0
+    return about, outranked, mention, name_miss, context
+
+
+def _wants_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
+    """(wants, wants_miss): whether the unit holds the kind of answer wanted."""
+    if q.wants is None:
+        return 0.0, 0.0
+    # A number or a year answers only when it is not one the question already states.
+    adds = q.wants not in ("time", "number", "duration") or bool(iu.numbers - q.numbers)
+    return (1.0, 0.0) if q.wants in iu.kinds and adds else (0.0, 1.0)
 
 
 class Scorer:
@@ -210,13 +158,7 @@ class Scorer:
             if w.framing:
                 continue  # "fyi I'm new" says nothing about any statement, for or against
             idf = ix.idf.get(w.concept, ix.max_idf)
-            if not w.carries:
-                kind = 0  # counts for, never against
-            elif not w.known or w.quality < 1.0:
-                kind = 1 if w.rarity > RARITY_FLOOR else 2  # unknown (a corrected typo never was known)
-            else:
-                kind = 3
-            words.append((w.concept, idf * w.quality * _weight(w.rarity), idf * w.rarity, kind))
+            words.append((w.concept, idf * w.quality * _weight(w.rarity), idf * w.rarity, _word_kind(w)))
         return _View(
             names=names, most_specific=max((n[2] for n in names), default=0.0), words=tuple(words),
             unnamed=not q.names and q.intent in (None, "what_is", "who_is") and q.facet is None,
@@ -245,23 +187,33 @@ class Scorer:
     def features(
         self, q: Question, view: _View, iu: IndexedUnit, bm25: float, best: float,
     ) -> tuple[float, ...]:
+        """The unit's evidence, in FEATURES order."""
+        about, outranked, mention, name_miss, context = _name_evidence(view, iu)
+        lex, lex_mass, miss, miss_entity, unknown = self._word_evidence(view, iu, named=about > 0.0)
+        facet, facet_other, facet_generic, facet_absent = self._facet_evidence(q, iu)
+        wants, wants_miss = _wants_evidence(q, iu)
+        defines, defines_miss = self._defines(q, iu)
+        return (
+            about, outranked, mention, name_miss, context, lex, lex_mass,
+            min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
+            miss, miss_entity, unknown,
+            0.0 if view.carrying else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
+            1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
+            1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0, defines, defines_miss,
+            1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex,
+        )
+
+    def _word_evidence(
+        self, view: _View, iu: IndexedUnit, *, named: bool,
+    ) -> tuple[float, float, float, float, float]:
+        """(lex, lex_mass, miss, miss_entity, unknown): what the unit shares of the question's content
+        words and what the question carries that it lacks."""
         ix = self.index
-        about = mention = outranked = context = 0.0
-        entities, mentions = iu.entities, iu.mentions
-        for entry, score, spec, from_context in view.names:
-            if entry in entities:
-                if score > about:
-                    about = score
-                    outranked = view.most_specific - spec
-                    context = 1.0 if from_context else 0.0
-            elif entry in mentions and score * spec > mention:
-                mention = score * spec
-        name_miss = 1.0 if view.names and about == 0.0 and mention == 0.0 else 0.0
         total = matched = missing = foreign = unknown = 0.0
         entity_concepts = ix.entity_concepts.get(iu.unit.entry, frozenset())
         # When the question names the unit's entity, its name's words are spent: "who commands JFC
         # Naples" must not find "command" in the name "Joint Force Command Naples".
-        concepts = iu.own if about > 0.0 else iu.concepts
+        concepts = iu.own if named else iu.concepts
         for concept, weight, against, kind in view.words:
             total += weight
             if concept in concepts:
@@ -275,36 +227,24 @@ class Scorer:
                     missing += against
                 else:
                     foreign += against
-        lex = matched / total if total else 0.0
-        aspect = iu.unit.aspect
-        facet_generic = facet_absent = facet_other = 0.0
-        if q.facet is not None:
-            facet = 1.0 if aspect == q.facet else 0.0
-            facet_other = 1.0 if aspect in _FACETS and aspect != q.facet else 0.0
-            facet_generic = 1.0 if aspect not in _FACETS else 0.0
-            facet_absent = 1.0 if q.facet not in ix.aspects.get(iu.unit.entry, frozenset()) else 0.0
-        elif q.intent == "stands_for":
-            facet = 1.0 if aspect == "name" else 0.0
-        else:
-            facet = 1.0 if aspect == "overview" else 0.0
-        wants = wants_miss = 0.0
-        if q.wants is not None:
-            # A number or a year answers only when it is not one the question already states.
-            adds = q.wants not in ("time", "number", "duration") or bool(iu.numbers - q.numbers)
-            if q.wants in iu.kinds and adds:
-                wants = 1.0
-            else:
-                wants_miss = 1.0
         max_idf = ix.max_idf
-        defines, defines_miss = self._defines(q, iu)
         return (
-            about, outranked, mention, name_miss, context, lex, min(matched / max_idf, 3.0) / 3.0,
-            min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
+            matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
             min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
-            0.0 if view.carrying else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
-            1.0 if aspect == "overview" else 0.0, iu.log_size,
-            1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0, defines, defines_miss,
-            1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex,
+        )
+
+    def _facet_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float]:
+        """(facet, facet_other, facet_generic, facet_absent): whether the unit is of the facet asked."""
+        aspect = iu.unit.aspect
+        if q.facet is None:
+            # Nothing specific asked: "what does X stand for" wants the name, anything else the overview.
+            wanted = "name" if q.intent == "stands_for" else "overview"
+            return (1.0 if aspect == wanted else 0.0), 0.0, 0.0, 0.0
+        return (
+            1.0 if aspect == q.facet else 0.0,
+            1.0 if aspect in _FACETS and aspect != q.facet else 0.0,
+            1.0 if aspect not in _FACETS else 0.0,
+            1.0 if q.facet not in self.index.aspects.get(iu.unit.entry, frozenset()) else 0.0,
         )
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from knowledge.loader import KnowledgeBase
@@ -269,40 +270,52 @@ def _gaps(kb: KnowledgeBase, b: _Builder) -> None:
     for entry in kb.entries.values():
         if entry.kind not in _GAP_KINDS:
             continue
-        own = by_entry.get(entry.id, [])
-        texts = " ".join(u.text for u in own)
-        have = {
-            "named": bool(_PERSON_NAME.search(texts)),
-            "time": any(u.aspect == "founded" and u.answers for u in own) or bool(_YEAR.search(texts)),
-            "number": any(u.aspect == "size" and u.answers for u in own),
-            "place": any(u.aspect == "location" and u.answers for u in own) or bool(_LOCATED.search(texts)),
-        }
+        have = _kinds_given(by_entry.get(entry.id, []))
+        holds = "holds the post of" if entry.kind == "position" else "heads"
         for kind, aspect, template in _GAPS:
             if aspect == "budget" or not have[kind]:
-                holds = "holds the post of" if entry.kind == "position" else "heads"
                 text = template.format(name=plain_name(entry), holds=holds)
                 b.add(entry, text, aspect=aspect, citations=list(entry.sources), answers=False,
                       origin=f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}, known gap ({aspect})", gap=kind)
 
 
+def _kinds_given(own: list[Unit]) -> dict[str, bool]:
+    """Which kinds of answer an entry's statements give: a named person, a date, a figure, a place."""
+    texts = " ".join(u.text for u in own)
+    return {
+        "named": bool(_PERSON_NAME.search(texts)),
+        "time": any(u.aspect == "founded" and u.answers for u in own) or bool(_YEAR.search(texts)),
+        "number": any(u.aspect == "size" and u.answers for u in own),
+        "place": any(u.aspect == "location" and u.answers for u in own) or bool(_LOCATED.search(texts)),
+    }
+
+
 def _derived(kb: KnowledgeBase, entry: Entry, b: _Builder, cites: list[Citation], where: str) -> None:
     """Statements the relations already hold, so no entry has to repeat them in prose."""
-    rel = entry.relations
     if entry.kind in ("list", "theme", "document", "fact"):
         return  # "The Divisions of the IMS is part of ..." says nothing a reader needs
+    for text, aspect, relation in _relation_statements(kb, entry):
+        b.add(entry, text, aspect=aspect, citations=cites, origin=f"{where}, {relation}")
+
+
+def _relation_statements(kb: KnowledgeBase, entry: Entry) -> Iterator[tuple[str, str, str]]:
+    """(statement, facet, the relation it says) for each facet the entry's prose leaves to its relations."""
+    rel = entry.relations
     if "head" not in entry.facets and rel.get("headed_by"):
         heads = " and the ".join(plain_name(kb.entries[h]) for h in rel["headed_by"] if h in kb.entries)
-        b.add(entry, f"{_subject(entry)} is headed by the {heads}.", aspect="head", citations=cites,
-              origin=f"{where}, relations.headed_by")
+        yield f"{_subject(entry)} is headed by the {heads}.", "head", "relations.headed_by"
     if "parent" not in entry.facets and rel.get("part_of"):
-        parents = [kb.entries[p] for p in rel["part_of"] if p in kb.entries and kb.entries[p].kind != "list"]
+        parents = _parents(kb, rel["part_of"])
         if parents:
             names = " and the ".join(plain_name(p) for p in parents)
-            b.add(entry, f"{_subject(entry)} is part of the {names}.", aspect="parent", citations=cites,
-                  origin=f"{where}, relations.part_of")
+            yield f"{_subject(entry)} is part of the {names}.", "parent", "relations.part_of"
     if "components" not in entry.facets:
         children = kb.children(entry.id)
         if children:
             names = "; ".join(c.title for c in children)
-            b.add(entry, f"{_subject(entry)} comprises: {names}.", aspect="components", citations=cites,
-                  origin=f"{where}, relations (children)")
+            yield f"{_subject(entry)} comprises: {names}.", "components", "relations (children)"
+
+
+def _parents(kb: KnowledgeBase, ids: list[str]) -> list[Entry]:
+    """The entries an entry is part of, leaving out lists ("the Divisions of the IMS")."""
+    return [kb.entries[p] for p in ids if p in kb.entries and kb.entries[p].kind != "list"]

@@ -24,6 +24,9 @@ STOPWORDS = frozenset(
 # Pronouns that point back at the previous question's subject.
 PRONOUNS = frozenset("it its they them their theirs this that these those he him his she her there".split())
 
+# Words that join names asked side by side ("goals 1 and 4", "JFC Naples vs JFC Brunssum").
+CONJUNCTIONS = frozenset({"and", "or", "vs", "versus", "both", "plus", "&"})
+
 # Openers that carry the previous question over to a new subject ("and JFC Naples?").
 CARRY_OVER = (("what", "about"), ("how", "about"), ("and",), ("same", "for"), ("what", "of"), ("also",))
 

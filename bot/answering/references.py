@@ -1,0 +1,89 @@
+"""Numbers in a question: references to the strategy's numbered objectives and goals, and labelled numbers.
+
+"objective 2.1", "goal 3", "mgmt obj 2", "goals 1 and 4" name entries by number; "objective 2" alone
+could mean several; "objective 5.1" names nothing that exists and is told so. A number after a word that
+labels it ("article 5") is one concept, so that it is not found in "5 April".
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answering.question import Name
+from bot.answering.words import CONJUNCTIONS, NUMBER_WORDS
+
+_DECIMAL = re.compile(r"^\d\.\d{1,2}$")
+_OBJECTIVE_WORDS = frozenset({"objective", "objectives", "obj", "objs", "mo", "objectif"})
+_MANAGEMENT_WORDS = frozenset({"management", "mgmt", "mgt", "managment"})
+_REFERENCE_WORDS = _OBJECTIVE_WORDS | _MANAGEMENT_WORDS | {"goal", "goals", "mission", "number", "no"}
+_KIND_LABEL = {"objective": "Mission Objective", "management": "Management Objective", "goal": "Mission Goal"}
+
+Numbered = dict[tuple[str, str], str]  # ("objective", "2.1") -> entry id (Catalogue.numbered)
+
+
+def number_concept(label: str, number: str) -> str:
+    """"article#5": a number with the word that labels it."""
+    return f"{label}#{number}"
+
+
+def is_number(word: str) -> bool:
+    """A whole number or an objective's number ("2.1")."""
+    return word.isdigit() or bool(_DECIMAL.match(word))
+
+
+def references(words: list[str], covered: list[bool], numbered: Numbered) -> tuple[list[Name], list[str], str | None]:
+    """(the entries referred to by number, the entries an incomplete reference could mean, a reference
+    to a number that does not exist); marks the words of each reference found as covered."""
+    found: list[Name] = []
+    ambiguous: list[str] = []
+    unknown: str | None = None
+    last_kind: str | None = None
+    for i in range(len(words)):
+        num = _number_at(words, i)
+        if num is None:
+            continue
+        kind = _kind(num, words[max(0, i - 3):i], last_kind)
+        if kind is None:
+            if i > 0 and words[i - 1] in _OBJECTIVE_WORDS:
+                ambiguous += _incomplete(num, numbered)
+            continue
+        start = i
+        while start > 0 and words[start - 1] in _REFERENCE_WORDS:
+            start -= 1
+        entry = numbered.get((kind, num))
+        if entry is None:
+            if "." not in num or start != i:  # a bare "5.1" may be anything, not necessarily an objective
+                unknown = f"{_KIND_LABEL[kind]} {num}"
+            continue
+        last_kind = kind
+        found.append(Name(entry, start, i + 1, 1.0, "number"))
+        for j in range(start, i + 1):
+            covered[j] = True
+    return found, ambiguous, unknown
+
+
+def _number_at(words: list[str], i: int) -> str | None:
+    """The number at position i, spelled out after a reference word ("goal two")."""
+    num = NUMBER_WORDS.get(words[i], words[i]) if i > 0 and words[i - 1] in _REFERENCE_WORDS else words[i]
+    return num if is_number(num) else None
+
+
+def _kind(num: str, before: list[str], last_kind: str | None) -> str | None:
+    """What a number refers to, from itself and the (up to three) words before it; None when nothing
+    says, or when "objective 2" could be a mission objective 2.x or management objective 2."""
+    prev = before[-1] if before else ""
+    if "." in num:
+        return "objective"
+    if any(b in _MANAGEMENT_WORDS for b in before) or prev == "mo":
+        return "management"
+    if prev in ("goal", "goals"):
+        return "goal"
+    if prev in CONJUNCTIONS and last_kind:
+        return last_kind  # "goals 1 and 4"
+    return None
+
+
+def _incomplete(num: str, numbered: Numbered) -> list[str]:
+    """The entries "objective 2" could mean: mission objectives 2.x and management objective 2."""
+    return [v for (k, n), v in numbered.items()
+            if (k == "objective" and n.startswith(num + ".")) or (k, n) == ("management", num)]
