@@ -26,6 +26,8 @@ class Source(BaseModel):
     title: str
     date: str
     section: str
+    short: str | None = None  # the document's short name for a card, from the knowledge base
+    url: str | None = None  # its public address, where the knowledge base records one
 
     def label(self) -> str:
         return f"{self.title}, {self.date}, section \"{self.section}\""

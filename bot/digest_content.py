@@ -26,16 +26,35 @@ from typing import Literal
 from bot.answer import Source
 from bot.answering.words import STOPWORDS
 from bot.engine import Engine
+from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
 from knowledge.text import tokens
 
 Angle = Literal["aim", "goal", "why", "risks", "links", "related", "elsewhere", "strategy"]
 
-MISSION = ("objective-1-1", "objective-1-2", "objective-2-1", "objective-2-2", "objective-3-1", "objective-3-2",
-           "objective-3-3", "objective-4-1")
-MANAGEMENT = ("mgmt-objective-1", "mgmt-objective-2", "mgmt-objective-3")
-STRATEGY_DOC = "usnato-ims-2022"
-STRATEGY_ENTRY = "mission-strategy"
+def _numbered(kb: KnowledgeBase, kind: str) -> tuple[str, ...]:
+    """The entries of a kind in number order ("1.1" < "1.2" < "2.1"): the knowledge base, not code, says
+    which objectives exist."""
+    found = [e for e in kb.entries.values() if e.kind == kind and e.number]
+    return tuple(e.id for e in sorted(found, key=lambda e: tuple(int(p) for p in (e.number or "0").split("."))))
+
+
+def mission(kb: KnowledgeBase) -> tuple[str, ...]:
+    return _numbered(kb, "objective")
+
+
+def management(kb: KnowledgeBase) -> tuple[str, ...]:
+    return _numbered(kb, "management-objective")
+
+
+def strategy_entry(kb: KnowledgeBase) -> str:
+    shown = kb.presentation
+    return (shown.digest_strategy if shown and shown.digest_strategy else None) or "mission-strategy"
+
+
+def strategy_doc(kb: KnowledgeBase) -> str:
+    """The document the strategy entry cites first: the one the digest is about."""
+    return kb.entries[strategy_entry(kb)].sources[0].doc
 # Day 0 of the cycle. Any fixed date works; changing it would shift every later digest.
 EPOCH = date(2024, 1, 1)
 # No subscriber may see the same piece twice within this many days (the issue's promise); the cycle is
@@ -67,7 +86,6 @@ HEADLINES: dict[Angle, str] = {
 }
 # The strategy as a whole, in its own lane: its priorities, framework and goals, then the themes of the strategy
 # no objective links to.
-STRATEGY_PARTS = ("com-priorities", "strategic-framework", "mission-goals")
 STRATEGY_THEMES = ("theme", "fact", "document")
 
 
@@ -223,10 +241,12 @@ class Strategy:
 
 
 def strategy(engine: Engine) -> Strategy:
-    doc = engine.kb.documents[STRATEGY_DOC]
+    doc = engine.kb.documents[strategy_doc(engine.kb)]
     approved = doc.date.removeprefix("approved ").strip()
     month = " ".join(approved.split()[-2:])
-    return Strategy(title="Integrated Mission Strategy", issuer="U.S. Mission to NATO", approved=approved,
+    # "Integrated Mission Strategy, U.S. Mission to NATO (for public release)": the title, then its issuer.
+    title, _, issuer = doc.title.partition(",")
+    return Strategy(title=title.strip(), issuer=(issuer.split("(")[0].strip() or doc.publisher), approved=approved,
                     month=month)
 
 
@@ -236,6 +256,9 @@ class Content:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.strategy = strategy(engine)
+        self.strategy_doc = strategy_doc(engine.kb)
+        shown = engine.kb.presentation
+        self.strategy_parts = tuple(shown.digest_strategy_parts) if shown else ()
         self._idf = self._rare_words()
         self._cycles: dict[bool, tuple[Piece, ...]] = {}
 
@@ -245,7 +268,8 @@ class Content:
         for citation in entry.sources:
             doc = self.engine.kb.documents.get(citation.doc)
             if doc is not None:
-                out.append(Source(doc=doc.id, title=doc.title, date=doc.date, section=citation.section))
+                out.append(Source(doc=doc.id, title=doc.title, date=doc.date, section=citation.section,
+                                  short=doc.short, url=doc.url))
         return tuple(out)
 
     def _goal(self, entry: Entry) -> tuple[str, Entry | None]:
@@ -275,7 +299,7 @@ class Content:
         mine = self._words(" ".join([entry.title, entry.short, *facets]))
         scored = []
         for other in self.engine.kb.entries.values():
-            if other.id in taken or any(c.doc == STRATEGY_DOC for c in other.sources):
+            if other.id in taken or any(c.doc == self.strategy_doc for c in other.sources):
                 continue
             shared = [w for w in mine & self._words(" ".join([other.title, other.short, *other.aliases]))
                       if self._idf.get(w, 0.0) > ELSEWHERE_MIN_IDF]
@@ -341,9 +365,9 @@ class Content:
         label = f"The {self.strategy.title}"
         out: list[Piece] = []
         extra = [e.id for e in kb.entries.values() if e.kind in STRATEGY_THEMES and e.id not in taken
-                 and e.id not in _GENERIC_RELATED and e.id not in STRATEGY_PARTS
-                 and all(c.doc == STRATEGY_DOC for c in e.sources)]
-        for entry_id in (*STRATEGY_PARTS, *extra):
+                 and e.id not in _GENERIC_RELATED and e.id not in self.strategy_parts
+                 and all(c.doc == self.strategy_doc for c in e.sources)]
+        for entry_id in (*self.strategy_parts, *extra):
             entry = kb.entries.get(entry_id)
             if entry is None:
                 continue
@@ -362,12 +386,12 @@ class Content:
             return cached
         taken: set[str] = set()
         goals_done: set[str] = set()
-        lanes = [self._pieces(e, taken, goals_done) for e in MISSION if e in self.engine.kb.entries]
+        lanes = [self._pieces(e, taken, goals_done) for e in mission(self.engine.kb)]
         lanes.append(self._strategy_lane(taken))
         if include_management:
             # The three management objectives share one lane, taking turns, no longer than a mission objective's:
             # internal matters get about a ninth of the digests, not three elevenths.
-            own = [self._pieces(e, taken, goals_done) for e in MANAGEMENT if e in self.engine.kb.entries]
+            own = [self._pieces(e, taken, goals_done) for e in management(self.engine.kb)]
             width = max(len(lane) for lane in lanes[:-1]) if len(lanes) > 1 else 0
             lanes.append([p for group in _zip_longest(own) for p in group][:width])
         # Spread each lane evenly over the cycle (piece k of a lane of n sits at (k + 0.5) / n), each lane starting

@@ -14,14 +14,17 @@ from typing import Any
 from bot.answer import Answer
 from bot.answering import cache
 from bot.answering import catalogue as catalogue_mod
-from bot.answering.analysis import Analyser, Question
-from bot.answering.compose import DEFAULT_SUGGESTIONS, Composer
+from bot.answering.analysis import Analyser
+from bot.answering.compose import Composer
 from bot.answering.context import Context
 from bot.answering.index import UnitIndex
-from bot.answering.scoring import Model, Scored, Scorer, supporting
+from bot.answering.model import Model
+from bot.answering.question import Question
+from bot.answering.scoring import Scored, Scorer, supporting
 from bot.answering.units import build_units
 from bot.answering.words import STOPWORDS
 from knowledge import loader
+from knowledge.models import Presentation
 from knowledge.text import clean, tokens_with_case
 
 # Longer input is not a question; it gets a short answer instead of a slow match.
@@ -33,11 +36,9 @@ _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoo
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
 _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do", "you", "who", "are"})
 
-HELP_TEXT = (
-    "I answer questions about NATO's International Military Staff, the NATO command structure, "
-    "defence policy alignment across NATO commands, and the U.S. Mission to NATO's Integrated Mission "
-    "Strategy. Ask things like \"who heads the IMS?\", \"where is JFC Brunssum?\" or \"objective 2.2\"."
-)
+# Used only when a knowledge directory has no presentation.yaml (a bare test directory).
+_PLAIN = Presentation(help="I answer questions from these sources: {documents}.",
+                      default_suggestions=["What is the International Military Staff?"])
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Engine:
         self.scorer = Scorer(self.index, self.model)
         self._suggestion = lru_cache(maxsize=None)(self._suggestion_uncached)
         self._threshold = self.model.threshold
-        self.composer = Composer(self.index, self.suggestion)
+        self.composer = Composer(self.index, self.suggestion, defaults=self.default_suggestions)
 
     @classmethod
     def load(cls, data_dir: Path | None = None, *, use_cache: bool = True) -> Engine:
@@ -172,6 +173,21 @@ class Engine:
                 shown.add(unit.reply())
         return out
 
+    # -- what the app says about itself (knowledge/data/presentation.yaml) -----------------
+    @property
+    def presentation(self) -> Presentation:
+        return self.kb.presentation or _PLAIN
+
+    @property
+    def help_text(self) -> str:
+        """The help, naming every source document: a document added to documents.yaml shows up here."""
+        names = [d.short or d.title for d in self.kb.documents.values()]
+        return self.presentation.help.format(documents="; ".join(names))
+
+    @property
+    def default_suggestions(self) -> list[str]:
+        return list(self.presentation.default_suggestions)
+
     # -- lookups -----------------------------------------------------------------------
     def entry_answer(self, entry_id: str, question: str | None = None) -> Answer:
         """The card for one entry, as `/nato lookup` shows it: its overview."""
@@ -210,13 +226,13 @@ class Engine:
     def _special(self, question: str, text: str, pairs: list[tuple[str, str]]) -> Answer | None:
         text = text.strip()
         if not text:
-            return self._social(question, "invalid", "Ask me something", "That message was empty. " + HELP_TEXT)
+            return self._social(question, "invalid", "Ask me something", "That message was empty. " + self.help_text)
         if len(text) > MAX_QUESTION_CHARS:
             return self._too_long(question, len(text))
         words = [low for low, _ in pairs]
         if not words:
             return self._social(question, "invalid", "Ask me something",
-                                "I could not find any words in that message. " + HELP_TEXT)
+                                "I could not find any words in that message. " + self.help_text)
         framing = self.catalogue.lexicon.framing
         only_chat = all(w in STOPWORDS or w in framing or w in _GREETINGS or w in _HELP for w in words)
         chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
@@ -224,9 +240,9 @@ class Engine:
             if any(w in _THANKS for w in words):
                 reply = "You're welcome."
             elif any(w in _GREETINGS for w in words):
-                reply = "Hello! " + HELP_TEXT
+                reply = "Hello! " + self.help_text
             else:
-                reply = HELP_TEXT
+                reply = self.help_text
             return self._social(question, "greeting", "natobot", reply)
         return None
 
@@ -237,7 +253,6 @@ class Engine:
             f"{MAX_QUESTION_CHARS:,} characters.",
         )
 
-    @staticmethod
-    def _social(question: str, status: str, title: str, text: str) -> Answer:
+    def _social(self, question: str, status: str, title: str, text: str) -> Answer:
         return Answer(question=question, status=status,
-                      answered=False, title=title, text=text, suggestions=list(DEFAULT_SUGGESTIONS))
+                      answered=False, title=title, text=text, suggestions=self.default_suggestions)

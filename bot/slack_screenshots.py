@@ -50,7 +50,7 @@ def card(engine: Engine, related: Related, question: str, **kw: Any) -> dict[str
 
 def scenes(engine: Engine) -> list[Scene]:
     from handlers.commands import with_share_value
-    from handlers.home import SAMPLE_QUESTIONS, TOPICS
+    from handlers.home import sample_questions, topics
     from handlers.shortcuts import with_reply_button
 
     related = Related(engine)
@@ -107,7 +107,7 @@ def scenes(engine: Engine) -> list[Scene]:
             Subscription(channel="C0POLICY", team="T1", time="08:30", tz="America/New_York", weekdays=False,
                          error="not_in_channel", created_at=now, last_sent_date=None, cadence="weekly", weekday=0,
                          include_management=False)]
-    view = home.home_view(topics=TOPICS, examples=SAMPLE_QUESTIONS, digest=posted,
+    view = home.home_view(topics=topics(engine), examples=sample_questions(engine), digest=posted,
                           subscriptions=[(s, dg.describe(s)) for s in subs])
     add("app-home", "The App Home: example questions (answered in the DM), lookup, today's digest, and the "
         "workspace's subscriptions.", view, preview.home(view), 860)

@@ -30,9 +30,6 @@ from handlers.common import (
 from handlers.digest import digest_command
 from handlers.lookup_modal import open_lookup
 
-# Sub-command -> the knowledge-base entry it shows when given no argument.
-_CARDS = {"divisions": "ims-divisions", "commands": "command-structure", "objective": "mission-objectives",
-          "objectives": "mission-objectives", "goal": "mission-goals", "goals": "mission-goals"}
 _NUMBERED = {"objective": "objective", "objectives": "objective", "goal": "goal", "goals": "goal"}
 # A term to look up is a name or an acronym; the longest alias in the catalogue is under 100 characters. Anything
 # longer is refused here, before it reaches the engine (Engine.lookup has no length cap of its own).
@@ -66,8 +63,9 @@ async def command_answer(deps: Deps, text: str, key: str) -> tuple[Asked | None,
         return Asked(answer, Context(), False), None
     if sub in _NUMBERED and rest:
         return await ask(deps, f"{_NUMBERED[sub]} {rest}", key), None
-    if sub in _CARDS and not rest:
-        return _card(deps, _CARDS[sub], text), None
+    cards = deps.engine.presentation.commands  # sub-command -> the entry it shows (presentation.yaml)
+    if sub in cards and not rest:
+        return _card(deps, cards[sub], text), None
     asked = await ask(deps, text, key)
     if len(words) == 1 and asked.answer.status in ("fallback", "invalid"):
         # One unknown word reads as a sub-command natobot does not have: usage, not an error.
@@ -75,8 +73,8 @@ async def command_answer(deps: Deps, text: str, key: str) -> tuple[Asked | None,
     return asked, None
 
 
-def usage(command: str, note: str | None) -> dict[str, Any]:
-    payload = blocks.help_blocks(command)
+def usage(deps: Deps, command: str, note: str | None) -> dict[str, Any]:
+    payload = blocks.help_blocks(command, examples=deps.engine.default_suggestions)
     if note:
         payload["blocks"] = [blocks.section(note), *payload["blocks"]][: blocks.MAX_BLOCKS]
     return payload
@@ -116,7 +114,7 @@ async def handle_command(deps: Deps, body: dict[str, Any], *, started: float | N
     try:
         asked, note = await command_answer(deps, text, key)
         if asked is None:
-            payload = usage(command, note)
+            payload = usage(deps, command, note)
         else:
             await remember(deps, key, asked)
             payload = with_share_value(card(deps, asked.answer, ephemeral=True), text)

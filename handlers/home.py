@@ -17,20 +17,20 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import digest as dg
-from bot.answering.compose import DEFAULT_SUGGESTIONS
+from bot.engine import Engine
 from bot.render import home as view
 from bot.slack_app import Deps
 from handlers.common import answer_in_dm, claim, log
 from handlers.lookup_modal import open_lookup
 
-TOPICS = (
-    "NATO's International Military Staff: its divisions, offices and who heads them",
-    "The NATO command structure, from the North Atlantic Council to the operational commands",
-    "Defence policy alignment across NATO commands",
-    "The U.S. Mission to NATO's Integrated Mission Strategy: goals, objectives, risks",
-)
-SAMPLE_QUESTIONS = ("Who heads the IMS?", "Where are JFC Naples and JFC Brunssum?", "objective 2.2",
-                    *DEFAULT_SUGGESTIONS)
+
+def topics(engine: Engine) -> tuple[str, ...]:
+    return tuple(engine.presentation.topics)
+
+
+def sample_questions(engine: Engine) -> tuple[str, ...]:
+    shown = engine.presentation
+    return tuple(dict.fromkeys([*shown.examples, *shown.default_suggestions]))
 
 
 def today(deps: Deps, now: dt.datetime) -> dict[str, Any] | None:
@@ -43,7 +43,7 @@ def today(deps: Deps, now: dt.datetime) -> dict[str, Any] | None:
 
 async def home_view(deps: Deps, team: str, now: dt.datetime | None = None) -> dict[str, Any]:
     subscriptions = await deps.store.subscriptions(team or None)
-    return view.home_view(topics=TOPICS, examples=SAMPLE_QUESTIONS,
+    return view.home_view(topics=topics(deps.engine), examples=sample_questions(deps.engine),
                           digest=today(deps, now or dt.datetime.now(dt.UTC)),
                           subscriptions=[(s, dg.describe(s)) for s in subscriptions],
                           command=deps.settings.natobot_command)

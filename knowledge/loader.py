@@ -20,6 +20,7 @@ from knowledge.models import (
     Intent,
     IntentFile,
     Lexicon,
+    Presentation,
 )
 from knowledge.text import normalise
 
@@ -27,6 +28,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DOCUMENTS_FILE = "documents.yaml"
 INTENTS_FILE = "intents.yaml"
 LEXICON_FILE = "lexicon.yaml"
+PRESENTATION_FILE = "presentation.yaml"
 ENGLISH_FILE = "english.tsv"
 GENERATED_LEXICON_FILE = "lexicon_generated.yaml"
 # The scorer's fitted weights (`natobot eval --fit` writes it); not knowledge, but kept beside it so a
@@ -57,6 +59,7 @@ class KnowledgeBase:
     coverage_ignore: dict[str, str] = field(default_factory=dict)
     # Common English words and their Zipf frequency (english.tsv, see scripts/english_words.py).
     english: dict[str, float] = field(default_factory=dict)
+    presentation: Presentation | None = None
     # Everyday words read as a knowledge-base word, with how close they are (lexicon_generated.yaml,
     # written by scripts/semantic_lexicon.py).
     reads_as: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -106,7 +109,7 @@ def _one_line(text: str) -> str:
 
 
 def entry_files(data_dir: Path) -> list[Path]:
-    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE, GENERATED_LEXICON_FILE}
+    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE, GENERATED_LEXICON_FILE, PRESENTATION_FILE}
     return sorted(p for p in data_dir.glob("*.yaml") if p.name not in skip)
 
 
@@ -141,9 +144,11 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
     lexicon = _read(lexicon_path, Lexicon) if lexicon_path.exists() else Lexicon()
     english = _read_english(data_dir / ENGLISH_FILE)
     reads_as = _read_generated(data_dir / GENERATED_LEXICON_FILE)
+    presentation = _read(data_dir / PRESENTATION_FILE, Presentation)
     return KnowledgeBase(
-        {d.id: d for d in docs}, entries, intents, origin, facts, fact_origin, lexicon, ignore, english, reads_as,
-        data_dir,
+        documents={d.id: d for d in docs}, entries=entries, intents=intents, origin=origin, facts=facts,
+        fact_origin=fact_origin, lexicon=lexicon, coverage_ignore=ignore, english=english, presentation=presentation,
+        reads_as=reads_as, data_dir=data_dir,
     )
 
 
@@ -176,6 +181,10 @@ def problems(kb: KnowledgeBase) -> Iterable[str]:
     owner: dict[str, str] = {}
     for entry in kb.entries.values():
         where = f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}"
+        cited = [*entry.sources, *(c for ft in entry.facets.values() for c in ft.sources)]
+        for citation in cited:
+            if citation.doc not in kb.documents:
+                yield f"{where}, field sources: unknown document {citation.doc!r} (documents.yaml declares them)"
         for kind, targets in entry.relations.items():
             for target in targets:
                 if target not in kb.entries:
@@ -198,6 +207,16 @@ def problems(kb: KnowledgeBase) -> Iterable[str]:
                 yield f"{where}, field about: unknown entry {target!r}"
         if fact.source.doc not in kb.documents:
             yield f"{where}, field source.doc: unknown document {fact.source.doc!r}"
+    if kb.presentation is not None:
+        for sub, target in kb.presentation.commands.items():
+            if target not in kb.entries:
+                yield f"{PRESENTATION_FILE}: commands.{sub}: unknown entry {target!r}"
+        strategy = kb.presentation.digest_strategy
+        if strategy is not None and strategy not in kb.entries:
+            yield f"{PRESENTATION_FILE}: digest_strategy: unknown entry {strategy!r}"
+        for part in kb.presentation.digest_strategy_parts:
+            if part not in kb.entries:
+                yield f"{PRESENTATION_FILE}: digest_strategy_parts: unknown entry {part!r}"
     intent_ids: set[str] = set()
     for intent in kb.intents:
         if intent.id in intent_ids:

@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DocId = Literal["nato-ims-2012", "wiki-ims-2023", "policy-alignment", "usnato-ims-2022"]
+# A source document's id ("nato-ims-2012"): any id documents.yaml declares; the loader checks every
+# citation against them (knowledge.loader.problems), so adding a document needs no code change.
+DocId = str
 
 Kind = Literal[
     "body",  # an organisation, council, committee, staff or agency
@@ -161,15 +163,36 @@ class Lexicon(BaseModel):
 class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: DocId
+    id: DocId = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     publisher: str
     date: str
     file: str
     note: str | None = None
+    # A few words for a card's sources line ("NATO's IMS page, 2012"), and its public address if any.
+    short: str | None = None
+    url: str | None = None
 
     def label(self) -> str:
         return f"{self.title} ({self.publisher}, {self.date})"
+
+
+class Presentation(BaseModel):
+    """What the app says about itself, kept with the knowledge: help, topics, example questions, the
+    default suggestions, `/nato` shortcuts to entries, and how the digest orders the strategy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # "{documents}" is replaced by the documents' short names, so a new document shows up in help.
+    help: str = Field(min_length=1)
+    topics: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    default_suggestions: list[str] = Field(min_length=1)
+    # `/nato divisions` -> the entry it shows.
+    commands: dict[str, str] = Field(default_factory=dict)
+    # The entry of the strategy the digest is about, and the parts of it featured as a whole, in order.
+    digest_strategy: str | None = None
+    digest_strategy_parts: list[str] = Field(default_factory=list)
 
 
 class EntryFile(BaseModel):

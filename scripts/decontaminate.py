@@ -51,7 +51,8 @@ def main() -> int:
             questions = [q for q in data["questions"] if norm(q["q"]) not in blind]
             conversations = [c for c in data.get("conversations") or []
                              if not any(norm(t["q"]) in blind for t in c["turns"])]
-            dropped = len(data["questions"]) - len(questions) + len(data.get("conversations") or []) - len(conversations)
+            dropped = (len(data["questions"]) - len(questions)
+                       + len(data.get("conversations") or []) - len(conversations))
             body = yaml.safe_dump({"questions": questions, "conversations": conversations},
                                   sort_keys=False, allow_unicode=True, width=120)
         if dropped:

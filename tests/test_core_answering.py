@@ -16,7 +16,6 @@ import pytest
 
 from bot.answer import Answer
 from bot.answering import analysis
-from bot.answering.compose import DEFAULT_SUGGESTIONS
 from bot.answering.context import Context
 from bot.engine import MAX_QUESTION_CHARS, Engine
 from bot.evaluate import load_set
@@ -475,7 +474,7 @@ def _offered(answers: Iterable[Answer]) -> set[str]:
 
 
 def test_every_suggestion_offered_is_itself_answered(engine: Engine, dev_answers: list[Answer]) -> None:
-    offered = _offered(dev_answers) | set(DEFAULT_SUGGESTIONS)
+    offered = _offered(dev_answers) | set(engine.default_suggestions)
     assert len(offered) > 20, "the dev set's replies offer a real spread of suggestions"
     declined = []
     for s in sorted(offered):
@@ -496,7 +495,7 @@ def test_every_suggestion_offered_is_itself_answered(engine: Engine, dev_answers
 def test_suggestions_come_from_the_question(engine: Engine, question: str, entry: str) -> None:
     answer = engine.ask(question)
     assert_declines(answer)
-    assert answer.suggestions != list(DEFAULT_SUGGESTIONS), "not the fixed defaults"
+    assert answer.suggestions != engine.default_suggestions, "not the fixed defaults"
     assert entry in {engine.ask(s).entry for s in answer.suggestions}, "one of them is about what was named"
 
 

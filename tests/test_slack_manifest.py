@@ -97,7 +97,7 @@ def test_features_match_the_code() -> None:
 
 def test_usage_hint_and_help_list_every_sub_command() -> None:
     hint = manifest()["features"]["slash_commands"][0]["usage_hint"]
-    help_text = "\n".join(str(b) for b in blocks.help_blocks("/nato")["blocks"])
+    help_text = "\n".join(str(b) for b in blocks.help_blocks("/nato", examples=["Who heads the IMS?"])["blocks"])
     for sub in SUB_COMMANDS:
         assert sub in hint, sub
         assert sub in help_text, sub

@@ -131,7 +131,7 @@ def test_the_home_help_and_every_modal(engine: Engine) -> None:
         digest = dg.digest_blocks(dg.build_digest(engine, now.date()))
         check_view(home.home_view(topics=["a", "b"], examples=["Who heads the IMS?"] * 3, digest=digest,
                                   subscriptions=[(s, dg.describe(s)) for s in listed]))
-    check_message(blocks.help_blocks("/nato"))
+    check_message(blocks.help_blocks("/nato", examples=engine.default_suggestions))
     check_view(home.subscribe_view())
     check_view(lookup.view(lookup.metadata(response_url="https://hooks.slack.com/commands/T1/1/" + "x" * 300,
                                            channel="C1", user="U1")))

@@ -14,8 +14,7 @@ from functools import lru_cache
 
 from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import Context
-from bot.answering.question import Name, Word
-from bot.answering.question import Question as Question  # the engine reads questions from here
+from bot.answering.question import Name, Question, Word
 from bot.answering.references import is_number, number_concept, references
 from bot.answering.words import CARRY_OVER, CONJUNCTIONS, NUMBER_LABELS, PRONOUNS, STOPWORDS
 from knowledge.text import stem, tokens_with_case

@@ -6,7 +6,7 @@ a fallback whose suggestions come from the question's own words and are themselv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.answer import Answer, AnswerField, Part, Source
 from bot.answering.index import UnitIndex
@@ -41,16 +41,13 @@ _FIELDS_FOR = {
 }
 MAX_OVERVIEW_FIELDS = 6
 
-DEFAULT_SUGGESTIONS = (
-    "What is the International Military Staff?",
-    "What is the NATO command structure?",
-    "What are the U.S. Mission to NATO's mission goals?",
-)
-
-
 class Composer:
-    def __init__(self, index: UnitIndex, suggestion: Callable[[str], str | None]) -> None:
+    def __init__(
+        self, index: UnitIndex, suggestion: Callable[[str], str | None], *, defaults: Sequence[str],
+    ) -> None:
         self.index = index
+        # Offered when nothing in the question points anywhere (knowledge/data/presentation.yaml).
+        self.defaults = list(defaults)
         self.kb = index.cat.kb
         # Entry id -> a question about it that is itself answered confidently (checked by the engine).
         self.suggestion = suggestion
@@ -59,7 +56,8 @@ class Composer:
         out: list[Source] = []
         for c in dict.fromkeys(citations):
             doc = self.kb.documents[c.doc]
-            out.append(Source(doc=c.doc, title=doc.title, date=doc.date, section=c.section))
+            out.append(Source(doc=c.doc, title=doc.title, date=doc.date, section=c.section,
+                              short=doc.short, url=doc.url))
         return out
 
     def part(self, unit: Unit) -> Part:
@@ -165,12 +163,12 @@ class Composer:
                 out.append(s)
             if len(out) == limit:
                 break
-        return out or list(DEFAULT_SUGGESTIONS)
+        return out or list(self.defaults)
 
     def related(self, entry: Entry, asked: str) -> list[str]:
         near = [t for kind in ("part_of", "related", "headed_by") for t in entry.relations.get(kind, [])]
         found = self._suggest(near, asked, limit=MAX_RELATED)
-        return [] if found == list(DEFAULT_SUGGESTIONS) and not near else found
+        return [] if found == self.defaults and not near else found
 
 
 def _one(entry: Entry, unit: Unit, part: Part, extra: list[Unit]) -> tuple[str, str]:

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from bot.answering.boost import Forest
 from bot.answering.index import IndexedUnit, UnitIndex
 from bot.answering.lexicon import RARITY_FLOOR
-from bot.answering.model import FEATURES
-from bot.answering.model import Model as Model  # the engine loads the model from here
+from bot.answering.model import FEATURES, Model
 from bot.answering.question import Question, Word
 
 _FACETS = frozenset(

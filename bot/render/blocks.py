@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.answer import Answer, AnswerField, Part, Source
-from bot.answering.compose import DEFAULT_SUGGESTIONS
 from bot.render import citations
 from bot.slack_text import escape, plain, split, truncate
 
@@ -220,11 +219,12 @@ def more_buttons(answer: Answer, ephemeral: bool) -> list[dict[str, Any]]:
 
 def sources_line(sources: Sequence[Source]) -> Block | None:
     """One grey line of short document names, each linked where the document has a public address."""
-    docs = list(dict.fromkeys(s.doc for s in sources))
-    if not docs:
+    first: dict[str, Source] = {}
+    for s in sources:
+        first.setdefault(s.doc, s)
+    if not first:
         return None
-    titles = {s.doc: s.title for s in sources}
-    names = [citations.short_link(doc, titles[doc]) for doc in docs]
+    names = [citations.short_link(s) for s in first.values()]
     return context(":books: " + " · ".join(names))
 
 
@@ -253,7 +253,7 @@ def notice(text: str) -> dict[str, Any]:
 
 # -- usage -----------------------------------------------------------------------------------------
 
-def help_blocks(command: str = "/nato", *, examples: Sequence[str] = DEFAULT_SUGGESTIONS) -> dict[str, Any]:
+def help_blocks(command: str = "/nato", *, examples: Sequence[str]) -> dict[str, Any]:
     """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons.
 
     Lists every sub-command (tests/test_slack_manifest.py checks this against the manifest's usage hint).

@@ -2,36 +2,20 @@
 citations (title, publisher, date, section, note) in a modal one click away.
 
 The knowledge base names each document in full ("International Military Staff (encyclopedia article, with
-related articles)"); a card has room for a few words. Addresses are only given where the document is
-public at that address, checked against the text in ../shared/seeds; the U.S. Mission's strategy is marked
-for public release but its address is not known, so it gets no link rather than a guessed one.
+related articles)"); a card has room for a few words, so each document in knowledge/data/documents.yaml
+carries a `short` name and, where it is public at a known address, a `url`. A document without a short name
+is shown by its title cut to SHORT_LIMIT; one without an address gets no link rather than a guessed one.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.answer import Source
 from bot.slack_text import escape, plain, truncate
 
-
-@dataclass(frozen=True)
-class DocLink:
-    short: str
-    url: str | None
-
-
-DOCS: dict[str, DocLink] = {
-    "nato-ims-2012": DocLink("NATO's IMS page, 2012", "https://www.nato.int/cps/en/natohq/topics_64557.htm"),
-    "wiki-ims-2023": DocLink("IMS encyclopedia article, 2023",
-                             "https://en.wikipedia.org/wiki/International_Military_Staff"),
-    "policy-alignment": DocLink("Policy alignment article, undated",
-                                "https://commandflare.com/nato-command-defense-policy-alignment/"),
-    "usnato-ims-2022": DocLink("USNATO Integrated Mission Strategy, July 2022", None),
-}
 SHORT_LIMIT = 60
 VALUE_LIMIT = 2000  # Slack's button value
 CALLBACK_ID = "natobot_sources"
@@ -48,23 +32,18 @@ class DocumentLike(Protocol):
     def date(self) -> str: ...
     @property
     def note(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
 
 
-def short_name(doc: str, title: str) -> str:
-    known = DOCS.get(doc)
-    return known.short if known else " ".join(title.split())[:SHORT_LIMIT]
+def short_name(source: Source) -> str:
+    return source.short or " ".join(source.title.split())[:SHORT_LIMIT]
 
 
-def url(doc: str) -> str | None:
-    known = DOCS.get(doc)
-    return known.url if known else None
-
-
-def short_link(doc: str, title: str) -> str:
+def short_link(source: Source) -> str:
     """mrkdwn: the escaped short name, as a link when the document has a public address."""
-    name = plain(short_name(doc, title), SHORT_LIMIT)
-    address = url(doc)
-    return f"<{address}|{name}>" if address else name
+    name = plain(short_name(source), SHORT_LIMIT)
+    return f"<{source.url}|{name}>" if source.url else name
 
 
 def sources_value(sources: Sequence[Source]) -> str:
@@ -103,7 +82,7 @@ def citations_view(pairs: Sequence[tuple[str, str]], documents: Mapping[str, Doc
             continue
         lines = [f"*{plain(document.title, 300)}*", f"{plain(document.publisher, 200)}, {plain(document.date, 100)}"]
         lines += [f"• Section “{plain(c, 300)}”" for c in cited[:10]]
-        address = url(doc)
+        address = document.url
         if address:
             lines.append(f"<{address}|{plain(address, 200)}>")
         block: dict[str, Any] = {"type": "section",
