@@ -12,6 +12,10 @@ from slack_harness import engine as shared_engine
 
 from bot.engine import Engine
 
+# Registered here, before any test module imports them, so pytest rewrites their asserts too:
+# db_fixtures (db_url, clock, open_store, store on SQLite and PostgreSQL), slack_fixtures (fake, app).
+pytest_plugins = ["db_fixtures", "slack_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:

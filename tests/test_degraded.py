@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import async_url
 
-pytest_plugins = ["slack_fixtures"]
 pytestmark = pytest.mark.skipif(not PG_URL, reason="NATOBOT_TEST_PG_URL is not set")
 
 

@@ -26,9 +26,6 @@ from bot.store import Store, Subscription
 from handlers.digest import digest_command, parse_subscribe
 from tests.fakeslack import FakeSlack
 
-# Shared database fixtures (db_url, clock, open_store, store): tests/db_fixtures.py.
-pytest_plugins = ["db_fixtures"]
-
 TOKEN = "xoxb-test-token"
 
 # Monday 3 March 2025, 08:00 UTC = 09:00 in Brussels (CET, UTC+1): the default digest time.

@@ -32,8 +32,6 @@ from bot.render.measure import measure
 from bot.store import Store, Subscription
 from tests.fakeslack import FakeSlack
 
-pytest_plugins = ["db_fixtures"]
-
 TOKEN = "xoxb-test-token"
 
 

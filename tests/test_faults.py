@@ -25,8 +25,6 @@ from bot.bench_slack import SECRET
 from bot.jobs import JobStore
 from bot.store import Store, deliveries
 
-pytest_plugins = ["db_fixtures", "slack_fixtures"]
-
 QUESTIONS = ("who heads the IMS?", "where is SHAPE?", "objective 2.1", "what is the Military Committee?",
              "where is JFC Naples?", "what does ACT do?", "where is JFC Brunssum?", "goal 3")
 ROOT = Path(__file__).resolve().parent.parent

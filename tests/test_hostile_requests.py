@@ -18,8 +18,6 @@ from bot.bench_load import start_serve
 from bot.bench_slack import SECRET
 from bot.slack_app import MAX_LOG_CHARS
 
-pytest_plugins = ["slack_fixtures"]
-
 MARK = "HOSTILE-BODY-MARK"
 FORGED = "ERROR natobot.server: FORGED LOG LINE"
 JSON = "application/json"

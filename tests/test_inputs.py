@@ -24,8 +24,6 @@ from bot.store import feedback
 from handlers.commands import MAX_LOOKUP_CHARS
 from knowledge.text import tokens_with_case
 
-pytest_plugins = ["slack_fixtures"]
-
 # Shapes that made a backtracking pattern quadratic, each 200,000 characters long.
 HOSTILE = {
     "spaces": " " * 200_000,

@@ -13,8 +13,6 @@ from slack_harness import App, header, posted, running
 
 from handlers.assistant import PROMPTS, STATUS
 
-pytest_plugins = ["slack_fixtures"]
-
 
 async def deliver(app: App, mode: str, event: dict[str, Any]) -> None:
     body = sig.event_callback(event)

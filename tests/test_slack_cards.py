@@ -13,8 +13,6 @@ from slack_harness import App, buttons, posted, running
 
 from knowledge.text import normalise
 
-pytest_plugins = ["slack_fixtures"]
-
 
 async def send(app: App, mode: str, kind: str, payload: dict[str, object]) -> None:
     """Deliver a payload the way Slack would in `mode`, and wait for its ack."""

@@ -27,7 +27,6 @@ COMMANDS = [
 ]
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
-pytest_plugins = ["slack_fixtures"]
 
 
 @pytest.mark.parametrize(("text", "expected"), COMMANDS)

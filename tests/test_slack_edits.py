@@ -12,8 +12,6 @@ import slack_signing as sig
 from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack, envelope
 from slack_harness import App, header, posted, running
 
-pytest_plugins = ["slack_fixtures"]
-
 
 async def deliver(app: App, mode: str, event: dict[str, Any]) -> None:
     body = sig.event_callback(event)

@@ -17,7 +17,6 @@ from slack_harness import App, finished, header, posted, running
 from bot.engine import Engine
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
-pytest_plugins = ["slack_fixtures"]
 
 
 async def test_mention_is_answered_in_a_thread_under_the_question(app: App, fake: FakeSlack) -> None:

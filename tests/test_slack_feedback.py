@@ -12,8 +12,6 @@ import slack_signing as sig
 from fakeslack import FakeSlack, envelope
 from slack_harness import App, buttons, posted, running
 
-pytest_plugins = ["slack_fixtures"]
-
 
 async def send(app: App, mode: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     if mode == "socket":

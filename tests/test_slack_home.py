@@ -20,8 +20,6 @@ from bot.render import digest as render_digest
 from bot.render import home
 from bot.render import lookup as lookup_view
 
-pytest_plugins = ["slack_fixtures"]
-
 
 async def send(app: App, mode: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Deliver like Slack; returns the response payload (the HTTP body as JSON, or the socket ack's payload)."""

@@ -15,8 +15,6 @@ from slack_harness import App, header, posted, running
 from bot.lookup_search import MAX_OPTIONS, LookupIndex
 from bot.render import lookup
 
-pytest_plugins = ["slack_fixtures"]
-
 
 def chosen(entry: str) -> dict[str, Any]:
     return {lookup.BLOCK_ID: {lookup.PICK_ACTION: {"type": "external_select", "selected_option": {

@@ -21,7 +21,6 @@ from bot.poster import Poster
 from bot.slack_app import RedactSecrets, install_redaction, setup_logging
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
-pytest_plugins = ["slack_fixtures"]
 
 
 def _mention_body(text: str = "who heads the IMS?") -> bytes:

@@ -24,7 +24,6 @@ SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLA
               "HOST", "LOG_LEVEL", "NATOBOT_COMMAND", "NATOBOT_DATA_DIR", "NATOBOT_AUTO_CHANNELS")
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
-pytest_plugins = ["slack_fixtures"]
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ from fakeslack import FakeSlack, envelope
 from slack_harness import APP_TOKEN, header, posted, running
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
-pytest_plugins = ["slack_fixtures"]
 
 
 async def test_socket_mode_end_to_end(fake: FakeSlack, tmp_path: Path) -> None:

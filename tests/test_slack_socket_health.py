@@ -11,8 +11,6 @@ import slack_signing as sig
 from fakeslack import FakeSlack, envelope
 from slack_harness import App, running
 
-pytest_plugins = ["slack_fixtures"]
-
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
     """Poll `check` until it holds (waiting for something to happen, never for nothing to happen)."""

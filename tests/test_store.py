@@ -38,8 +38,6 @@ T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 DAY = date(2025, 3, 3)
 
 
-# Shared database fixtures (db_url, clock, open_store, store): tests/db_fixtures.py.
-pytest_plugins = ["db_fixtures"]
 
 async def _count(store: Store, table: Any) -> int:
     async with store.engine.connect() as conn:

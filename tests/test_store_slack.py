@@ -16,8 +16,6 @@ from sqlalchemy import text
 from bot.migrations import _v1_initial
 from bot.store import PURGE_EVERY, REPLY_KEEP, Store
 
-pytest_plugins = ["db_fixtures"]
-
 
 async def test_reply_mapping_round_trip_and_forget(store: Store) -> None:
     assert await store.reply_for("C1", "1.1") is None

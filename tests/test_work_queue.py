@@ -22,8 +22,6 @@ from bot.metrics import Metrics
 from bot.poster import Poster
 from bot.work import BUSY
 
-pytest_plugins = ["slack_fixtures"]
-
 
 def replies_in(fake: FakeSlack, channel: str, thread_ts: str) -> list[dict[str, Any]]:
     return [m for m in fake.posts_in(channel, thread_ts) if m["ts"] != thread_ts]
