@@ -44,6 +44,8 @@ def verify(raw: bytes, timestamp: str | None, signature: str | None, secret: str
         return Refusal(401, "bad timestamp")
     if abs((time.time() if now is None else now) - int(timestamp)) > MAX_SKEW_S:
         return Refusal(401, "stale timestamp")
+    # Not slack_sdk's SignatureVerifier: it decodes the body as UTF-8 (a body that is not raises
+    # UnicodeDecodeError) and compares str (a non-ASCII signature header raises TypeError), both a 500 here.
     base = b"v0:" + timestamp.encode() + b":" + raw
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):

@@ -206,9 +206,3 @@ async def finished(app: App, jobs: int, timeout: float = 30.0) -> dict[str, int]
         if time.monotonic() > deadline:
             raise TimeoutError(f"jobs not finished: {counts}, {app.deps.work.waiting()} waiting")
         await asyncio.sleep(0.05)
-
-
-async def settle(seconds: float = 0.3) -> None:
-    """A fixed pause. Prefer `App.idle()`, which waits for exactly the work the requests started: a sleep
-    can end before a slow listener acts, and then a test asserting that nothing happened passes wrongly."""
-    await asyncio.sleep(seconds)

@@ -22,6 +22,7 @@ from bot.answer import Answer, AnswerField, Part, Source
 from bot.answering.context import Context
 from bot.engine import Engine
 from bot.render import blocks, citations
+from handlers.commands import usage_lines
 
 INJECTIONS = [
     "<!channel>",
@@ -445,7 +446,8 @@ def test_notice(text: str) -> None:
 
 @pytest.mark.parametrize("command", ["/nato", "/natobot", "/nato<!here>", "x" * 500])
 def test_help_blocks(command: str) -> None:
-    msg = blocks.help_blocks(command, examples=["Who heads the IMS?", "objective 2.2"])
+    msg = blocks.help_blocks(command, examples=["Who heads the IMS?", "objective 2.2"],
+                             usage=usage_lines(Engine.load()))
     check_message(msg)
     shown = "\n".join(displayed(msg))
     for text in displayed(msg):

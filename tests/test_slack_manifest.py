@@ -9,8 +9,10 @@ from typing import Any
 
 import yaml
 
+from bot.engine import Engine
 from bot.render import blocks
 from handlers import shortcuts
+from handlers.commands import usage_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every Web API method natobot calls, with the bot scope it needs (None: none needed). A method the code calls
@@ -95,9 +97,10 @@ def test_features_match_the_code() -> None:
     assert m["settings"]["socket_mode_enabled"] is True
 
 
-def test_usage_hint_and_help_list_every_sub_command() -> None:
+def test_usage_hint_and_help_list_every_sub_command(engine: Engine) -> None:
     hint = manifest()["features"]["slash_commands"][0]["usage_hint"]
-    help_text = "\n".join(str(b) for b in blocks.help_blocks("/nato", examples=["Who heads the IMS?"])["blocks"])
+    shown = blocks.help_blocks("/nato", examples=["Who heads the IMS?"], usage=usage_lines(engine))
+    help_text = "\n".join(str(b) for b in shown["blocks"])
     for sub in SUB_COMMANDS:
         assert sub in hint, sub
         assert sub in help_text, sub

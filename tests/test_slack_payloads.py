@@ -22,6 +22,7 @@ from bot.render import blocks, citations, feedback, home, lookup
 from bot.render import digest as render_digest
 from bot.store import Subscription
 from bot.suggest import Related
+from handlers.commands import usage_lines
 
 # Slack's limits (Block Kit and views reference).
 LIMITS = {"message_blocks": 50, "view_blocks": 100, "section_text": 3000, "fields": 10, "field_text": 2000,
@@ -131,7 +132,7 @@ def test_the_home_help_and_every_modal(engine: Engine) -> None:
         digest = dg.digest_blocks(dg.build_digest(engine, now.date()))
         check_view(home.home_view(topics=["a", "b"], examples=["Who heads the IMS?"] * 3, digest=digest,
                                   subscriptions=[(s, dg.describe(s)) for s in listed]))
-    check_message(blocks.help_blocks("/nato", examples=engine.default_suggestions))
+    check_message(blocks.help_blocks("/nato", examples=engine.default_suggestions, usage=usage_lines(engine)))
     check_view(home.subscribe_view())
     check_view(lookup.view(lookup.metadata(response_url="https://hooks.slack.com/commands/T1/1/" + "x" * 300,
                                            channel="C1", user="U1")))

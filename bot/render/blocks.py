@@ -253,28 +253,15 @@ def notice(text: str) -> dict[str, Any]:
 
 # -- usage -----------------------------------------------------------------------------------------
 
-def help_blocks(command: str = "/nato", *, examples: Sequence[str]) -> dict[str, Any]:
+def help_blocks(command: str = "/nato", *, examples: Sequence[str],
+                usage: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons.
 
-    Lists every sub-command (tests/test_slack_manifest.py checks this against the manifest's usage hint).
+    `usage` is (form, what it does) per sub-command: handlers/commands.py's table, so help lists every one
+    (tests/test_slack_manifest.py checks it against the manifest's usage hint).
     """
     cmd = plain(command, 40)
-    usage = "\n".join(
-        [
-            f"`{cmd} QUESTION`: answer a question (only you see it; *Share in channel* posts it)",
-            f"`{cmd} lookup TERM`: the card for one body, command or document",
-            f"`{cmd} lookup`: pick one from a list that narrows as you type",
-            f"`{cmd} objective 2.1`: one objective of the U.S. Mission's Integrated Mission Strategy",
-            f"`{cmd} goal 3`: one mission goal and its objectives",
-            f"`{cmd} divisions`: the divisions of the International Military Staff",
-            f"`{cmd} commands`: the NATO command structure, grouped by level",
-            f"`{cmd} digest subscribe [HH:MM] [ZONE] [daily | weekdays | weekly DAY] [mission-only]`: a short "
-            "digest on the strategy in this channel",
-            f"`{cmd} digest unsubscribe`, `{cmd} digest status`, `{cmd} digest now`: stop it, see its schedule, "
-            "post today's here",
-            f"`{cmd} help`: this message",
-        ]
-    )
+    lines = "\n".join(f"`{cmd} {plain(form, 200)}`: {text}" for form, text in usage)
     blocks: list[Block] = [
         header("How to ask natobot"),
         section(
@@ -282,7 +269,7 @@ def help_blocks(command: str = "/nato", *, examples: Sequence[str]) -> dict[str,
             "Follow-up questions such as _who heads it?_ work in the same thread or DM. On any message, "
             "*More actions → Ask natobot* answers about it; my App Home has examples and digest settings."
         ),
-        section(usage),
+        section(lines),
     ]
     asks = ask_buttons(examples)
     if asks:
