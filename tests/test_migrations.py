@@ -9,8 +9,10 @@ import logging
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from setuptools import find_packages
 from sqlalchemy import Connection, func, inspect, select, text
 
 from bot.migrations import LEGACY_REVISIONS, LEGACY_TABLE, alembic_config, head_revision
-from bot.store import Store, deliveries, events, jobs, metadata, subscriptions
+from bot.store import Store, deliveries, jobs, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,5 +169,16 @@ async def test_the_alembic_command_line_finds_the_shipped_scripts_and_no_drift(s
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
 
-def test_the_tables_the_store_queries_are_in_its_metadata() -> None:
-    assert {events.name, subscriptions.name, deliveries.name, jobs.name} <= set(metadata.tables)
+def test_the_installed_package_carries_every_migration_file() -> None:
+    """`natobot serve` migrates from the installed package: env.py, the template and each revision ship."""
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = set(find_packages(ROOT, include=setup["packages"]["find"]["include"]))
+    data = setup["package-data"]["bot"]
+    files = [p.relative_to(ROOT) for p in (ROOT / "bot" / "migrations").rglob("*") if p.is_file()
+             and "__pycache__" not in p.parts]
+    assert {f.name for f in files} >= {"env.py", "script.py.mako", "0001_initial.py"}
+    for f in files:
+        if f.suffix == ".py":
+            assert ".".join(f.parent.parts) in packages, f
+        else:
+            assert any(fnmatch(f.relative_to("bot").as_posix(), pattern) for pattern in data), f

@@ -68,17 +68,16 @@ def adopt_legacy(conn: Connection, script: ScriptDirectory) -> str | None:
     return revision
 
 
-def unknown_revisions(conn: Connection, script: ScriptDirectory) -> tuple[str, ...]:
-    """The database's revisions this code has no script for: a newer release has migrated it."""
-    known = {rev.revision for rev in script.walk_revisions()}
-    return tuple(r for r in MigrationContext.configure(conn).get_current_heads() if r not in known)
+def current_revisions(conn: Connection) -> tuple[str, ...]:
+    """The revisions the database's alembic_version table records (none for a new database)."""
+    return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
 def prepare(conn: Connection, script: ScriptDirectory) -> tuple[str, ...]:
-    """Lock and adopt before Alembic looks at the version table; returns revisions newer than this code."""
+    """Lock and adopt before Alembic looks at the version table; returns the database's revisions."""
     lock(conn)
     adopt_legacy(conn, script)
-    return unknown_revisions(conn, script)
+    return current_revisions(conn)
 
 
 def head_revision(script: ScriptDirectory | None = None) -> str:
@@ -92,12 +91,15 @@ def _upgrade(conn: Connection) -> str:
     config = alembic_config(conn)
     script = ScriptDirectory.from_config(config)
     head = head_revision(script)
-    ahead = prepare(conn, script)
-    if ahead:
+    current = prepare(conn, script)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if any(rev not in known for rev in current):
         # A rolled-back deployment meeting a newer schema: steps are additive, so carry on.
-        log.warning("database schema is at revision %s, newer than this code's %s", ",".join(ahead), head)
-        return ",".join(ahead)
-    command.upgrade(config, "head")
+        log.warning("database schema is at revision %s, newer than this code's %s", ",".join(current), head)
+        return ",".join(current)
+    if current != (head,):  # an up-to-date database (every start but the first after a release) skips env.py
+        log.info("migrating the database schema from %s to %s", ",".join(current) or "empty", head)
+        command.upgrade(config, "head")
     return head
 
 
