@@ -2,8 +2,9 @@
 
 The store's start-up (bot.migrations.migrate) hands over its own connection, already in a transaction and
 holding the migration lock. Run from the `alembic` command line instead (to write a revision with
---autogenerate, or look at history), it connects to DATABASE_URL (natobot's default SQLite file when unset)
-and takes the same lock first.
+--autogenerate, or look at history), it connects to DATABASE_URL (natobot's default SQLite file when unset),
+takes the PostgreSQL advisory lock and adopts an old database as start-up does. On SQLite the command line
+does not hold the write lock for the whole run: it is for a scratch database, while live ones migrate at start.
 """
 
 from __future__ import annotations
