@@ -35,6 +35,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -113,8 +114,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# The current shape of the tables, for queries. bot.migrations creates them; a test
-# checks the two agree.
+# The current shape of the tables, for queries: the one schema source. bot/migrations/versions holds the
+# Alembic revisions that build it; tests/test_migrations.py checks the migrated database matches it exactly.
 metadata = MetaData()
 events = Table(
     "events", metadata,
@@ -227,6 +228,18 @@ assistant_threads = Table(
     PrimaryKeyConstraint("channel", "thread_ts"),
 )
 
+# Indexes for purging by age and for the digest's per-team lookups (named as the migrations create them).
+Index("ix_events_expires_at", events.c.expires_at)
+Index("ix_contexts_updated_at", contexts.c.updated_at)
+Index("ix_feedback_updated_at", feedback.c.updated_at)
+Index("ix_unanswered_last_asked", unanswered.c.last_asked)
+Index("ix_subscriptions_team", subscriptions.c.team)
+Index("ix_deliveries_local_date", deliveries.c.local_date)
+Index("ix_jobs_status_lease", jobs.c.status, jobs.c.lease_until)
+Index("ix_jobs_updated_at", jobs.c.updated_at)
+Index("ix_replies_created_at", replies.c.created_at)
+Index("ix_assistant_threads_updated_at", assistant_threads.c.updated_at)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -305,7 +318,7 @@ def _utcnow() -> datetime:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime], schema_version: int) -> None:
+    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime], schema_version: str) -> None:
         self.engine = engine
         self.schema_version = schema_version
         self._clock = clock

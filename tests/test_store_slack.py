@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import legacy_migrator
 import pytest
 from db_fixtures import Clock
 from sqlalchemy import text
 
-from bot.migrations import _v1_initial
 from bot.store import PURGE_EVERY, REPLY_KEEP, Store
 
 
@@ -103,14 +103,9 @@ async def test_subscription_cadence(store: Store, cadence: str, weekday: int | N
 async def test_a_version_1_database_is_migrated_with_its_subscriptions(
         db_url: str, open_store: Callable[[], Awaitable[Store]]) -> None:
     store = await open_store()
-    async with store.engine.begin() as conn:  # back to the version-1 schema, with two subscriptions in it
-        for table in ("replies", "feedback_notes", "assistant_threads", "subscriptions", "deliveries", "events",
-                      "contexts", "feedback", "unanswered", "schema_version"):
-            await conn.execute(text(f"DROP TABLE {table}"))
-        await conn.run_sync(_v1_initial)
-        await conn.execute(text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(255) "
-                                "NOT NULL, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)"))
-        await conn.execute(text("INSERT INTO schema_version VALUES (1, 'initial schema', CURRENT_TIMESTAMP)"))
+    async with store.engine.begin() as conn:  # back to the old migrator's version 1, with two subscriptions
+        await conn.run_sync(legacy_migrator.drop_all_tables)
+        await conn.run_sync(legacy_migrator.build, 1)
         for channel, weekdays in (("C1", True), ("C2", False)):
             await conn.execute(text(
                 "INSERT INTO subscriptions (channel, team, time, tz, weekdays, created_at, updated_at) VALUES "

@@ -1,19 +1,9 @@
-"""Versioned schema migrations for the state store.
-
-Each step is a snapshot of the DDL it applied, written with its own MetaData,
-so a later change to the store's tables never changes what an old step does.
-`migrate` brings any database, empty or older, to the newest version and is
-safe when several processes start at once: on PostgreSQL an advisory lock held
-for the transaction serialises them (DDL is transactional there, so a failed
-step leaves nothing half done); on SQLite the store begins every transaction
-with BEGIN IMMEDIATE, which takes the database's write lock up front.
-"""
+"""The hand-written migrator natobot used before Alembic, kept as test data: its three DDL snapshots and its
+`schema_version` table, so tests can build a database exactly as the old code left one and check that it
+is adopted. Copied from bot/migrations.py as it was before Alembic replaced it; never run by the bot."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -29,25 +19,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    inspect,
-    select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import JSON
-
-log = logging.getLogger(__name__)
-
-# Any constant works as long as nothing else in the database uses it; this is
-# the ASCII of "natobot" folded into a signed 64-bit key.
-ADVISORY_LOCK_KEY = 0x6E61746F626F74
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -197,13 +171,10 @@ def _v3_jobs(conn: Connection) -> None:
           ).create(conn)
 
 
-# Append only; never edit a step that has shipped.
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial schema", _v1_initial),
-    Migration(2, "Slack: replies, feedback notes, assistant threads, digest cadence", _v2_slack),
-    Migration(3, "durable jobs; indexes for pruning", _v3_jobs),
-)
-SCHEMA_VERSION = MIGRATIONS[-1].version
+STEPS = ((1, "initial schema", _v1_initial),
+         (2, "Slack: replies, feedback notes, assistant threads, digest cadence", _v2_slack),
+         (3, "durable jobs; indexes for pruning", _v3_jobs))
+LAST_VERSION = STEPS[-1][0]
 
 _version_md = MetaData()
 schema_version = Table(
@@ -214,26 +185,16 @@ schema_version = Table(
 )
 
 
-def _migrate_sync(conn: Connection) -> int:
-    if not inspect(conn).has_table("schema_version"):
-        _version_md.create_all(conn)
-    current = conn.execute(select(schema_version.c.version).order_by(schema_version.c.version.desc())).first()
-    version = current[0] if current else 0
-    if version > SCHEMA_VERSION:
-        # A rolled-back deployment meeting a newer schema: steps are additive, so carry on.
-        log.warning("database schema is version %d, newer than this code's %d", version, SCHEMA_VERSION)
-    for step in MIGRATIONS:
-        if step.version > version:
-            log.info("applying schema migration %d: %s", step.version, step.name)
-            step.apply(conn)
-            conn.execute(schema_version.insert().values(
-                version=step.version, name=step.name, applied_at=datetime.now(UTC)))
-            version = step.version
-    return version
+def build(conn: Connection, version: int = LAST_VERSION) -> None:
+    """Apply the old steps up to `version` and record them, as the old `migrate` did."""
+    _version_md.create_all(conn)
+    for number, name, apply in STEPS[:version]:
+        apply(conn)
+        conn.execute(schema_version.insert().values(version=number, name=name, applied_at=datetime.now(UTC)))
 
 
-async def migrate(conn: AsyncConnection) -> int:
-    """Bring the schema up to date inside the caller's transaction; returns the version now in place."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    return await conn.run_sync(_migrate_sync)
+def drop_all_tables(conn: Connection) -> None:
+    """Empty the database, whatever made it."""
+    md = MetaData()
+    md.reflect(conn)
+    md.drop_all(conn)
