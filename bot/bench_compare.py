@@ -13,6 +13,9 @@ are judged as the maintainers judge natobot, by the facts in the reply's text: b
 - Per-question time is the query call alone, every question once per round; start-up (process
   start to first answer) and peak RSS come from a fresh worker process per method.
 
+The methods and their measurement live in bot.bench_compare_runners, what both comparisons share in
+bot.baselines.measure; this module owns the command line, the dev-set table, its targets and notes.
+
 Heavy imports (natobot's engine, rank_bm25, torch) happen inside functions, so a worker process
 pays only for its own method.
 """
@@ -21,49 +24,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
-import resource
-import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
-from bot.baselines.common import (
-    Baseline,
-    Labelled,
-    Metrics,
-    Prediction,
-    choose_threshold,
-    lenient_verdict,
-    summarise,
-    top,
+from bot.baselines.measure import missing_extra
+from bot.bench_compare_runners import (
+    BASELINES,
+    METHODS,
+    WORKER_QUESTION,
+    Row,
+    run_baseline,
+    run_natobot,
+    startup,
+    worker,
 )
-from bot.stats import percentile
 
-if TYPE_CHECKING:
-    from bot.answer import Answer
-    from bot.engine import Engine
-    from bot.evaluate import Item
-
-T = TypeVar("T")
-
-BASELINES = ("bm25", "embedding", "naive")
-METHODS = ("natobot", *BASELINES)
-LABELS = {
-    "natobot": "natobot",
-    "bm25": "BM25 (rank-bm25)",
-    "embedding": "embedding (MiniLM-L6)",
-    "naive": "naive (rapidfuzz)",
-}
-# The question a worker answers to measure start-up, as bot.bench's `natobot ask` does.
-WORKER_QUESTION = "who heads the IMS?"
 # Timed passes over the whole question set, and fresh worker processes per method.
 DEFAULT_ROUNDS = 5
 DEFAULT_STARTUP_RUNS = 3
@@ -73,227 +54,6 @@ QUICK_STARTUP_RUNS = 1
 # search, and at least this many points more accurate overall than the best baseline.
 SPEED_TARGET = 100.0
 ACCURACY_TARGET_POINTS = 5.0
-# Torch's thread count for encoding one question: its default (one per core) and a single thread
-# are each timed on this many questions and the faster is kept. One thread often wins for batch
-# size 1, and by far on a busy machine; the baseline gets whichever is better for it.
-THREAD_CALIBRATION_QUESTIONS = 60
-# A worker that cannot import its method's extra exits with this code.
-EXIT_MISSING_EXTRA = 3
-
-
-@dataclass
-class Row:
-    key: str
-    label: str
-    judging: str  # "strict" (bot.evaluate.judge) or "entry-level" (lenient_verdict)
-    metrics: Metrics
-    times_ms: list[float]
-    threshold: float | None = None
-    startup_s: float | None = None
-    peak_rss_mb: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p99_ms(self) -> float:
-        return percentile(self.times_ms, 99)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.key,
-            "label": self.label,
-            "judging": self.judging,
-            **self.metrics.as_dict(),
-            "median_ms": self.median_ms,
-            "p99_ms": self.p99_ms,
-            "timed_queries": len(self.times_ms),
-            # JSON has no infinity: a refuse-everything threshold is written as null.
-            "threshold": self.threshold if self.threshold is None or self.threshold < float("inf") else None,
-            "startup_s": self.startup_s,
-            "peak_rss_mb": self.peak_rss_mb,
-            **self.extra,
-        }
-
-
-# -- the methods -----------------------------------------------------------------------------------
-
-def make_baseline(name: str) -> Baseline:
-    if name == "bm25":
-        from bot.baselines.bm25 import BM25Baseline
-
-        return BM25Baseline()
-    if name == "embedding":
-        from bot.baselines.embedding import EmbeddingBaseline
-
-        return EmbeddingBaseline()
-    if name == "naive":
-        from bot.baselines.naive import NaiveBaseline
-
-        return NaiveBaseline()
-    raise ValueError(f"unknown baseline {name!r}")
-
-
-def missing_extra(name: str) -> str | None:
-    """Why a method cannot run here, in one line, or None when it can."""
-    import importlib.util
-
-    if name == "bm25" and importlib.util.find_spec("rank_bm25") is None:
-        return "BM25 skipped: rank-bm25 is not installed (pip install -e '.[dev]')"
-    if name == "embedding":
-        from bot.baselines.embedding import missing_modules
-
-        missing = missing_modules()
-        if missing:
-            return (f"embedding skipped: {', '.join(missing)} not installed "
-                    "(pip install -e '.[bench]' installs the bench extra)")
-    return None
-
-
-def timed(call: Callable[[str], T], questions: Sequence[str], rounds: int,
-          reset: Callable[[], None] | None = None) -> tuple[list[float], list[T]]:
-    """Milliseconds per call over `rounds` passes, and the first pass's results."""
-    times: list[float] = []
-    first: list[T] = []
-    for r in range(rounds):
-        if reset is not None:
-            reset()
-        for q in questions:
-            t0 = time.perf_counter()
-            out = call(q)
-            times.append((time.perf_counter() - t0) * 1000)
-            if r == 0:
-                first.append(out)
-    return times, first
-
-
-def _clear_caches(engine: Engine) -> None:
-    # As bot.bench does: the analyser's word caches are emptied every round so repeated rounds do not
-    # flatter natobot.
-    from bot.bench import clear_caches
-
-    clear_caches(engine)
-
-
-def _answered_entry(answer: Answer) -> str | None:
-    if not answer.answered:
-        return None
-    return next((p.entry for p in answer.parts if p.answered), answer.entry)
-
-
-def run_natobot(items: Sequence[Item], questions: Sequence[str], rounds: int) -> list[Row]:
-    from bot.engine import Engine
-    from bot.evaluate import judge
-
-    engine = Engine.load()
-    engine.ask(WORKER_QUESTION)  # warm: a running bot has answered before
-    ask_ms, answers = timed(engine.ask, questions, rounds, lambda: _clear_caches(engine))
-    rank_ms, _ = timed(engine.rank, questions, rounds, lambda: _clear_caches(engine))
-    strict = [judge(i, a) for i, a in zip(items, answers, strict=True)]
-    lenient = [lenient_verdict(i, _answered_entry(a)) for i, a in zip(items, answers, strict=True)]
-    extra = {"rank_median_ms": statistics.median(rank_ms), "rank_p99_ms": percentile(rank_ms, 99)}
-    return [
-        Row("natobot", "natobot (strict judge)", "strict", summarise(items, strict), ask_ms, extra=extra),
-        Row("natobot-entry", "natobot (entry-level)", "entry-level", summarise(items, lenient), ask_ms,
-            extra=extra),
-    ]
-
-
-def tune_torch_threads(call: Callable[[str], object], questions: Sequence[str]) -> int | None:
-    """Set torch to the faster of its default thread count and one thread; None without torch."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return None
-    best: tuple[float, int] | None = None
-    for n in sorted({torch.get_num_threads(), 1}, reverse=True):
-        torch.set_num_threads(n)
-        times, _ = timed(call, questions[:THREAD_CALIBRATION_QUESTIONS], 1)
-        best = min(best or (math.inf, n), (statistics.median(times), n))
-    assert best is not None
-    torch.set_num_threads(best[1])
-    return best[1]
-
-
-def run_baseline(name: str, items: Sequence[Labelled], questions: Sequence[str], rounds: int) -> Row:
-    from knowledge import loader
-
-    baseline = make_baseline(name)
-    t0 = time.perf_counter()
-    baseline.build(loader.load())
-    build_s = time.perf_counter() - t0
-    baseline.query(WORKER_QUESTION)  # warm, as for natobot
-    threads = tune_torch_threads(baseline.query, questions) if name == "embedding" else None
-    times, hits = timed(baseline.query, questions, rounds)
-    predictions: list[Prediction] = [top(h) for h in hits]
-    choice = choose_threshold(items, predictions)
-    extra: dict[str, Any] = {"in_process_build_s": build_s}
-    if hasattr(baseline, "passage_count"):
-        extra["passages"] = baseline.passage_count
-    if threads is not None:
-        extra["torch_threads"] = threads
-    return Row(name, LABELS[name], "entry-level", choice.metrics, times, threshold=choice.threshold, extra=extra)
-
-
-# -- start-up and memory, in fresh processes -------------------------------------------------------
-
-def worker(name: str) -> int:
-    """Import, build and answer one question; print when the answer was ready and the peak RSS."""
-    if name == "natobot":
-        from bot.engine import Engine
-
-        answer = Engine.load().ask(WORKER_QUESTION)
-        got = answer.entry
-    else:
-        reason = missing_extra(name)
-        if reason:
-            print(reason, file=sys.stderr)
-            return EXIT_MISSING_EXTRA
-        from knowledge import loader
-
-        baseline = make_baseline(name)
-        baseline.build(loader.load())
-        hit = top(baseline.query(WORKER_QUESTION))
-        got = hit.entry
-    ready = time.time()
-    rss_mb = peak_rss_mb()
-    print(json.dumps({"method": name, "ready": ready, "peak_rss_mb": rss_mb, "entry": got}))
-    return 0
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size.
-
-    VmHWM, not ru_maxrss: Linux carries the forking parent's peak over into a child's ru_maxrss
-    across exec, so a worker forked from a parent holding torch would report torch's memory.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
-def startup(name: str, runs: int) -> tuple[float, float]:
-    """Median seconds from process start to first answer, and the largest peak RSS in MB."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-    seconds: list[float] = []
-    rss: list[float] = []
-    for _ in range(runs):
-        # Wall clock on both sides: the child stamps the moment its first answer was ready.
-        t0 = time.time()
-        proc = subprocess.run([sys.executable, "-m", "bot.bench_compare", "--worker", name],
-                              capture_output=True, text=True, env=env, check=False)
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RuntimeError(f"{name} worker failed ({proc.returncode}): {last}")
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
-        seconds.append(report["ready"] - t0)
-        rss.append(report["peak_rss_mb"])
-    return statistics.median(seconds), max(rss)
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -408,7 +168,7 @@ def notes(rows: Sequence[Row], rounds: int, n: int) -> list[str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.bench_compare", description=__doc__.splitlines()[0])
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
     parser.add_argument("--quick", action="store_true", help="one timed round and one start-up run per method")
@@ -424,7 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-blind", action="store_true", help="compare on the dev set only")
     parser.add_argument("--blind-only", action="store_true", help="compare on the blind sets only")
     parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.worker:
         return worker(args.worker)
 
@@ -439,16 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines += dev_lines
         payload.update(dev_payload)
     if not args.no_blind:
-        from bot.baselines import blind_compare
-
-        rankers = tuple(n for n in (args.only or blind_compare.RANKERS) if n in blind_compare.RANKERS)
-        results, skipped = blind_compare.run(args.blind or list(blind_compare.DEFAULT_SETS), rounds=rounds,
-                                             rankers=rankers, grains=tuple(args.grain or ("units", "entries")))
-        lines += ["", *(f"{r}" for r in skipped.values()), *blind_compare.NOTES]
-        for result in results:
-            lines += ["", blind_compare.format_result(result)]
-        payload["blind"] = blind_compare.as_json(results)
-        payload["blind_skipped"] = skipped
+        blind_lines, blind_payload = compare_on_blind_sets(args.only, args.blind, args.grain, rounds)
+        lines += blind_lines
+        payload.update(blind_payload)
 
     info = machine()
     info["load_average_1m_at_start"] = load_at_start
@@ -499,6 +256,21 @@ def compare_on_dev_set(baselines: Sequence[str], rounds: int, startup_runs: int)
         "targets": checks, "notes": notes(rows, rounds, len(items)), "skipped": skipped,
     }
     return lines, payload
+
+
+def compare_on_blind_sets(only: Sequence[str] | None, paths: list[Path] | None, grains: list[str] | None,
+                          rounds: int) -> tuple[list[str], dict[str, Any]]:
+    """natobot, BM25 and MiniLM on the blind sets (issue 9), each set one table."""
+    # Imported here, not above: a worker process (`--worker`) never compares on the blind sets.
+    from bot.baselines import blind_compare
+
+    rankers = tuple(n for n in (only or blind_compare.RANKERS) if n in blind_compare.RANKERS)
+    results, skipped = blind_compare.run(paths or list(blind_compare.DEFAULT_SETS), rounds=rounds,
+                                         rankers=rankers, grains=tuple(grains or ("units", "entries")))
+    lines = ["", *(f"{r}" for r in skipped.values()), *blind_compare.NOTES]
+    for result in results:
+        lines += ["", blind_compare.format_result(result)]
+    return lines, {"blind": blind_compare.as_json(results), "blind_skipped": skipped}
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.baselines.measure import clear_caches, missing_extra, timed, tune_torch_threads
 from bot.baselines.passages import GRAINS, BlindFigures, Passage, Ranker
 from bot.stats import percentile
 
@@ -58,7 +59,6 @@ def run(paths: list[Path], *, rounds: int, rankers: tuple[str, ...] = RANKERS,
     the rankers skipped (with why)."""
     from bot import blind
     from bot.baselines.passages import figures, passages, score_ranker
-    from bot.bench_compare import _clear_caches, missing_extra, timed, tune_torch_threads
     from bot.engine import Engine
     from bot.render.as_json import to_dict
 
@@ -83,7 +83,7 @@ def run(paths: list[Path], *, rounds: int, rankers: tuple[str, ...] = RANKERS,
     for path, loaded in sets:
         items = loaded.questions
         engine.ask(items[0].q if items else "IMS")  # warm, as for the baselines' first query
-        ask_ms, answers = timed(engine.ask, [i.q for i in items], rounds, lambda: _clear_caches(engine))
+        ask_ms, answers = timed(engine.ask, [i.q for i in items], rounds, lambda: clear_caches(engine))
         nato = figures(items, [blind.verdict(i, to_dict(a)) for i, a in zip(items, answers, strict=True)],
                        engine.threshold)
 
