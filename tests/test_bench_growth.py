@@ -16,7 +16,7 @@ import pytest
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from bot import bench_growth
+from bot import bench_growth, bench_synthetic
 from bot.answering import fuzzy
 from bot.answering.catalogue import sorted_key
 from bot.answering.fuzzy import NAME_PLAN, TYPO_PLAN, FuzzyIndex
@@ -36,17 +36,17 @@ def base() -> loader.KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def synthetic(base: loader.KnowledgeBase) -> list[Entry]:
-    return bench_growth.all_synthetic(base, [TEN_X])
+    return bench_synthetic.all_synthetic(base, [TEN_X])
 
 
 @pytest.fixture(scope="module")
 def synthetic_facts(base: loader.KnowledgeBase, synthetic: list[Entry]) -> list[Fact]:
-    return bench_growth.facts_for(base, synthetic)
+    return bench_synthetic.facts_for(base, synthetic)
 
 
 @pytest.fixture(scope="module")
 def grown_kb(base: loader.KnowledgeBase, synthetic: list[Entry], synthetic_facts: list[Fact]) -> loader.KnowledgeBase:
-    return bench_growth.grown(base, synthetic, synthetic_facts)
+    return bench_synthetic.grown(base, synthetic, synthetic_facts)
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +64,13 @@ def test_sizes_add_up_to_the_factor(base: loader.KnowledgeBase, grown_kb: loader
 def test_synthetic_entries_are_labelled(synthetic: list[Entry], base: loader.KnowledgeBase) -> None:
     assert synthetic
     for entry in synthetic:
-        assert entry.id.startswith(bench_growth.SYNTHETIC_PREFIX)
-        assert bench_growth.SYNTHETIC_MARK in entry.title
+        assert entry.id.startswith(bench_synthetic.SYNTHETIC_PREFIX)
+        assert bench_synthetic.SYNTHETIC_MARK in entry.title
         assert "synthetic" in entry.short and "synthetic" in entry.answer
         assert entry.caveat and "Synthetic" in entry.caveat
-        assert all(c.section == bench_growth.SYNTHETIC_SECTION for c in entry.sources)
+        assert all(c.section == bench_synthetic.SYNTHETIC_SECTION for c in entry.sources)
         assert all(c.doc in base.documents for c in entry.sources), "cites an existing document"
-    assert not any(e.startswith(bench_growth.SYNTHETIC_PREFIX) for e in base.entries)
+    assert not any(e.startswith(bench_synthetic.SYNTHETIC_PREFIX) for e in base.entries)
 
 
 def test_synthetic_entries_are_valid_and_unique(synthetic: list[Entry], grown_kb: loader.KnowledgeBase) -> None:
@@ -99,17 +99,17 @@ def test_synthetic_entries_are_realistic_in_shape(synthetic: list[Entry]) -> Non
 
 
 def test_invented_names_are_not_real_words(base: loader.KnowledgeBase, synthetic: list[Entry]) -> None:
-    reserved = bench_growth.reserved_words(base)
+    reserved = bench_synthetic.reserved_words(base)
     assert {"ims", "staff", "brussels", "the"} <= reserved
     assert not {tokens(e.title)[0] for e in synthetic} & reserved
 
 
 def test_generation_is_seeded_and_prefix_stable(base: loader.KnowledgeBase, synthetic: list[Entry]) -> None:
-    again = bench_growth.all_synthetic(base, [TEN_X])
+    again = bench_synthetic.all_synthetic(base, [TEN_X])
     assert again == synthetic
-    larger = bench_growth.all_synthetic(base, [TEN_X + 2])
+    larger = bench_synthetic.all_synthetic(base, [TEN_X + 2])
     assert larger[: len(synthetic)] == synthetic, "10x is a prefix of a larger run"
-    other = bench_growth.all_synthetic(base, [TEN_X], seed=bench_growth.SEED + 1)
+    other = bench_synthetic.all_synthetic(base, [TEN_X], seed=bench_synthetic.SEED + 1)
     assert [e.id for e in other] != [e.id for e in synthetic]
 
 
@@ -121,8 +121,8 @@ def test_synthetic_facts_are_labelled_valid_and_in_proportion(base: loader.Knowl
     per_real = len(base.facts) / len(base.entries)
     assert len(synthetic_facts) == pytest.approx(per_real * len(synthetic), rel=0.1)
     for fact in synthetic_facts:
-        assert fact.source.section == bench_growth.SYNTHETIC_SECTION
-        assert fact.caveat == bench_growth.SYNTHETIC_FACT_CAVEAT
+        assert fact.source.section == bench_synthetic.SYNTHETIC_SECTION
+        assert fact.caveat == bench_synthetic.SYNTHETIC_FACT_CAVEAT
         Fact.model_validate(fact.model_dump())
     assert any(not f.answers for f in synthetic_facts), "some say what the sources lack, as real facts do"
     assert len(grown_kb.facts) == len(base.facts) + len(synthetic_facts)
@@ -131,10 +131,10 @@ def test_synthetic_facts_are_labelled_valid_and_in_proportion(base: loader.Knowl
 
 def test_synthetic_facts_are_seeded_and_prefix_stable(base: loader.KnowledgeBase, synthetic: list[Entry],
                                                       synthetic_facts: list[Fact]) -> None:
-    assert bench_growth.facts_for(base, synthetic) == synthetic_facts
+    assert bench_synthetic.facts_for(base, synthetic) == synthetic_facts
     half = synthetic[: len(synthetic) // 2]
     kept = {e.id for e in half}
-    assert bench_growth.facts_for(base, half) == [f for f in synthetic_facts if f.about in kept]
+    assert bench_synthetic.facts_for(base, half) == [f for f in synthetic_facts if f.about in kept]
 
 
 def test_the_grown_engine_cuts_synthetic_facts_into_units(grown_engine: Engine, synthetic_facts: list[Fact]) -> None:
@@ -167,7 +167,7 @@ def test_ten_x_engine_answers_real_questions(grown_engine: Engine, question: str
 def test_ten_x_engine_answers_from_a_synthetic_fact(grown_engine: Engine, synthetic: list[Entry],
                                                     synthetic_facts: list[Fact]) -> None:
     fact = next(f for f in synthetic_facts if "deputy head" in f.text)
-    full = grown_engine.kb.entries[fact.about].title.removesuffix(f" {bench_growth.SYNTHETIC_MARK}")
+    full = grown_engine.kb.entries[fact.about].title.removesuffix(f" {bench_synthetic.SYNTHETIC_MARK}")
     answer = grown_engine.ask(f"who is the deputy head of the {full}?")
     assert answer.answered and answer.entry == fact.about
     assert fact.text.split(" is ")[-1].rstrip(".") in answer.text
