@@ -121,74 +121,121 @@ def _generate(count: int, *, reserved: set[str], taken: set[str], seed: int) -> 
     parents: list[str] = []  # ids of synthetic bodies and commands, for part_of
     made: list[str] = []
     for i in range(count):
-        kind = rng.choice(_KINDS)
-        head = rng.choice(_HEADS[kind])
-        own = name()
-        full = f"{own} {head}"
-        acronym = own[:2].upper() + "".join(w[0] for w in head.split() if w[0].isupper())
-        if len(places) < _MIN_PLACES or rng.random() < _NEW_PLACE_SHARE:
-            places.append(name((2, 2)))
-        place = rng.choice(places)
-        topic = rng.choice(_TOPICS)
-        country = rng.choice(_COUNTRIES)
-        role = rng.choice(_ROLES).format(place=place, topic=topic)
-        person = f"{rng.choice(_RANKS)} {name((2, 2))} {name((2, 3))}"
-        year = rng.randint(1952, 2022)
-        staff = rng.choice((12, 25, 40, 60, 85, 120, 200, 350))
-        entry_id = f"{SYNTHETIC_PREFIX}{i:05d}-{own.lower()}"
-        title = f"{full} {SYNTHETIC_MARK}"
-        aliases = [full]
-        candidates = [acronym]
-        if kind == "command":
-            candidates.append(f"{head} {place}")  # as "JFC Naples" is "Joint Force Command Naples"
-        if rng.random() < _SINGLE_NAME_SHARE:
-            candidates.append(own)
-        for alias in candidates:
-            key = normalise(alias)
-            # An acronym that is an ordinary word, or a name another entry already has, is left out.
-            if key and key not in taken and not (len(key.split()) == 1 and key in reserved):
-                aliases.append(alias)
-        for alias in [title, *aliases]:
-            taken.add(normalise(alias))
-        short_name = acronym if acronym in aliases else full
-        spelled = f"The {full} ({acronym})" if acronym in aliases else f"The {full}"
-        relations: dict[str, list[str]] = {}
-        parent = rng.choice(parents) if parents and rng.random() < _PART_OF_SHARE else None
-        if parent:
-            relations["part_of"] = [parent]
-        if made:
-            related = sorted({rng.choice(made) for _ in range(rng.randint(1, 3))} - {parent})
-            if related:
-                relations["related"] = related
+        drawn = _draw(rng, name, places)
+        entry_id = f"{SYNTHETIC_PREFIX}{i:05d}-{drawn.own.lower()}"
+        title = f"{drawn.full} {SYNTHETIC_MARK}"
+        aliases = _aliases(drawn, title, taken=taken, reserved=reserved)
+        relations = _relations(rng, parents, made)
         source = Citation(doc=rng.choice(_DOCS), section=SYNTHETIC_SECTION)
-        entry = Entry.model_validate({
-            "id": entry_id,
-            "kind": kind,
-            "title": title,
-            "aliases": aliases,
-            "short": f"The {full} is a synthetic {kind} invented for the growth benchmark; it {role}.",
-            "answer": (
-                f"{spelled} {role}. It is based in {place}, {country}, and was set up in {year}. "
-                f"It is headed by {person} and has about {staff} staff. This entry is synthetic: it was "
-                "generated for benchmarking and describes nothing real."
-            ),
-            "fields": {"Location": f"{place}, {country}", "Established": str(year), "Head": person},
-            "relations": relations,
-            "facets": {
-                "head": FacetText(text=f"The {full} is headed by {person}."),
-                "role": FacetText(text=f"The {full} {role}."),
-                "location": FacetText(text=f"The {full} is based in {place}, {country}."),
-                "size": FacetText(text=f"The {full} has about {staff} staff."),
-                "founded": FacetText(text=f"The {full} was set up in {year}."),
-            },
-            "sources": [source],
-            "questions": [f"What is the {full}?", f"Who heads the {short_name}?", f"Where is the {full} based?"],
-            "caveat": "Synthetic entry generated for the growth benchmark.",
-        })
-        if kind in ("body", "command"):
+        entry = _entry(drawn, entry_id, title, aliases, relations, source)
+        if drawn.kind in ("body", "command"):
             parents.append(entry_id)
         made.append(entry_id)
         yield entry
+
+
+@dataclasses.dataclass(frozen=True)
+class _Drawn:
+    """One entry's random choices. Drawn in one fixed order: any change to it changes every seed's entries."""
+
+    kind: Kind
+    head: str
+    own: str
+    place: str
+    country: str
+    role: str
+    person: str
+    year: int
+    staff: int
+    single_name: bool  # also known by its invented name alone
+
+    @property
+    def full(self) -> str:
+        return f"{self.own} {self.head}"
+
+    @property
+    def acronym(self) -> str:
+        return self.own[:2].upper() + "".join(w[0] for w in self.head.split() if w[0].isupper())
+
+
+def _draw(rng: random.Random, name: _Names, places: list[str]) -> _Drawn:
+    kind = rng.choice(_KINDS)
+    head = rng.choice(_HEADS[kind])
+    own = name()
+    if len(places) < _MIN_PLACES or rng.random() < _NEW_PLACE_SHARE:
+        places.append(name((2, 2)))
+    place = rng.choice(places)
+    topic = rng.choice(_TOPICS)
+    country = rng.choice(_COUNTRIES)
+    role = rng.choice(_ROLES).format(place=place, topic=topic)
+    person = f"{rng.choice(_RANKS)} {name((2, 2))} {name((2, 3))}"
+    year = rng.randint(1952, 2022)
+    staff = rng.choice((12, 25, 40, 60, 85, 120, 200, 350))
+    single_name = rng.random() < _SINGLE_NAME_SHARE
+    return _Drawn(kind=kind, head=head, own=own, place=place, country=country, role=role, person=person,
+                  year=year, staff=staff, single_name=single_name)
+
+
+def _aliases(drawn: _Drawn, title: str, *, taken: set[str], reserved: set[str]) -> list[str]:
+    """The entry's other names; each one, and the title, is then taken."""
+    aliases = [drawn.full]
+    candidates = [drawn.acronym]
+    if drawn.kind == "command":
+        candidates.append(f"{drawn.head} {drawn.place}")  # as "JFC Naples" is "Joint Force Command Naples"
+    if drawn.single_name:
+        candidates.append(drawn.own)
+    for alias in candidates:
+        key = normalise(alias)
+        # An acronym that is an ordinary word, or a name another entry already has, is left out.
+        if key and key not in taken and not (len(key.split()) == 1 and key in reserved):
+            aliases.append(alias)
+    for alias in [title, *aliases]:
+        taken.add(normalise(alias))
+    return aliases
+
+
+def _relations(rng: random.Random, parents: list[str], made: list[str]) -> dict[str, list[str]]:
+    relations: dict[str, list[str]] = {}
+    parent = rng.choice(parents) if parents and rng.random() < _PART_OF_SHARE else None
+    if parent:
+        relations["part_of"] = [parent]
+    if made:
+        related = sorted({rng.choice(made) for _ in range(rng.randint(1, 3))} - {parent})
+        if related:
+            relations["related"] = related
+    return relations
+
+
+def _entry(drawn: _Drawn, entry_id: str, title: str, aliases: list[str], relations: dict[str, list[str]],
+           source: Citation) -> Entry:
+    full, kind, role, place, country = drawn.full, drawn.kind, drawn.role, drawn.place, drawn.country
+    person, year, staff, acronym = drawn.person, drawn.year, drawn.staff, drawn.acronym
+    short_name = acronym if acronym in aliases else full
+    spelled = f"The {full} ({acronym})" if acronym in aliases else f"The {full}"
+    return Entry.model_validate({
+        "id": entry_id,
+        "kind": kind,
+        "title": title,
+        "aliases": aliases,
+        "short": f"The {full} is a synthetic {kind} invented for the growth benchmark; it {role}.",
+        "answer": (
+            f"{spelled} {role}. It is based in {place}, {country}, and was set up in {year}. "
+            f"It is headed by {person} and has about {staff} staff. This entry is synthetic: it was "
+            "generated for benchmarking and describes nothing real."
+        ),
+        "fields": {"Location": f"{place}, {country}", "Established": str(year), "Head": person},
+        "relations": relations,
+        "facets": {
+            "head": FacetText(text=f"The {full} is headed by {person}."),
+            "role": FacetText(text=f"The {full} {role}."),
+            "location": FacetText(text=f"The {full} is based in {place}, {country}."),
+            "size": FacetText(text=f"The {full} has about {staff} staff."),
+            "founded": FacetText(text=f"The {full} was set up in {year}."),
+        },
+        "sources": [source],
+        "questions": [f"What is the {full}?", f"Who heads the {short_name}?", f"Where is the {full} based?"],
+        "caveat": "Synthetic entry generated for the growth benchmark.",
+    })
 
 
 # Facts about a synthetic entry: statements its overview and facets do not make, as the real facts are.
