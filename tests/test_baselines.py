@@ -48,7 +48,7 @@ from bot.baselines.passages import (
     unit_passages,
     verdict_at,
 )
-from bot.bench_compare import SPEED_TARGET, Row, format_table, targets
+from bot.bench_compare_table import SPEED_TARGET, Row, format_table, targets
 from bot.blind import BlindItem
 from bot.engine import Engine
 from bot.evaluate import Item, evaluate, load_set
