@@ -82,14 +82,8 @@ def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory:
         "build_s": build_s,
     }
     if memory:
-        del engine
-        tracemalloc.start()
-        before = tracemalloc.get_traced_memory()[0]
-        engine = Engine(kb)
-        current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        row["build_mib"] = (current - before) / 2**20
-        row["build_peak_mib"] = (peak - before) / 2**20
+        del engine  # before the traced build, so the first engine's memory is not counted against it
+        engine = _traced_build(kb, row)
     questions = [item.q for item in items]
     if blind_set is not None:
         questions += [q.q for q in blind_set.questions]
@@ -97,6 +91,27 @@ def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory:
         engine.ask(q)
     row["ask_ms"] = _stats([t * 1000 for t in ask_times(engine, questions, rounds)])
     row["timed_questions"] = len(questions)
+    row["eval"], picked = _accuracy(engine, items, baseline)
+    if blind_set is not None:
+        row["blind"] = _blind_summary(engine, blind_set)
+    return row, picked
+
+
+def _traced_build(kb: loader.KnowledgeBase, row: dict[str, Any]) -> Engine:
+    """An engine built under tracemalloc; its memory, in MiB, goes into `row`."""
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    engine = Engine(kb)
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    row["build_mib"] = (current - before) / 2**20
+    row["build_peak_mib"] = (peak - before) / 2**20
+    return engine
+
+
+def _accuracy(engine: Engine, items: list[Item],
+              baseline: list[tuple[str, str]] | None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The dev set's figures at this size, with the questions whose answer differs from `baseline`'s."""
     result = evaluate(engine, items)
     summary = result.summary()
     picked = [(o.answer.entry or "", o.verdict) for o in result.outcomes]
@@ -104,17 +119,14 @@ def measure(kb: loader.KnowledgeBase, items: list[Item], *, rounds: int, memory:
         {"q": item.q, "real": was[0] or None, "now": now[0] or None, "verdict_real": was[1], "verdict_now": now[1]}
         for item, was, now in zip(items, baseline or picked, picked, strict=True) if was != now
     ]
-    row["eval"] = {
+    return {
         "in_scope_accuracy": summary["in_scope_accuracy"],
         "correct_fallback": summary["correct_fallback"],
         "confidently_wrong": summary["confidently_wrong"],
         "answered_with_synthetic": sum(entry.startswith(SYNTHETIC_PREFIX) for entry, _ in picked),
         "changed_vs_real": len(changed),
         "changed": changed,
-    }
-    if blind_set is not None:
-        row["blind"] = _blind_summary(engine, blind_set)
-    return row, picked
+    }, picked
 
 
 def run(factors: Sequence[float], *, rounds: int = 10, memory: bool = True, seed: int = SEED,
