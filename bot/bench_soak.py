@@ -244,52 +244,73 @@ def _messages(soak: Soak) -> list[dict[str, Any]]:
     return out
 
 
-def report(soak: Soak, sent_s: float) -> dict[str, Any]:
-    by_thread: dict[str, list[dict[str, Any]]] = {}
-    for message in _messages(soak):
-        by_thread.setdefault(f"{message['channel']}/{message.get('thread_ts')}", []).append(message)
-    lost = doubled = apologies = busy = 0
-    latencies: list[float] = []
-    lost_at: dict[int, int] = {}  # 10-second bucket of the run -> events lost that were due then
-    latency_by_key: dict[str, float] = {}
+@dataclass
+class _Tally:
+    """What became of the due events, thread by thread."""
+
+    lost: int = 0
+    doubled: int = 0
+    apologies: int = 0
+    busy: int = 0
+    lost_at: dict[int, int] = field(default_factory=dict)  # 10-second bucket of the run -> events lost then
+    latency_by_key: dict[str, float] = field(default_factory=dict)
+
+
+def _tally(soak: Soak, by_thread: dict[str, list[dict[str, Any]]]) -> _Tally:
+    out = _Tally()
     for key, due in soak.due.items():
         messages = by_thread.get(key, [])
         if not messages:
-            lost += 1
+            out.lost += 1
             bucket = int((due - soak.t0) // 10 * 10)
-            lost_at[bucket] = lost_at.get(bucket, 0) + 1
+            out.lost_at[bucket] = out.lost_at.get(bucket, 0) + 1
             continue
-        doubled += len(messages) > 1
+        out.doubled += len(messages) > 1
         texts = [str(m.get("text") or "") for m in messages]
-        apologies += any(t.startswith(APOLOGY_PREFIX) for t in texts)
-        busy += any(t == BUSY for t in texts)
-        latency_by_key[key] = min(float(m["ts"]) for m in messages) - due
-        latencies.append(latency_by_key[key])
-    unexpected = sum(1 for key in by_thread if key not in soak.due and not key.startswith(f"{WARM_CHANNEL}/"))
+        out.apologies += any(t.startswith(APOLOGY_PREFIX) for t in texts)
+        out.busy += any(t == BUSY for t in texts)
+        out.latency_by_key[key] = min(float(m["ts"]) for m in messages) - due
+    return out
+
+
+def _rss(soak: Soak) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    """Each replica's memory: start, peak and end, and one sample a minute."""
     rss: dict[str, Any] = {}
     for replica in [*soak.retired, *soak.replicas]:
         values = [v for _, v in replica.rss]
         if values:
             rss[replica.name] = {"start_mb": round(values[0] / 2**20, 1), "peak_mb": round(max(values) / 2**20, 1),
                                  "end_mb": round(values[-1] / 2**20, 1), "minutes": round(replica.rss[-1][0] / 60, 1)}
-    ms = {k: round(v * 1000, 1) for k, v in percentiles(latencies).items()}
-    # Outside the faults: events due more than a minute after any fault began or ended (or before the first).
-    windows = [(soak.t0 + f["at_s"], soak.t0 + f["ended_s"] + STEADY_AFTER_S) for f in soak.faults]
-    steady = [lat for key, lat in latency_by_key.items()
-              if not any(start <= soak.due[key] <= end for start, end in windows)]
-    steady_ms = {k: round(v * 1000, 1) for k, v in percentiles(steady).items()}
     rss_by_minute: dict[str, list[float]] = {}
     for replica in [*soak.retired, *soak.replicas]:
         minutes: dict[int, int] = {}
         for at, value in replica.rss:
             minutes.setdefault(int(at // 60), value)
         rss_by_minute[replica.name] = [round(v / 2**20, 1) for _, v in sorted(minutes.items())]
+    return rss, rss_by_minute
+
+
+def report(soak: Soak, sent_s: float) -> dict[str, Any]:
+    by_thread: dict[str, list[dict[str, Any]]] = {}
+    for message in _messages(soak):
+        by_thread.setdefault(f"{message['channel']}/{message.get('thread_ts')}", []).append(message)
+    t = _tally(soak, by_thread)
+    lost, doubled, apologies, busy, latency_by_key = t.lost, t.doubled, t.apologies, t.busy, t.latency_by_key
+    latencies = list(latency_by_key.values())
+    unexpected = sum(1 for key in by_thread if key not in soak.due and not key.startswith(f"{WARM_CHANNEL}/"))
+    rss, rss_by_minute = _rss(soak)
+    ms = {k: round(v * 1000, 1) for k, v in percentiles(latencies).items()}
+    # Outside the faults: events due more than a minute after any fault began or ended (or before the first).
+    windows = [(soak.t0 + f["at_s"], soak.t0 + f["ended_s"] + STEADY_AFTER_S) for f in soak.faults]
+    steady = [lat for key, lat in latency_by_key.items()
+              if not any(start <= soak.due[key] <= end for start, end in windows)]
+    steady_ms = {k: round(v * 1000, 1) for k, v in percentiles(steady).items()}
     return {"seconds": soak.seconds, "rate": soak.rate, "lease_s": soak.lease, "events": len(soak.due),
             "send_seconds": round(sent_s, 1), "acks": soak.statuses, "resent_like_slack": soak.resent,
             "answered": len(soak.due) - lost - busy, "lost": lost, "doubled": doubled, "apologies": apologies,
             "busy": busy, "unexpected_threads": unexpected, "reply_ms": ms, "reply_ms_outside_faults": steady_ms,
             "steady_events": len(steady), "rss": rss, "rss_mb_by_minute": rss_by_minute, "faults": soak.faults,
-            "lost_by_10s": {str(k): v for k, v in sorted(lost_at.items())},
+            "lost_by_10s": {str(k): v for k, v in sorted(t.lost_at.items())},
             "python": sys.version.split()[0], "cores": os.cpu_count()}
 
 

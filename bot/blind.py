@@ -75,35 +75,44 @@ def verdict(item: BlindItem, answer: dict[str, Any]) -> str:
     return "right" if all(holds(str(answer.get("text", "")), f) for f in item.facts) else "wrong"
 
 
+Row = tuple[BlindItem, str, dict[str, Any]]
+
+
+def _share(rows: Sequence[Row], ok: str) -> float:
+    return sum(v == ok for _, v, _ in rows) / len(rows) if rows else 0.0
+
+
+def _kinds(verdicts: list[Row]) -> dict[str, dict[str, Any]]:
+    """Per kind of question: how many, the share judged as that kind should be, and every verdict counted."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for kind in sorted({r[0].kind for r in verdicts}):
+        rows = [r for r in verdicts if r[0].kind == kind]
+        ok = "declined-ok" if rows[0][0].decline else "right"
+        kinds[kind] = {"n": len(rows), "right": _share(rows, ok), "verdicts": dict(Counter(v for _, v, _ in rows))}
+    return kinds
+
+
 @dataclass
 class Score:
-    verdicts: list[tuple[BlindItem, str, dict[str, Any]]] = field(default_factory=list)
-    turns: list[tuple[BlindItem, str, dict[str, Any]]] = field(default_factory=list)
+    verdicts: list[Row] = field(default_factory=list)
+    turns: list[Row] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        def share(rows: Sequence[tuple[BlindItem, str, dict[str, Any]]], ok: str) -> float:
-            return sum(v == ok for _, v, _ in rows) / len(rows) if rows else 0.0
-
         in_scope = [r for r in self.verdicts if not r[0].decline]
         decline = [r for r in self.verdicts if r[0].decline]
-        kinds: dict[str, dict[str, Any]] = {}
-        for kind in sorted({r[0].kind for r in self.verdicts}):
-            rows = [r for r in self.verdicts if r[0].kind == kind]
-            ok = "declined-ok" if rows[0][0].decline else "right"
-            kinds[kind] = {"n": len(rows), "right": share(rows, ok), "verdicts": dict(Counter(v for _, v, _ in rows))}
         n = len(self.verdicts)
         turn_ok = [v in ("right", "declined-ok") for _, v, _ in self.turns]
         return {
             "questions": n,
             "in_scope": len(in_scope),
             "must_decline": len(decline),
-            "in_scope_right": share(in_scope, "right"),
-            "correct_fallback": share(decline, "declined-ok"),
+            "in_scope_right": _share(in_scope, "right"),
+            "correct_fallback": _share(decline, "declined-ok"),
             "confidently_wrong": sum(v in ("wrong", "false-answer") for _, v, _ in self.verdicts) / n if n else 0.0,
-            "missed": share(in_scope, "missed"),
+            "missed": _share(in_scope, "missed"),
             "conversation_turns": len(self.turns),
             "conversation_turns_right": sum(turn_ok) / len(turn_ok) if turn_ok else 0.0,
-            "kinds": kinds,
+            "kinds": _kinds(self.verdicts),
         }
 
 

@@ -63,9 +63,14 @@ def describe(exc: BaseException, url: str) -> str:
     shown = safe_url(url)
     orig = getattr(exc, "orig", None)
     text = " ".join(str(orig or exc).split())
-    low = text.lower()
     if isinstance(exc, ValueError | ArgumentError) and not isinstance(exc, DBAPIError):
         return f"DATABASE_URL is invalid: {text[:200]}"
+    return _by_message(text, shown) or _by_kind(exc, text, shown)
+
+
+def _by_message(text: str, shown: str) -> str | None:
+    """The line for an error the driver names in its message (either backend), else None."""
+    low = text.lower()
     if "password authentication failed" in low or "authentication failed" in low:
         return f"cannot log in to {shown}: wrong user name or password (check DATABASE_URL)"
     if "does not exist" in low and "database" in low:
@@ -76,6 +81,11 @@ def describe(exc: BaseException, url: str) -> str:
         return f"cannot open {shown}: it is read-only, and natobot needs to write to it"
     if "unable to open database file" in low:
         return f"cannot open {shown}: the file cannot be created or opened (check the path and its permissions)"
+    return None
+
+
+def _by_kind(exc: BaseException, text: str, shown: str) -> str:
+    """The line for a network error, by its type; a general one for anything else."""
     if isinstance(exc, socket.gaierror):
         return f"cannot reach the database at {shown}: unknown host"
     if isinstance(exc, ConnectionRefusedError):

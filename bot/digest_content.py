@@ -8,15 +8,13 @@ so no subscriber sees the same text twice in 90 days, whatever the cadence), and
 the date alone, so every replica and cron run agrees. The three management objectives (how the U.S. Mission runs
 itself) share one slot in the cycle instead of taking three, and a subscription can leave them out.
 
-Every abbreviation is explained where it first appears, with the definition the knowledge base itself gives
-(GLOSSARY, checked against it by a test); the few the sources use without spelling out are marked as such.
+Every abbreviation is explained where it first appears (bot.digest_text).
 Pure functions of the knowledge base and the date; nothing here knows Slack.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import weakref
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from typing import Literal
 
 from bot.answer import Source
 from bot.answering.words import STOPWORDS
+from bot.digest_text import explain, pieces
 from bot.engine import Engine
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
@@ -60,9 +59,6 @@ EPOCH = date(2024, 1, 1)
 # No subscriber may see the same piece twice within this many days (the issue's promise); the cycle is
 # checked to be longer (test_digest_content).
 NO_REPEAT_DAYS = 90
-# A piece's text: two or three sentences, which with its headline and the strategy line fits the 3-5 line
-# short form. Chosen so every objective yields several "why" and "risk" pieces and the cycle passes 90 days.
-PIECE_CHARS = 200
 # Related entries that every objective links to say nothing about any one of them.
 _GENERIC_RELATED = frozenset({"mission-objectives", "management-objectives", "jsp", "mission-strategy"})
 # Facts from the other sources are matched on shared rare words (idf above this, at least this many words);
@@ -90,118 +86,6 @@ STRATEGY_THEMES = ("theme", "fact", "document")
 
 
 @dataclass(frozen=True)
-class Term:
-    acronym: str
-    expansion: str
-    in_sources: bool  # False: the sources use it without spelling it out; the expansion is general knowledge
-
-
-# Every abbreviation the digest's texts use. `in_sources=True` ones are checked against the knowledge base
-# ("Full Name (ACR)" must appear in it); NATO and U.S. need no explaining.
-GLOSSARY: tuple[Term, ...] = (
-    Term("USNATO", "U.S. Mission to NATO", True),
-    Term("JSP", "Joint Strategic Plan", True),
-    Term("EUR JRS", "EUR Joint Regional Strategy", True),
-    Term("ADN", "Arms Control, Disarmament, and Non-Proliferation", True),
-    Term("EDT", "emerging and disruptive technologies", True),
-    Term("PRC", "People's Republic of China", True),
-    Term("EU", "European Union", True),
-    Term("OIG", "Office of Inspector General", False),
-    Term("USG", "U.S. Government", False),
-    Term("NCIA", "NATO Communications and Information Agency", True),
-    Term("IRM", "information resource management", False),
-    Term("USMILDEL", "U.S. Military Delegation to NATO", False),
-    Term("IMS", "International Military Staff", True),
-    Term("NCSA", "NATO Communication and Information Systems Services Agency", True),
-    Term("CIS", "communication and information systems", True),
-    Term("EAPC", "Euro-Atlantic Partnership Council", True),
-    Term("CSDP", "Common Security and Defence Policy", True),
-    Term("AI", "artificial intelligence", False),
-    Term("GDP", "gross domestic product", True),
-    Term("R&D", "research and development", False),
-    Term("ADA", "Americans with Disabilities Act", False),
-    Term("DOD", "Department of Defense", False),
-    Term("HR", "human resources", False),
-    Term("EEO", "Equal Employment Opportunity", False),
-    Term("EO", "Executive Order", False),
-    Term("USAG", "U.S. Army Garrison", False),
-    Term("CT", "counter-terrorism", False),
-    Term("IT", "information technology", False),
-    Term("EUR", "the State Department's Bureau of European and Eurasian Affairs", False),
-)
-NO_EXPLANATION_NEEDED = frozenset({"NATO", "U.S."})
-# Upper-case words of two letters or more (and R&D), the shape of an abbreviation.
-_ACRONYM = re.compile(r"(?<![\w&])(?:EUR JRS|[A-Z][A-Z&]*[A-Z])(?![\w&])")
-_WITH_POSSESSIVE = re.compile(r"(" + _ACRONYM.pattern + r")('s|’s)?")
-_OBJ = re.compile(r"\bObj\.\s")
-_SENTENCE_END = re.compile(r"[.!?][\"”')]?\s+(?=[A-Z\"“(])")
-_NOT_AN_END = ("U.S.", "Obj.", "No.", "e.g.", "i.e.", "St.", "Dr.", "Mr.", "Ms.", "vs.", "E.O.", "Gen.")
-
-
-def acronyms(text: str) -> list[str]:
-    return [a for a in _ACRONYM.findall(text) if a not in NO_EXPLANATION_NEEDED]
-
-
-def explain(text: str) -> str:
-    """`text` with each abbreviation spelled out where it first appears (unless the text already does).
-
-    "JSP Obj. 1.4" reads "JSP (Joint Strategic Plan) Objective 1.4"; "the Joint Strategic Plan (JSP)" stays;
-    "USNATO's staff" reads "USNATO's (U.S. Mission to NATO) staff".
-    """
-    text = _OBJ.sub("Objective ", text)
-    terms = {t.acronym: t for t in GLOSSARY}
-    done: set[str] = set()
-
-    def replace(m: re.Match[str]) -> str:
-        acronym, possessive = m.group(1), m.group(2) or ""
-        term = terms.get(acronym)
-        if term is None or acronym in done:
-            return m.group(0)
-        done.add(acronym)
-        before = text[max(0, m.start() - 80):m.start()].lower()
-        if before.endswith("(") or f"{term.expansion} ({acronym})".lower() in text.lower() or \
-                term.expansion.lower() in before:
-            return m.group(0)
-        return f"{acronym}{possessive} ({term.expansion})"
-
-    return _WITH_POSSESSIVE.sub(replace, text)
-
-
-def sentences(text: str) -> list[str]:
-    text = " ".join(text.split())
-    out: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if text[: m.start() + 1].endswith(_NOT_AN_END):
-            continue
-        out.append(text[start:m.end()].strip())
-        start = m.end()
-    if text[start:].strip():
-        out.append(text[start:].strip())
-    return out
-
-
-def _clauses(sentence: str, limit: int) -> list[str]:
-    """A sentence much longer than a piece, split at its semicolons into sentences of their own."""
-    if len(sentence) <= limit * 1.3 or "; " not in sentence:
-        return [sentence]
-    parts = [p.strip() for p in sentence.split("; ") if p.strip()]
-    out = [p[0].upper() + p[1:] for p in parts]
-    return [p if p.endswith((".", "!", "?")) else p + "." for p in out]
-
-
-def pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
-    """Whole sentences packed into pieces of about `limit` characters (a long sentence is a piece alone)."""
-    out: list[str] = []
-    for sentence in (c for s in sentences(text) for c in _clauses(s, limit)):
-        if out and len(out[-1]) + 1 + len(sentence) <= limit:
-            out[-1] = f"{out[-1]} {sentence}"
-        else:
-            out.append(sentence)
-    return out
-
-
-@dataclass(frozen=True)
 class Piece:
     """One digest: one objective, one angle, a few sentences."""
 
@@ -220,6 +104,26 @@ class Piece:
     def key(self) -> str:
         """What makes two pieces the same text for a reader: headline and words."""
         return f"{self.headline}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class _Lane:
+    """What every piece about one objective shares; piece() adds the angle and text."""
+
+    entry: str
+    label: str
+    management: bool
+    objective: str
+    goal: str
+    sources: tuple[Source, ...]
+    questions: tuple[str, ...]
+
+    def piece(self, angle: Angle, text: str, *, headline: str | None = None, src: tuple[Source, ...] | None = None,
+              asks: tuple[str, ...] | None = None) -> Piece:
+        return Piece(entry=self.entry, label=self.label, management=self.management, objective=self.objective,
+                     goal=self.goal, angle=angle, headline=headline or HEADLINES[angle], text=explain(text),
+                     sources=self.sources if src is None else src,
+                     questions=self.questions if asks is None else asks)
 
 
 @dataclass(frozen=True)
@@ -309,55 +213,66 @@ class Content:
         return [self.engine.kb.entries[e] for _, e in scored[:ELSEWHERE_MAX]]
 
     def _pieces(self, entry_id: str, taken: set[str], goals_done: set[str]) -> list[Piece]:
-        kb = self.engine.kb
-        entry = kb.entries[entry_id]
+        entry = self.engine.kb.entries[entry_id]
         management = entry.kind == "management-objective"
-        label = f"{'Management' if management else 'Mission'} Objective {entry.number}"
         goal, goal_entry = self._goal(entry)
-        questions = tuple(q for q in entry.questions[1:] if q.strip())[:3] or tuple(entry.questions[:1])
-        sources = self._source(entry)
-
-        def piece(angle: Angle, text: str, *, headline: str | None = None, src: tuple[Source, ...] = sources,
-                  asks: tuple[str, ...] = questions) -> Piece:
-            return Piece(entry=entry_id, label=label, management=management, objective=entry.title, goal=goal,
-                         angle=angle, headline=headline or HEADLINES[angle], text=explain(text), sources=src,
-                         questions=asks)
-
+        lane = _Lane(entry=entry_id, label=f"{'Management' if management else 'Mission'} Objective {entry.number}",
+                     management=management, objective=entry.title, goal=goal, sources=self._source(entry),
+                     questions=tuple(q for q in entry.questions[1:] if q.strip())[:3] or tuple(entry.questions[:1]))
+        out = [lane.piece("aim", entry.short + (f" It serves {goal}." if goal_entry is not None else
+                                               " It is about running the U.S. Mission itself."))]
+        if goal_entry is not None:
+            out += self._goal_pieces(lane, goal_entry, goals_done)
         facets = entry.facets
-        out = [piece("aim", entry.short + (f" It serves {goal}." if goal_entry is not None else
-                                           " It is about running the U.S. Mission itself."))]
-        if goal_entry is not None and goal_entry.id not in goals_done and "description" in goal_entry.facets:
-            goals_done.add(goal_entry.id)
-            for text in pieces(goal_entry.facets["description"].text)[:2]:
-                out.append(piece("goal", text, asks=tuple(goal_entry.questions[:2]) or questions))
         why = pieces(facets["justification"].text) if "justification" in facets else []
         risks = pieces(facets["risks"].text) if "risks" in facets else []
-        if why:
-            out.append(piece("why", why[0]))
-        if risks:
-            out.append(piece("risks", risks[0]))
-        if "linkages" in facets:
-            links = facets["linkages"].text
-            if "JSP" in links or "JRS" in links:
-                links += " These are higher-level U.S. plans; the strategy cites them by code only."
-            out.append(piece("links", links))
-        for other_id in entry.relations.get("related", []):
-            other = kb.entries.get(other_id)
-            if other is None or other_id in _GENERIC_RELATED or other_id in taken or other.kind in (
-                    "objective", "management-objective", "goal"):
-                continue
-            taken.add(other_id)
-            out.append(piece("related", other.short, headline=f"Related: {other.title}", src=self._source(other),
-                             asks=tuple(other.questions[:2]) or questions))
-        for other in self._elsewhere(entry, taken):
-            taken.add(other.id)
-            out.append(piece("elsewhere", other.short, headline=f"{HEADLINES['elsewhere']}: {other.title}",
-                             src=self._source(other), asks=tuple(other.questions[:2]) or questions))
+        out += self._first_angles(lane, entry, why, risks)
+        out += self._neighbours(lane, entry, taken)
         # The rest of the justification and risks, after every other angle has had its turn.
         rest: list[tuple[Angle, str]] = [("why", t) for t in why[1:]]
         rest += [("risks", t) for t in risks[1:]]
         for angle, text in rest:
-            out.append(piece(angle, text))
+            out.append(lane.piece(angle, text))
+        return out
+
+    @staticmethod
+    def _goal_pieces(lane: _Lane, goal: Entry, goals_done: set[str]) -> list[Piece]:
+        """The goal's own description, told once, with the first of its objectives."""
+        if goal.id in goals_done or "description" not in goal.facets:
+            return []
+        goals_done.add(goal.id)
+        return [lane.piece("goal", text, asks=tuple(goal.questions[:2]) or lane.questions)
+                for text in pieces(goal.facets["description"].text)[:2]]
+
+    @staticmethod
+    def _first_angles(lane: _Lane, entry: Entry, why: list[str], risks: list[str]) -> list[Piece]:
+        out = []
+        if why:
+            out.append(lane.piece("why", why[0]))
+        if risks:
+            out.append(lane.piece("risks", risks[0]))
+        if "linkages" in entry.facets:
+            links = entry.facets["linkages"].text
+            if "JSP" in links or "JRS" in links:
+                links += " These are higher-level U.S. plans; the strategy cites them by code only."
+            out.append(lane.piece("links", links))
+        return out
+
+    def _neighbours(self, lane: _Lane, entry: Entry, taken: set[str]) -> list[Piece]:
+        """Related entries of the same strategy, then entries from the other sources; each taken once."""
+        out = []
+        for other_id in entry.relations.get("related", []):
+            other = self.engine.kb.entries.get(other_id)
+            if other is None or other_id in _GENERIC_RELATED or other_id in taken or other.kind in (
+                    "objective", "management-objective", "goal"):
+                continue
+            taken.add(other_id)
+            out.append(lane.piece("related", other.short, headline=f"Related: {other.title}",
+                                  src=self._source(other), asks=tuple(other.questions[:2]) or lane.questions))
+        for other in self._elsewhere(entry, taken):
+            taken.add(other.id)
+            out.append(lane.piece("elsewhere", other.short, headline=f"{HEADLINES['elsewhere']}: {other.title}",
+                                  src=self._source(other), asks=tuple(other.questions[:2]) or lane.questions))
         return out
 
     def _strategy_lane(self, taken: set[str]) -> list[Piece]:

@@ -124,23 +124,32 @@ class Engine:
         if q.unknown_number or (q.ambiguous and not q.names):
             return Decision()
         ranked = self.scorer.rank(q)
-        entries = q.entries
-        if q.listed and len(entries) > 1:
-            sure: list[tuple[Scored, float]] = []
-            for e in entries[:MAX_ENTITIES]:
-                own = self.scorer.rank(q, only=e)
-                own_confidence = self._confidence(q, own)
-                if own and own_confidence >= self.threshold:
-                    sure.append((own[0], own_confidence))
-            if len(sure) > 1:
-                # As sure as its least sure part.
-                return Decision(picks=[s for s, _ in sure], ranked=ranked, confidence=min(c for _, c in sure))
+        if q.listed and len(q.entries) > 1:
+            several = self._several(q, ranked)
+            if several is not None:
+                return several
         confidence = self._confidence(q, ranked)
         if not ranked:
             return Decision(confidence=confidence)
+        return self._best(q, ranked, confidence)
+
+    def _several(self, q: Question, ranked: list[Scored]) -> Decision | None:
+        """One pick per listed entity when more than one of them is answered with confidence, else None."""
+        sure: list[tuple[Scored, float]] = []
+        for e in q.entries[:MAX_ENTITIES]:
+            own = self.scorer.rank(q, only=e)
+            own_confidence = self._confidence(q, own)
+            if own and own_confidence >= self.threshold:
+                sure.append((own[0], own_confidence))
+        if len(sure) > 1:
+            # As sure as its least sure part.
+            return Decision(picks=[s for s, _ in sure], ranked=ranked, confidence=min(c for _, c in sure))
+        return None
+
+    def _best(self, q: Question, ranked: list[Scored], confidence: float) -> Decision:
         top = ranked[0]
         unit = self.index.units[top.index].unit
-        if not unit.answers and (confidence >= self.threshold or unit.entry in entries):
+        if not unit.answers and (confidence >= self.threshold or unit.entry in q.entries):
             # "The sources do not name ..." about the entity asked after: a decline, so no confidence
             # is needed to say it; it tells the asker more than "I don't know".
             return Decision(picks=[top], ranked=ranked, confidence=confidence)
@@ -233,18 +242,23 @@ class Engine:
         if not words:
             return self._social(question, "invalid", "Ask me something",
                                 "I could not find any words in that message. " + self.help_text)
+        reply = self._chat_reply(words)
+        if reply is not None:
+            return self._social(question, "greeting", "natobot", reply)
+        return None
+
+    def _chat_reply(self, words: list[str]) -> str | None:
+        """The reply to a short message that is only greeting, thanks or a call for help; None otherwise."""
         framing = self.catalogue.lexicon.framing
         only_chat = all(w in STOPWORDS or w in framing or w in _GREETINGS or w in _HELP for w in words)
         chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
-        if only_chat and chatty and len(words) <= 8:
-            if any(w in _THANKS for w in words):
-                reply = "You're welcome."
-            elif any(w in _GREETINGS for w in words):
-                reply = "Hello! " + self.help_text
-            else:
-                reply = self.help_text
-            return self._social(question, "greeting", "natobot", reply)
-        return None
+        if not (only_chat and chatty and len(words) <= 8):
+            return None
+        if any(w in _THANKS for w in words):
+            return "You're welcome."
+        if any(w in _GREETINGS for w in words):
+            return "Hello! " + self.help_text
+        return self.help_text
 
     def _too_long(self, question: str, length: int) -> Answer:
         return self._social(

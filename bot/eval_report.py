@@ -174,21 +174,23 @@ def calibration(scored: list[Scored], bins: int = CALIBRATION_BINS) -> dict[str,
     difference between confidence and rightness (0 or 1) over the same answers.
     """
     answers = [s for s in scored if s.answered]
-    rows: list[dict[str, float | int | None]] = []
-    for b in range(bins):
-        low, high = b / bins, (b + 1) / bins
-        inside = [s for s in answers if min(bins - 1, int(s.confidence * bins)) == b]
-        right = sum(s.verdict == "right" for s in inside)
-        rows.append({
-            "low": low, "high": high, "n": len(inside), "right": right,
-            "mean_confidence": sum(s.confidence for s in inside) / len(inside) if inside else None,
-            "accuracy": right / len(inside) if inside else None,
-        })
+    rows = [_calibration_bin(answers, b, bins) for b in range(bins)]
     n = len(answers)
     ece = sum(int(r["n"] or 0) / n * abs(float(r["mean_confidence"] or 0.0) - float(r["accuracy"] or 0.0))
               for r in rows if r["n"]) if n else 0.0
     brier = sum((s.confidence - (s.verdict == "right")) ** 2 for s in answers) / n if n else 0.0
     return {"answers": n, "bins": rows, "ece": ece, "brier": brier}
+
+
+def _calibration_bin(answers: list[Scored], b: int, bins: int) -> dict[str, float | int | None]:
+    low, high = b / bins, (b + 1) / bins
+    inside = [s for s in answers if min(bins - 1, int(s.confidence * bins)) == b]
+    right = sum(s.verdict == "right" for s in inside)
+    return {
+        "low": low, "high": high, "n": len(inside), "right": right,
+        "mean_confidence": sum(s.confidence for s in inside) / len(inside) if inside else None,
+        "accuracy": right / len(inside) if inside else None,
+    }
 
 
 def rule_choice(rows: list[dict[str, float]]) -> dict[str, float]:

@@ -53,19 +53,9 @@ def run_shell(engine: Engine, inp: TextIO, out: TextIO, *, json_lines: bool = Fa
         out.write(BANNER + "\n")
     context = Context()
     while True:
-        if read is not None:
-            try:
-                line = read(PROMPT)
-            except KeyboardInterrupt:
-                out.write("\n")  # Ctrl-C cancels the line, not the shell
-                continue
-            except EOFError:
-                out.write("\n")
-                break
-        else:
-            line = inp.readline()
-            if not line:
-                break
+        line = _next_line(read, inp, out)
+        if line is None:
+            break
         question = line.strip()
         if question.lower() in GOODBYE:
             break
@@ -83,6 +73,20 @@ def run_shell(engine: Engine, inp: TextIO, out: TextIO, *, json_lines: bool = Fa
         out.flush()
     _save_history()
     return 0
+
+
+def _next_line(read: Callable[[str], str] | None, inp: TextIO, out: TextIO) -> str | None:
+    """The next line typed (with `read`) or piped in; None at the end of input."""
+    if read is None:
+        return inp.readline() or None
+    while True:
+        try:
+            return read(PROMPT)
+        except KeyboardInterrupt:
+            out.write("\n")  # Ctrl-C cancels the line, not the shell
+        except EOFError:
+            out.write("\n")
+            return None
 
 
 def _line_reader(inp: TextIO, out: TextIO) -> Callable[[str], str]:

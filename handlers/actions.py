@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import blocks
 from bot.slack_app import Deps
+from handlers.clicks import clicked
 from handlers.commands import command_answer, share_payload
 from handlers.common import (
     answer_in_conversation,
@@ -38,16 +39,11 @@ class _Where:
     def __init__(self, body: dict[str, Any]) -> None:
         container = body.get("container") or {}
         message = body.get("message") or {}
-        user = body.get("user") or {}
-        self.user = str(user.get("id") or "")
-        self.team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        self.channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
-        self.response_url = str(body.get("response_url") or "")
+        self.user, self.team, self.channel, self.message_ts, self.response_url = clicked(body)
         # A view (the App Home, a modal) has no conversation and no response_url: answers go to the DM.
         self.in_view = container.get("type") == "view" or (not self.channel and not self.response_url)
         # Ephemeral messages (slash command answers) come without `message`; only the response_url reaches them.
         self.ephemeral = not self.in_view and (bool(container.get("is_ephemeral")) or not message)
-        self.message_ts = str(container.get("message_ts") or message.get("ts") or "")
         parent = str(message.get("thread_ts") or container.get("thread_ts") or "") or None
         self.is_dm = self.channel.startswith("D")
         self.thread_ts = parent if self.is_dm else (parent or self.message_ts or None)

@@ -55,28 +55,34 @@ async def handle_changed(deps: Deps, client: AsyncWebClient, body: dict[str, Any
     event = body.get("event") or {}
     channel = str(event.get("channel") or "")
     message = event.get("message") or {}
-    previous = event.get("previous_message") or {}
     question_ts = str(message.get("ts") or "")
     if not channel or not question_ts:
         return
     try:
-        if message.get("subtype") == "tombstone":
-            await delete_answer(deps, client, channel, question_ts)
-            return
-        if not _is_person(message, bot_user_id) or message.get("subtype"):
-            return
-        if message.get("text") == previous.get("text"):
-            return  # a link preview or a reaction changed the message, not its words
-        reply = await deps.store.reply_for(channel, question_ts)
-        if reply is None:
-            return  # natobot never answered it
-        edited = str((message.get("edited") or {}).get("ts") or event.get("event_ts") or "")
-        if not await deps.store.claim_event(f"edit:{channel}:{question_ts}:{edited}"):
-            return
-        await update_answer(deps, client, reply, str(message.get("text") or ""), bot_user_id=bot_user_id)
+        await _follow_change(deps, client, event, channel, question_ts, bot_user_id=bot_user_id)
     except Exception:
         log.exception("following an edit in %s failed", channel)
         deps.metrics.errors.inc(kind="handler")
+
+
+async def _follow_change(deps: Deps, client: AsyncWebClient, event: dict[str, Any], channel: str, question_ts: str,
+                         *, bot_user_id: str | None) -> None:
+    message = event.get("message") or {}
+    previous = event.get("previous_message") or {}
+    if message.get("subtype") == "tombstone":
+        await delete_answer(deps, client, channel, question_ts)
+        return
+    if not _is_person(message, bot_user_id) or message.get("subtype"):
+        return
+    if message.get("text") == previous.get("text"):
+        return  # a link preview or a reaction changed the message, not its words
+    reply = await deps.store.reply_for(channel, question_ts)
+    if reply is None:
+        return  # natobot never answered it
+    edited = str((message.get("edited") or {}).get("ts") or event.get("event_ts") or "")
+    if not await deps.store.claim_event(f"edit:{channel}:{question_ts}:{edited}"):
+        return
+    await update_answer(deps, client, reply, str(message.get("text") or ""), bot_user_id=bot_user_id)
 
 
 async def handle_deleted(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:

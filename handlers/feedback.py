@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.render import blocks
 from bot.render import feedback as fb
 from bot.slack_app import Deps
+from handlers.clicks import clicked
 from handlers.commands import command_answer, with_share_value
 from handlers.common import apologise, card, command_key, dm_key, log, thread_key
 
@@ -44,12 +45,7 @@ class Click:
     def __init__(self, body: dict[str, Any]) -> None:
         container = body.get("container") or {}
         self.message: dict[str, Any] = body.get("message") or {}
-        user = body.get("user") or {}
-        self.user = str(user.get("id") or "")
-        self.team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        self.channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
-        self.message_ts = str(container.get("message_ts") or self.message.get("ts") or "")
-        self.response_url = str(body.get("response_url") or "")
+        self.user, self.team, self.channel, self.message_ts, self.response_url = clicked(body)
         self.trigger_id = str(body.get("trigger_id") or "")
         self.ephemeral = bool(container.get("is_ephemeral")) or not self.message
         actions = body.get("actions") or [{}]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -87,21 +87,31 @@ def _describe(raw: object, exc: ValidationError) -> str:
     loc = list(err["loc"])
     where = ""
     # Turn ("entries", 3, "facets", "head", "text") into "entry 'ims', field facets.head.text".
-    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int) and isinstance(raw, dict):
-        items = raw.get("entries") or []
+    if len(loc) >= 2 and loc[0] in _ITEM_NAMERS and isinstance(loc[1], int) and isinstance(raw, dict):
+        items = raw.get(str(loc[0])) or []
         item = items[loc[1]] if loc[1] < len(items) else None
-        ident = item.get("id") if isinstance(item, dict) else None
-        where = f"entry {ident!r}" if ident else f"entry #{loc[1] + 1}"
-        loc = loc[2:]
-    elif len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int) and isinstance(raw, dict):
-        items = raw.get("facts") or []
-        item = items[loc[1]] if loc[1] < len(items) else None
-        about = item.get("about") if isinstance(item, dict) else None
-        where = f"fact #{loc[1] + 1}" + (f" (about {about!r})" if about else "")
+        where = _ITEM_NAMERS[str(loc[0])](item if isinstance(item, dict) else None, loc[1])
         loc = loc[2:]
     fld = ".".join(str(p) for p in loc) or "(top level)"
     extra = f" and {exc.error_count() - 1} more problem(s)" if exc.error_count() > 1 else ""
     return f"{where + ', ' if where else ''}field {fld}: {err['msg']}{extra}"
+
+
+def _entry_name(item: dict[str, Any] | None, index: int) -> str:
+    ident = item.get("id") if item is not None else None
+    return f"entry {ident!r}" if ident else f"entry #{index + 1}"
+
+
+def _fact_name(item: dict[str, Any] | None, index: int) -> str:
+    about = item.get("about") if item is not None else None
+    return f"fact #{index + 1}" + (f" (about {about!r})" if about else "")
+
+
+# How an error inside a list item names the item: entries by id, facts by number and subject.
+_ITEM_NAMERS: dict[str, Callable[[dict[str, Any] | None, int], str]] = {
+    "entries": _entry_name,
+    "facts": _fact_name,
+}
 
 
 def _one_line(text: str) -> str:
@@ -180,43 +190,61 @@ def problems(kb: KnowledgeBase) -> Iterable[str]:
     """Cross-entry problems the schema cannot see: dangling relations, shared aliases, unknown docs."""
     owner: dict[str, str] = {}
     for entry in kb.entries.values():
-        where = f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}"
-        cited = [*entry.sources, *(c for ft in entry.facets.values() for c in ft.sources)]
-        for citation in cited:
-            if citation.doc not in kb.documents:
-                yield f"{where}, field sources: unknown document {citation.doc!r} (documents.yaml declares them)"
-        for kind, targets in entry.relations.items():
-            for target in targets:
-                if target not in kb.entries:
-                    yield f"{where}, field relations.{kind}: unknown entry {target!r}"
-                if target == entry.id:
-                    yield f"{where}, field relations.{kind}: relates to itself"
-        for name in [entry.title, *entry.aliases]:
-            key = normalise(name)
-            if not key:
-                yield f"{where}, field aliases: {name!r} has no letters or digits"
-                continue
-            other = owner.setdefault(key, entry.id)
-            if other != entry.id:
-                yield f"{where}, field aliases: {name!r} is also a name of entry {other!r}"
-        if entry.kind in ("objective", "goal", "management-objective") and not entry.number:
-            yield f"{where}, field number: a {entry.kind} needs its number"
+        yield from _entry_problems(kb, entry, owner)
+    yield from _fact_problems(kb)
+    yield from _presentation_problems(kb)
+    yield from _intent_problems(kb)
+
+
+def _entry_problems(kb: KnowledgeBase, entry: Entry, owner: dict[str, str]) -> Iterator[str]:
+    # `owner` spans all entries so that a name shared by two entries is caught at the second one.
+    where = f"{kb.origin.get(entry.id, '?')}: entry {entry.id!r}"
+    cited = [*entry.sources, *(c for ft in entry.facets.values() for c in ft.sources)]
+    for citation in cited:
+        if citation.doc not in kb.documents:
+            yield f"{where}, field sources: unknown document {citation.doc!r} (documents.yaml declares them)"
+    for kind, targets in entry.relations.items():
+        for target in targets:
+            if target not in kb.entries:
+                yield f"{where}, field relations.{kind}: unknown entry {target!r}"
+            if target == entry.id:
+                yield f"{where}, field relations.{kind}: relates to itself"
+    for name in [entry.title, *entry.aliases]:
+        key = normalise(name)
+        if not key:
+            yield f"{where}, field aliases: {name!r} has no letters or digits"
+            continue
+        other = owner.setdefault(key, entry.id)
+        if other != entry.id:
+            yield f"{where}, field aliases: {name!r} is also a name of entry {other!r}"
+    if entry.kind in ("objective", "goal", "management-objective") and not entry.number:
+        yield f"{where}, field number: a {entry.kind} needs its number"
+
+
+def _fact_problems(kb: KnowledgeBase) -> Iterator[str]:
     for fact, where in zip(kb.facts, kb.fact_origin, strict=True):
         for target in [fact.about, *fact.also]:
             if target not in kb.entries:
                 yield f"{where}, field about: unknown entry {target!r}"
         if fact.source.doc not in kb.documents:
             yield f"{where}, field source.doc: unknown document {fact.source.doc!r}"
-    if kb.presentation is not None:
-        for sub, target in kb.presentation.commands.items():
-            if target not in kb.entries:
-                yield f"{PRESENTATION_FILE}: commands.{sub}: unknown entry {target!r}"
-        strategy = kb.presentation.digest_strategy
-        if strategy is not None and strategy not in kb.entries:
-            yield f"{PRESENTATION_FILE}: digest_strategy: unknown entry {strategy!r}"
-        for part in kb.presentation.digest_strategy_parts:
-            if part not in kb.entries:
-                yield f"{PRESENTATION_FILE}: digest_strategy_parts: unknown entry {part!r}"
+
+
+def _presentation_problems(kb: KnowledgeBase) -> Iterator[str]:
+    if kb.presentation is None:
+        return
+    for sub, target in kb.presentation.commands.items():
+        if target not in kb.entries:
+            yield f"{PRESENTATION_FILE}: commands.{sub}: unknown entry {target!r}"
+    strategy = kb.presentation.digest_strategy
+    if strategy is not None and strategy not in kb.entries:
+        yield f"{PRESENTATION_FILE}: digest_strategy: unknown entry {strategy!r}"
+    for part in kb.presentation.digest_strategy_parts:
+        if part not in kb.entries:
+            yield f"{PRESENTATION_FILE}: digest_strategy_parts: unknown entry {part!r}"
+
+
+def _intent_problems(kb: KnowledgeBase) -> Iterator[str]:
     intent_ids: set[str] = set()
     for intent in kb.intents:
         if intent.id in intent_ids:

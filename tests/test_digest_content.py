@@ -17,15 +17,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import digest as dg
 from bot.digest_content import (
     EPOCH,
-    GLOSSARY,
     NO_REPEAT_DAYS,
     Content,
-    acronyms,
     content,
-    explain,
     management,
     mission,
 )
+from bot.digest_text import GLOSSARY, acronyms, explain
 from bot.engine import Engine
 from bot.render import digest as render_digest
 from bot.render.measure import measure

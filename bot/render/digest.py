@@ -13,7 +13,8 @@ import textwrap
 from datetime import date
 from typing import Any
 
-from bot.digest_content import Content, Piece, explain
+from bot.digest_content import Content, Piece
+from bot.digest_text import explain
 from bot.render import blocks, citations
 from bot.render.blocks import Block, button, context, section, sources_line
 from bot.slack_text import escape, plain, truncate

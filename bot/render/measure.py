@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,34 +43,55 @@ def _wrapped(text: str, width: int) -> float:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.split("\n"))
 
 
+def _header(block: dict[str, Any]) -> tuple[int, float]:
+    text = shown(block["text"]["text"])
+    return len(text), 1.5 * _wrapped(text, SECTION_LINE * 2 // 3)
+
+
+def _section(block: dict[str, Any]) -> tuple[int, float]:
+    chars = 0
+    lines = 0.0
+    if "text" in block:
+        text = shown(block["text"]["text"])
+        chars += len(text)
+        lines += _wrapped(text, SECTION_LINE)
+    fields = [shown(f["text"]) for f in block.get("fields", [])]
+    chars += sum(len(f) for f in fields)
+    for i in range(0, len(fields), 2):  # two columns; a row is as tall as its taller field
+        lines += max(_wrapped(f, SECTION_LINE // 2) for f in fields[i:i + 2])
+    return chars, lines
+
+
+def _context(block: dict[str, Any]) -> tuple[int, float]:
+    texts = [shown(e.get("text", "")) for e in block.get("elements", [])]
+    return sum(len(t) for t in texts), _wrapped(" ".join(texts), CONTEXT_LINE) * 0.85
+
+
+def _actions(block: dict[str, Any]) -> tuple[int, float]:
+    labels = [shown(e["text"]["text"]) for e in block.get("elements", []) if "text" in e]
+    return (sum(len(label) for label in labels),
+            1.6 * max(1, math.ceil(sum(len(label) + 6 for label in labels) / BUTTON_ROW)))
+
+
+# Characters and lines of one block, by its type; other types add neither.
+_KINDS: dict[str, Callable[[dict[str, Any]], tuple[int, float]]] = {
+    "header": _header,
+    "section": _section,
+    "context": _context,
+    "actions": _actions,
+    "divider": lambda block: (0, 0.5),
+    "image": lambda block: (0, 8),
+}
+
+
 def measure(blocks: list[dict[str, Any]]) -> Height:
     chars = 0
     lines = 0.0
     for block in blocks:
         kind = block.get("type")
-        if kind == "header":
-            text = shown(block["text"]["text"])
-            chars += len(text)
-            lines += 1.5 * _wrapped(text, SECTION_LINE * 2 // 3)
-        elif kind == "section":
-            if "text" in block:
-                text = shown(block["text"]["text"])
-                chars += len(text)
-                lines += _wrapped(text, SECTION_LINE)
-            fields = [shown(f["text"]) for f in block.get("fields", [])]
-            chars += sum(len(f) for f in fields)
-            for i in range(0, len(fields), 2):  # two columns; a row is as tall as its taller field
-                lines += max(_wrapped(f, SECTION_LINE // 2) for f in fields[i:i + 2])
-        elif kind == "context":
-            texts = [shown(e.get("text", "")) for e in block.get("elements", [])]
-            chars += sum(len(t) for t in texts)
-            lines += _wrapped(" ".join(texts), CONTEXT_LINE) * 0.85
-        elif kind == "actions":
-            labels = [shown(e["text"]["text"]) for e in block.get("elements", []) if "text" in e]
-            chars += sum(len(label) for label in labels)
-            lines += 1.6 * max(1, math.ceil(sum(len(label) + 6 for label in labels) / BUTTON_ROW))
-        elif kind == "divider":
-            lines += 0.5
-        elif kind == "image":
-            lines += 8
+        size = _KINDS.get(kind) if isinstance(kind, str) else None
+        if size is not None:
+            more_chars, more_lines = size(block)
+            chars += more_chars
+            lines += more_lines
     return Height(blocks=len(blocks), chars=chars, lines=round(lines, 1))

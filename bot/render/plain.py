@@ -21,12 +21,15 @@ def render(answer: Answer, *, width: int = WIDTH) -> str:
         lines.append("")
         lines.append("Sources:")
         lines += [f"  - {s.label()}" for s in answer.sources]
-    if answer.suggestions:
-        lines.append("")
-        lines.append("You could ask:" if answer.answered or answer.status != "fallback" else "Try one of these:")
-        lines += [f"  - {q}" for q in answer.suggestions]
-    elif answer.related:
-        lines.append("")
-        lines.append("Related:")
-        lines += [f"  - {q}" for q in answer.related]
+    lines += _next_questions(answer)
     return "\n".join(lines)
+
+
+def _next_questions(answer: Answer) -> list[str]:
+    """Suggestions if there are any, else related questions; one of the two lists at most."""
+    if answer.suggestions:
+        heading = "You could ask:" if answer.answered or answer.status != "fallback" else "Try one of these:"
+        return ["", heading, *(f"  - {q}" for q in answer.suggestions)]
+    if answer.related:
+        return ["", "Related:", *(f"  - {q}" for q in answer.related)]
+    return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 EMOJI = {
@@ -104,60 +105,112 @@ def _plain(obj: dict[str, Any] | None) -> str:
     return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), _text(obj))
 
 
+def _button(element: dict[str, Any]) -> str:
+    style = element.get("style", "")
+    return f'<span class="button {style}">{_plain(element.get("text"))}</span>'
+
+
+def _select(element: dict[str, Any]) -> str:
+    chosen = (element.get("initial_option") or {}).get("text")
+    return f'<div class="control">{_plain(chosen or element.get("placeholder")) or "Select"} ▾</div>'
+
+
+def _timepicker(element: dict[str, Any]) -> str:
+    return f'<div class="control">🕘 {html.escape(str(element.get("initial_time", "")))}</div>'
+
+
+def _text_input(element: dict[str, Any]) -> str:
+    value = element.get("initial_value") or ""
+    shown = html.escape(str(value)) if value else _plain(element.get("placeholder"))
+    height = ' style="height: 60px"' if element.get("multiline") else ""
+    return f'<div class="control"{height}>{shown}</div>'
+
+
+def _checkboxes(element: dict[str, Any]) -> str:
+    initial = {o.get("value") for o in element.get("initial_options") or []}
+    return "".join(f'<div class="check">{"☑" if o.get("value") in initial else "☐"} {_plain(o.get("text"))}</div>'
+                   for o in element.get("options", []))
+
+
+def _inline_text(element: dict[str, Any]) -> str:
+    return f"<span>{_plain(element)}</span>"
+
+
+Render = Callable[[dict[str, Any]], str]
+_ELEMENTS: dict[str, Render] = {
+    "button": _button,
+    **dict.fromkeys(("static_select", "external_select", "conversations_select", "users_select", "channels_select"),
+                    _select),
+    "timepicker": _timepicker,
+    "plain_text_input": _text_input,
+    "checkboxes": _checkboxes,
+    "mrkdwn": _inline_text,
+    "plain_text": _inline_text,
+}
+
+
+def _dispatch(table: dict[str, Render], item: dict[str, Any]) -> str:
+    """The item drawn by the renderer for its type; nothing for a type the preview does not draw."""
+    kind = item.get("type")
+    render = table.get(kind) if isinstance(kind, str) else None
+    return render(item) if render is not None else ""
+
+
 def _element(element: dict[str, Any]) -> str:
-    kind = element.get("type")
-    if kind == "button":
-        style = element.get("style", "")
-        return f'<span class="button {style}">{_plain(element.get("text"))}</span>'
-    if kind in ("static_select", "external_select", "conversations_select", "users_select", "channels_select"):
-        chosen = (element.get("initial_option") or {}).get("text")
-        return f'<div class="control">{_plain(chosen or element.get("placeholder")) or "Select"} ▾</div>'
-    if kind == "timepicker":
-        return f'<div class="control">🕘 {html.escape(str(element.get("initial_time", "")))}</div>'
-    if kind == "plain_text_input":
-        value = element.get("initial_value") or ""
-        shown = html.escape(str(value)) if value else _plain(element.get("placeholder"))
-        height = ' style="height: 60px"' if element.get("multiline") else ""
-        return f'<div class="control"{height}>{shown}</div>'
-    if kind == "checkboxes":
-        initial = {o.get("value") for o in element.get("initial_options") or []}
-        return "".join(f'<div class="check">{"☑" if o.get("value") in initial else "☐"} {_plain(o.get("text"))}</div>'
-                       for o in element.get("options", []))
-    if kind == "mrkdwn" or kind == "plain_text":
-        return f"<span>{_plain(element)}</span>"
-    return ""
+    return _dispatch(_ELEMENTS, element)
+
+
+def _section(block: dict[str, Any]) -> str:
+    parts = []
+    if "text" in block:
+        parts.append(f'<div class="text">{_plain(block["text"])}')
+        if block.get("fields"):
+            parts.append('<div class="fields">' + "".join(f"<div>{_plain(f)}</div>" for f in block["fields"])
+                         + "</div>")
+        parts.append("</div>")
+    elif block.get("fields"):
+        parts.append('<div class="text"><div class="fields">'
+                     + "".join(f"<div>{_plain(f)}</div>" for f in block["fields"]) + "</div></div>")
+    if block.get("accessory"):
+        parts.append(f"<div>{_element(block['accessory'])}</div>")
+    return f'<div class="block section">{"".join(parts)}</div>'
+
+
+def _context(block: dict[str, Any]) -> str:
+    return '<div class="block context">' + "".join(_element(e) for e in block.get("elements", [])) + "</div>"
+
+
+def _actions(block: dict[str, Any]) -> str:
+    return '<div class="block actions">' + "".join(_element(e) for e in block.get("elements", [])) + "</div>"
+
+
+def _header(block: dict[str, Any]) -> str:
+    return f'<div class="block header">{_plain(block.get("text"))}</div>'
+
+
+def _divider(block: dict[str, Any]) -> str:
+    return '<div class="divider"></div>'
+
+
+def _input(block: dict[str, Any]) -> str:
+    optional = ' <span class="optional">(optional)</span>' if block.get("optional") else ""
+    hint = f'<div class="hint">{_plain(block.get("hint"))}</div>' if block.get("hint") else ""
+    return (f'<div class="block input"><label>{_plain(block.get("label"))}{optional}</label>'
+            f"{_element(block.get('element') or {})}{hint}</div>")
+
+
+_BLOCKS: dict[str, Render] = {
+    "section": _section,
+    "context": _context,
+    "actions": _actions,
+    "header": _header,
+    "divider": _divider,
+    "input": _input,
+}
 
 
 def block_html(block: dict[str, Any]) -> str:
-    kind = block.get("type")
-    if kind == "section":
-        parts = []
-        if "text" in block:
-            parts.append(f'<div class="text">{_plain(block["text"])}')
-            if block.get("fields"):
-                parts.append('<div class="fields">' + "".join(f"<div>{_plain(f)}</div>" for f in block["fields"])
-                             + "</div>")
-            parts.append("</div>")
-        elif block.get("fields"):
-            parts.append('<div class="text"><div class="fields">'
-                         + "".join(f"<div>{_plain(f)}</div>" for f in block["fields"]) + "</div></div>")
-        if block.get("accessory"):
-            parts.append(f"<div>{_element(block['accessory'])}</div>")
-        return f'<div class="block section">{"".join(parts)}</div>'
-    if kind == "context":
-        return '<div class="block context">' + "".join(_element(e) for e in block.get("elements", [])) + "</div>"
-    if kind == "actions":
-        return '<div class="block actions">' + "".join(_element(e) for e in block.get("elements", [])) + "</div>"
-    if kind == "header":
-        return f'<div class="block header">{_plain(block.get("text"))}</div>'
-    if kind == "divider":
-        return '<div class="divider"></div>'
-    if kind == "input":
-        optional = ' <span class="optional">(optional)</span>' if block.get("optional") else ""
-        hint = f'<div class="hint">{_plain(block.get("hint"))}</div>' if block.get("hint") else ""
-        return (f'<div class="block input"><label>{_plain(block.get("label"))}{optional}</label>'
-                f"{_element(block.get('element') or {})}{hint}</div>")
-    return ""
+    return _dispatch(_BLOCKS, block)
 
 
 def blocks_html(blocks: list[dict[str, Any]]) -> str:
