@@ -85,7 +85,8 @@ class Engine:
             raise loader.KnowledgeError(first)
         engine = cls(kb)
         if use_cache:
-            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model))
+            state = (kb, engine.units, engine.catalogue, engine.index, engine.model)
+            cache.save(key, state, tables={"english": kb.english})
         return engine
 
     # -- answering ---------------------------------------------------------------------
