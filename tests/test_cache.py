@@ -51,7 +51,7 @@ def test_a_second_load_comes_from_the_cache_with_the_same_answers(data: Path, bu
     second = engine_mod.Engine.load(data)
     assert len(builds) == 1, "the second load found the first one's build"
     assert len(list(cache.cache_dir().glob("engine-*.pickle"))) == 1
-    asked = [QUESTION, "where is jfc naples", "what is the colour of the sky", "who heds the internatinal militery staf"]
+    asked = [QUESTION, "where is jfc naples", "what is the colour of the sky", "who heds the internatinal staf"]
     assert [second.ask(q) for q in asked] == [first.ask(q) for q in asked]
 
 
