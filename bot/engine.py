@@ -85,8 +85,7 @@ class Engine:
             raise loader.KnowledgeError(first)
         engine = cls(kb)
         if use_cache:
-            state = (kb, engine.units, engine.catalogue, engine.index, engine.model)
-            cache.save(key, state, tables={"english": kb.english})
+            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model))
         return engine
 
     # -- answering ---------------------------------------------------------------------

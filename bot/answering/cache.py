@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import io
 import os
 import pickle
 import sys
-from array import array
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 _HERE = Path(__file__).resolve()
 _CODE_DIRS = (_HERE.parent, _HERE.parents[2] / "knowledge")
 # engine.py decides which question about an entry answers: its suggestions are cached with the build.
 _CODE_FILES = (_HERE.parents[1] / "engine.py",)
 # Bumped when the layout of what is pickled changes in a way the source hash would not show.
-FORMAT = 3
+FORMAT = 4
 
 
 def cache_dir() -> Path:
@@ -60,42 +58,6 @@ def key(data_dir: Path) -> str | None:
         return None
 
 
-Table = dict[str, float]
-
-
-def _packed(table: Table) -> tuple[str, bytes] | None:
-    """A word -> number table as one string and one array: 65,000 words load in a few milliseconds
-    this way, against 25 as a pickled dict. None when the table does not fit the form exactly."""
-    if not all(type(v) is float for v in table.values()) or any("\n" in w for w in table):
-        return None
-    return "\n".join(table), array("d", table.values()).tobytes()
-
-
-def _unpacked(packed: tuple[str, bytes]) -> Table:
-    words, numbers = packed
-    values = array("d")
-    values.frombytes(numbers)
-    return dict(zip(words.split("\n") if words else [], values, strict=True))
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, file: IO[bytes], tables: dict[str, Table]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.names = {id(t): name for name, t in tables.items()}
-
-    def persistent_id(self, obj: Any) -> str | None:
-        return self.names.get(id(obj)) if type(obj) is dict else None
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: IO[bytes], tables: dict[str, Table]) -> None:
-        super().__init__(file)
-        self.tables = tables
-
-    def persistent_load(self, pid: Any) -> Table:
-        return self.tables[pid]
-
-
 def load(key: str | None) -> Any | None:
     if key is None:
         return None
@@ -111,9 +73,7 @@ def load(key: str | None) -> Any | None:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        stream = io.BytesIO(data)
-        tables = {name: _unpacked(packed) for name, packed in pickle.load(stream).items()}
-        state = _Unpickler(stream, tables).load()
+        state = pickle.loads(data)
         gc.freeze()
         return state
     except Exception:
@@ -123,11 +83,9 @@ def load(key: str | None) -> Any | None:
             gc.enable()
 
 
-def save(key: str | None, state: Any, *, tables: dict[str, Table] | None = None) -> None:
-    """`tables`: big word -> number dicts inside `state`, stored packed (and shared again on load)."""
+def save(key: str | None, state: Any) -> None:
     if key is None:
         return
-    packed = {name: p for name, t in (tables or {}).items() if (p := _packed(t)) is not None}
     import tempfile  # only to write: `natobot ask` with a cached build never needs it
 
     try:
@@ -135,8 +93,7 @@ def save(key: str | None, state: Any, *, tables: dict[str, Table] | None = None)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = directory / f"engine-{key}.pickle"
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, prefix=".engine-") as tmp:
-            pickle.dump(packed, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-            _Pickler(tmp, {name: t for name, t in (tables or {}).items() if name in packed}).dump(state)
+            pickle.dump(state, tmp, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp.name, target)  # atomic: a concurrent reader sees the old file or the new one
         for old in directory.glob("engine-*.pickle"):
             if old != target:
