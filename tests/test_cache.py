@@ -122,6 +122,20 @@ def test_an_unwritable_cache_directory_only_costs_the_cache(
     assert len(builds) == 2
 
 
+def test_builds_of_other_versions_are_kept_up_to_a_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkouts of several versions share the cache: each keeps its build, the least recently used go."""
+    monkeypatch.setenv("NATOBOT_CACHE_DIR", str(tmp_path))
+    keys = [f"{i:024x}" for i in range(cache.KEEP + 3)]
+    cache.save(keys[0], ("state", 0))
+    for i, key in enumerate(keys[1:], start=1):
+        assert cache.load(keys[0]) == ("state", 0)  # the first stays in use
+        cache.save(key, ("state", i))
+    kept = {p.name for p in tmp_path.glob("engine-*.pickle")}
+    assert kept == {f"engine-{k}.pickle" for k in [keys[0], *keys[-(cache.KEEP - 1):]]}
+    newest = range(len(keys) - (cache.KEEP - 1), len(keys))
+    assert [cache.load(keys[i]) for i in newest] == [("state", i) for i in newest]
+
+
 def _forest() -> Forest:
     # x[0] <= 0.5 ? (x[1] <= 2 ? 1.0 : 2.0) : 3.0, and a second tree adding 0.25 or -0.25.
     first = [[0.0, 0.5, 1.0, 2.0], [1.0, 2.0, 3.0, 4.0], [-1.0, 3.0, 0.0, 0.0], [-1.0, 1.0, 0.0, 0.0],

@@ -78,6 +78,7 @@ class Forest:
         try:
             code = marshal.loads(path.read_bytes())
             if isinstance(code, CodeType):
+                os.utime(path)  # used now: the last to be pruned
                 return code
         except Exception:  # missing, unreadable or corrupt: compile it again
             pass
@@ -89,14 +90,14 @@ class Forest:
 def _save(path: Path, data: bytes) -> None:
     import tempfile  # only to write: a start-up that finds the bytecode never needs it
 
+    from bot.answering.cache import prune
+
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".forest-") as tmp:
             tmp.write(data)
         os.replace(tmp.name, path)
-        for old in path.parent.glob("forest-*.marshal"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        prune(path.parent, "forest-*.marshal", keep=path)
     except Exception:  # a directory that cannot be written only costs the compile next time
         return
 
