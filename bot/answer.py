@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal[
     "answer",  # answered from the knowledge base
@@ -16,12 +16,19 @@ Status = Literal[
 ]
 
 
+# The validators are built on the first answer, not at import: `natobot --help` and the parts of the
+# app that never build an answer (the digest's commands) do not pay for them.
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class AnswerField(BaseModel):
+    model_config = _DEFERRED
     label: str
     value: str
 
 
 class Source(BaseModel):
+    model_config = _DEFERRED
     doc: str
     title: str
     date: str
@@ -36,6 +43,8 @@ class Source(BaseModel):
 class Part(BaseModel):
     """The answer about one entry; a question naming two commands gets two parts."""
 
+    model_config = _DEFERRED
+
     entry: str
     title: str
     text: str
@@ -45,6 +54,7 @@ class Part(BaseModel):
 
 
 class Answer(BaseModel):
+    model_config = _DEFERRED
     question: str
     status: Status
     answered: bool

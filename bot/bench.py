@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot import blind
+from bot import bench_speed, blind
 from bot.engine import Engine
 from bot.evaluate import load_set
 from bot.stats import percentile
@@ -87,7 +87,7 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int = 5) -> str:
+def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int = 5, speed_runs: int = 15) -> str:
     t0 = time.perf_counter()
     engine = Engine.load(data)
     load_s = time.perf_counter() - t0
@@ -108,4 +108,7 @@ def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int =
         f"targets: median <= {MEDIAN_TARGET_MS} ms {_verdict(median <= MEDIAN_TARGET_MS)}; "
         f"p99 <= {P99_TARGET_MS:g} ms {_verdict(p99 <= P99_TARGET_MS)}; "
         f"start to answer <= {STARTUP_TARGET_S * 1000:.0f} ms {_verdict(start <= STARTUP_TARGET_S)}",
+        # Issue 13's figures, each a ratio measured in this run (bot/bench_speed.py).
+        bench_speed.run(data, rounds=max(1, rounds // 2), runs=speed_runs, cold_runs=min(3, speed_runs),
+                        engine=engine),
     ])

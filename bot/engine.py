@@ -219,6 +219,10 @@ class Engine:
     def suggestion(self, entry_id: str) -> str | None:
         return self._suggestion(entry_id)
 
+    def forget_suggestions(self) -> None:
+        """Empty the per-entry suggestion memo (the benchmark starts each round without it)."""
+        self._suggestion.cache_clear()
+
     def _suggestion_uncached(self, entry_id: str) -> str | None:
         """A question about the entry that the engine answers confidently, with that entry."""
         entry = self.kb.entries[entry_id]

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.errors import KnowledgeError as KnowledgeError  # re-exported: callers import it from here
 from knowledge.models import (
     Document,
     DocumentFile,
@@ -38,10 +39,6 @@ FACTS_DIR = "facts"
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
-
-
-class KnowledgeError(Exception):
-    """A knowledge file is missing, unreadable or invalid. The message names file, entry and field."""
 
 
 @dataclass

@@ -52,14 +52,14 @@ RelationKind = Literal["part_of", "headed_by", "related"]
 
 
 class Citation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     doc: DocId
     section: str = Field(min_length=1)
 
 
 class FacetText(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     text: str = Field(min_length=1)
     # Empty means "the entry's own sources".
@@ -72,7 +72,7 @@ class FacetText(BaseModel):
 
 
 class Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     kind: Kind
@@ -109,7 +109,7 @@ class Fact(BaseModel):
     so rather than a whole paragraph.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # The entry the statement is about; `also` names other entries it is equally about.
     about: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -126,7 +126,7 @@ class Fact(BaseModel):
 class FactFile(BaseModel):
     """One YAML file under knowledge/data/facts: statements of one source document."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     facts: list[Fact]
     # What `natobot kb coverage` finds in this document but no unit should carry, each with the reason
@@ -143,7 +143,7 @@ class Lexicon(BaseModel):
     never count against answering it.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     spellings: dict[str, str] = Field(default_factory=dict)
     synonyms: list[list[str]] = Field(default_factory=list)
@@ -161,7 +161,7 @@ class Lexicon(BaseModel):
 
 
 class Document(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: DocId = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -181,7 +181,7 @@ class Presentation(BaseModel):
     """What the app says about itself, kept with the knowledge: help, topics, example questions, the
     default suggestions, `/nato` shortcuts to entries, and how the digest orders the strategy."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # "{documents}" is replaced by the documents' short names, so a new document shows up in help.
     help: str = Field(min_length=1)
@@ -198,13 +198,13 @@ class Presentation(BaseModel):
 class EntryFile(BaseModel):
     """One YAML file under knowledge/data: a list of entries."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     entries: list[Entry]
 
 
 class DocumentFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     documents: list[Document]
 
@@ -212,7 +212,7 @@ class DocumentFile(BaseModel):
 class Intent(BaseModel):
     """A way people ask: which facet it wants, the cue phrases that signal it, examples."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[a-z][a-z_]*$")
     # None: the entry itself ("what is X").
@@ -224,6 +224,6 @@ class Intent(BaseModel):
 
 
 class IntentFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     intents: list[Intent]

@@ -46,10 +46,14 @@ def test_each_round_starts_with_the_word_caches_empty(engine: Engine) -> None:
 
 
 def test_run_bench_prints_the_figures_and_the_targets() -> None:
-    out = bench.run_bench(rounds=1, startup_runs=1)
+    out = bench.run_bench(rounds=1, startup_runs=1, speed_runs=1)
     assert re.search(r"^engine\.ask per question: median \d+\.\d{3} ms +p95 \d+\.\d{3} ms +p99 \d+\.\d{3} ms", out,
                      re.M)
     assert re.search(r"^`natobot ask` start to answer: median \d+ ms", out, re.M)
     assert re.search(r"^targets: median <= 0\.2 ms (PASS|FAIL); p99 <= 5 ms (PASS|FAIL); "
                      r"start to answer <= 500 ms (PASS|FAIL)$", out, re.M)
     assert f"questions: {len(bench.bench_questions())} (dev set and blind set A)" in out
+    assert re.search(r"^`natobot ask` start to answer \(cached build\): median \d+ ms; `python -c pass` \d+ ms; "
+                     r"ratio \d+\.\dx \(target <= 8x\) (PASS|FAIL)", out, re.M)
+    assert re.search(r"^declined question vs answered, .*ratio \d+\.\d\dx \(target <= 3x\); suggestions offered "
+                     r"that are themselves answered: (\d+)/\1 (PASS|FAIL)$", out, re.M), "every suggestion answers"

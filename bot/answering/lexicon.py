@@ -76,7 +76,8 @@ def build_lexicon(
         framing=frozenset(t for w in data.framing for t in tokens(w)),
         places=frozenset(" ".join(tokens(p)) for p in data.places),
         asks={w.lower(): kind for w, kind in data.asks.items()},
-        english=dict(english or {}),
+        # Shared with the knowledge base, not copied: 65,000 words would be kept (and cached) twice.
+        english=english if english is not None else {},
         people=frozenset(" ".join(tokens(p)) for p in data.people),
         reads_as=dict(reads_as or {}),
     )
