@@ -24,6 +24,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.digest_content import Content, Piece, content
+from bot.digest_defaults import DEFAULT_TIME as DEFAULT_TIME  # re-exported: the handlers use them from here
+from bot.digest_defaults import DEFAULT_TZ as DEFAULT_TZ
 from bot.digest_notify import tell_subscriber
 from bot.render import digest as render_digest
 
@@ -34,7 +36,6 @@ if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free o
     from bot.store import Store
 
 log = logging.getLogger("natobot.digest")
-
 
 # Errors that say the channel itself cannot take the post; the subscription is marked and paused
 # (re-subscribing clears the mark), other channels carry on. Anything else leaves the digest due.
