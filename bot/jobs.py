@@ -9,6 +9,7 @@ claim the job and run it again. Every rule is one atomic statement, as in bot.st
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +40,8 @@ class Job:
     # Set while it runs:
     retry_later: bool = False  # Slack could not be reached within the budget, or the answer failed
     outcome: dict[str, Any] = field(default_factory=dict)
+    # Best-effort writes to make with the job's finish, in its transaction (bot.dbwrite groups them).
+    settle_with: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     @property
     def channel(self) -> str:

@@ -58,6 +58,7 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.answering.context import Context
 from bot.dbhealth import DbHealth
+from bot.dbwrite import GroupCommit, WriterTasks, WriterThread
 from bot.migrations import migrate
 from knowledge.models import Facet
 from knowledge.text import normalise
@@ -83,6 +84,9 @@ MAX_ID = 64
 # goes (asked again, it comes back with a fresh count). Votes are kept a year for looking back at quality.
 UNANSWERED_KEEP = timedelta(days=90)
 FEEDBACK_KEEP = timedelta(days=365)
+# PostgreSQL: write transactions in flight at once from one process. Two keep the database busy while the next
+# batch gathers; more only split batches that would have been one.
+WRITE_CONNECTIONS = 2
 
 _FACETS: frozenset[str] = frozenset(typing.get_args(Facet))
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -323,33 +327,27 @@ class Store:
         # write lock in order instead of sleeping in its busy handler (1, 2, 5 ... 100 ms naps while the lock
         # sits free, which collapses throughput under load); other processes still wait in the busy handler.
         # Reads have a thread of their own: under WAL they never wait for a writer.
+        # Writes arriving together share a transaction (bot.dbwrite: group commit).
         self._sync: Engine | None = None
         self._sync_reader: Engine | None = None
-        self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
+        self._writer_thread: WriterThread | None = None
         if dialect == "sqlite":
             self._sync = create_engine(engine.url.set(drivername="sqlite+pysqlite"), connect_args={
                 # Wait for another process's write lock instead of failing at once; each thread has its own.
                 "timeout": 30, "check_same_thread": False})
             _sqlite_transactions(self._sync)
             self._sync_reader = self._sync.execution_options(**{_READ_ONLY: True})
+            self._writer_thread = WriterThread(self._sync.begin)
+            self._writes = GroupCommit(self._writer_thread.start_batch)
+        else:
+            self._writes = GroupCommit(WriterTasks(self.engine.begin).start_batch, in_flight=WRITE_CONNECTIONS)
 
     async def _write(self, op: Callable[[Connection], T]) -> T:
-        """Run `op` in a transaction that may write (on SQLite holding the write lock from BEGIN)."""
+        """Run `op` in a transaction that may write (on SQLite holding the write lock from BEGIN), shared with
+        the other writes submitted with it (bot.dbwrite)."""
         try:
-            if self._sync is None:
-                async with self.engine.begin() as conn:
-                    result = await conn.run_sync(op)
-            else:
-                sync = self._sync
-
-                def run() -> T:
-                    with sync.begin() as conn:
-                        return op(conn)
-
-                if self._writer is None:  # made on first use, and again after close(): like the pool, it comes back
-                    self._writer = ThreadPoolExecutor(1, thread_name_prefix="natobot-db-write")
-                result = await asyncio.get_running_loop().run_in_executor(self._writer, run)
+            result: T = await self._writes.submit(op)
         except Exception as exc:
             await self._failed(exc)
             raise
@@ -419,10 +417,12 @@ class Store:
 
     async def close(self) -> None:
         """Close the connections (a later call opens them again, as SQLAlchemy's pool does)."""
-        writer, reader, self._writer, self._reader = self._writer, self._reader, None, None
-        for pool in (writer, reader):
-            if pool is not None:
-                await asyncio.to_thread(pool.shutdown, wait=True)  # whatever was queued finishes first
+        await self._writes.drain()  # whatever was submitted is written first
+        if self._writer_thread is not None:
+            await asyncio.to_thread(self._writer_thread.stop)
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await asyncio.to_thread(reader.shutdown, wait=True)
         if self._sync is not None:
             self._sync.dispose()
         await self.engine.dispose()

@@ -1,0 +1,227 @@
+"""Group commit: the store's writes that arrive together share one transaction.
+
+Every write is still one function over a Connection (bot.store), atomic on its own; what changes is how many
+share a transaction. Writes submitted in the same turn of the event loop, or while the previous batch is being
+written, go in together: one BEGIN and one COMMIT, one trip to the database thread (SQLite) or one pooled
+connection (PostgreSQL), and one wake-up of the event loop for all their results. Under load that is most of
+what a write costs; when idle a batch is a single write, written at once (nothing waits to fill a batch).
+
+A write that raises is failed on its own: the transaction is rolled back and the others are written again
+without it, so each caller sees exactly what it would have seen alone. A failure to begin or commit (the
+database is down, locked, full) fails the whole batch, as it would have failed each of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
+Op = Callable[[Connection], Any]
+# Writes per transaction at most: a bounded batch keeps the write lock (SQLite) or the row locks (PostgreSQL)
+# short, so another process's writes are not held for long.
+MAX_BATCH = 256
+
+
+class _OpFailed(Exception):
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+class _Item:
+    __slots__ = ("future", "op")
+
+    def __init__(self, op: Op, future: asyncio.Future[Any]) -> None:
+        self.op = op
+        self.future = future
+
+
+Outcome = tuple[bool, Any]  # (True, result) or (False, exception)
+
+
+def _run_ops(conn: Connection, items: list[_Item], todo: list[int], results: dict[int, Any]) -> None:
+    for index in todo:
+        try:
+            results[index] = items[index].op(conn)
+        except Exception as exc:
+            results[index] = exc
+            raise _OpFailed(index) from exc
+
+
+def run_batch(begin: Callable[[], contextlib.AbstractContextManager[Connection]], items: list[_Item]) -> list[Outcome]:
+    """Write `items` in one transaction (synchronously); each one's outcome, in order."""
+    outcomes: list[Outcome | None] = [None] * len(items)
+    todo = list(range(len(items)))
+    while todo:
+        results: dict[int, Any] = {}
+        try:
+            with begin() as conn:
+                _run_ops(conn, items, todo, results)
+        except _OpFailed as failed:
+            outcomes[failed.index] = (False, results[failed.index])
+            todo.remove(failed.index)  # the others again, without it
+            continue
+        except Exception as exc:  # BEGIN, COMMIT or the rollback failed: the database, not one write
+            for index in todo:
+                outcomes[index] = (False, exc)
+            break
+        for index in todo:
+            outcomes[index] = (True, results[index])
+        break
+    return [o if o is not None else (False, RuntimeError("not written")) for o in outcomes]
+
+
+async def run_batch_async(begin: Callable[[], contextlib.AbstractAsyncContextManager[Any]],
+                          items: list[_Item]) -> list[Outcome]:
+    """As run_batch, over an async engine (the ops run through its run_sync bridge)."""
+    outcomes: list[Outcome | None] = [None] * len(items)
+    todo = list(range(len(items)))
+    while todo:
+        results: dict[int, Any] = {}
+        try:
+            async with begin() as conn:
+                await conn.run_sync(_run_ops, items, todo, results)
+        except _OpFailed as failed:
+            outcomes[failed.index] = (False, results[failed.index])
+            todo.remove(failed.index)
+            continue
+        except Exception as exc:
+            for index in todo:
+                outcomes[index] = (False, exc)
+            break
+        for index in todo:
+            outcomes[index] = (True, results[index])
+        break
+    return [o if o is not None else (False, RuntimeError("not written")) for o in outcomes]
+
+
+class GroupCommit:
+    """Collects writes on the event loop and hands them over in batches.
+
+    `start_batch(batch, done)` writes a batch somewhere (a thread, a task) and calls `done(outcomes)` on the
+    loop when it is over. At most `in_flight` batches are written at once; SQLite has one (its single write lock,
+    taken in order by this process), PostgreSQL a few (row locks, not a table lock).
+    """
+
+    def __init__(self, start_batch: Callable[[list[_Item], Callable[[list[Outcome]], None]], None], *,
+                 in_flight: int = 1, max_batch: int = MAX_BATCH) -> None:
+        self._start_batch = start_batch
+        self._in_flight_max = in_flight
+        self._max_batch = max_batch
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: list[_Item] = []
+        self._in_flight = 0
+        self._flush_scheduled = False
+        self._idle: asyncio.Event | None = None
+
+    def submit(self, op: Op) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (tests run one per test): nothing of the old one carries over
+            self._loop, self._pending, self._in_flight, self._flush_scheduled = loop, [], 0, False
+            self._idle = None
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append(_Item(op, future))
+        if not self._flush_scheduled and self._in_flight < self._in_flight_max:
+            # At the end of this turn of the loop: whatever else is submitted in it joins the batch.
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        while self._pending and self._in_flight < self._in_flight_max:
+            batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+            self._in_flight += 1
+            self._start_batch(batch, functools.partial(self._done, self._loop, batch))
+
+    def _done(self, loop: asyncio.AbstractEventLoop | None, batch: list[_Item], outcomes: list[Outcome]) -> None:
+        for item, (ok, value) in zip(batch, outcomes, strict=True):
+            if item.future.done():  # its caller gave up waiting (a timeout); the write stands all the same
+                continue
+            if ok:
+                item.future.set_result(value)
+            else:
+                item.future.set_exception(value)
+        if loop is not self._loop:
+            return
+        self._in_flight -= 1
+        if self._pending:
+            self._flush()
+        elif self._in_flight == 0 and self._idle is not None:
+            self._idle.set()
+
+    async def drain(self) -> None:
+        """Wait until every write submitted on this loop has been written."""
+        loop = asyncio.get_running_loop()
+        while loop is self._loop and (self._pending or self._in_flight):
+            self._idle = asyncio.Event()
+            if self._pending and not self._flush_scheduled and self._in_flight < self._in_flight_max:
+                self._flush()
+            await self._idle.wait()
+
+
+class WriterThread:
+    """The one thread that writes to a SQLite file for this process (see bot.store: one writer, in order)."""
+
+    def __init__(self, begin: Callable[[], contextlib.AbstractContextManager[Connection]],
+                 name: str = "natobot-db-write") -> None:
+        self._begin = begin
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[list[_Item], Callable[[list[Outcome]], None],
+                                             asyncio.AbstractEventLoop] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start_batch(self, batch: list[_Item], done: Callable[[list[Outcome]], None]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+        self._queue.put((batch, done, asyncio.get_running_loop()))
+
+    def _run(self) -> None:
+        while True:
+            work = self._queue.get()
+            if work is None:
+                return
+            batch, done, loop = work
+            outcomes = run_batch(self._begin, batch)
+            with contextlib.suppress(RuntimeError):  # that loop has been closed: nobody is waiting any more
+                loop.call_soon_threadsafe(done, outcomes)
+
+    def stop(self) -> None:
+        """Finish what was handed over, then end the thread (a later batch starts a new one)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+
+
+class WriterTasks:
+    """Batches written by tasks on the event loop, each on a pooled connection of an async engine."""
+
+    def __init__(self, begin: Callable[[], contextlib.AbstractAsyncContextManager[Any]]) -> None:
+        self._begin = begin
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start_batch(self, batch: list[_Item], done: Callable[[list[Outcome]], None]) -> None:
+        task = asyncio.get_running_loop().create_task(self._write(batch, done))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _write(self, batch: list[_Item], done: Callable[[list[Outcome]], None]) -> None:
+        try:
+            outcomes = await run_batch_async(self._begin, batch)
+        except asyncio.CancelledError:  # the loop is shutting down: every caller hears of it
+            done([(False, RuntimeError("the write was cancelled"))] * len(batch))
+            raise
+        done(outcomes)
+
