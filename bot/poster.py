@@ -93,13 +93,13 @@ def _direct(client: AsyncWebClient) -> aiohttp.ClientSession | None:
     """The client's own aiohttp session, when a call may go through it as a plain JSON POST.
 
     slack_sdk spends more on a call (headers and user agent built afresh, debug logging, a response object)
-    than the POST itself; a client with its own session and no proxy, TLS or extra headers gets the same
-    request, with the same token, from `_post_json`. Any other client goes through slack_sdk.
+    than the POST itself; a client with its own session and no proxy or TLS settings gets the same request
+    (token, headers, default parameters such as team_id) from `_post_json`. Any other goes through slack_sdk.
     """
     session = getattr(client, "session", None)
     if not isinstance(session, aiohttp.ClientSession) or session.closed or not client.token:
         return None
-    if getattr(client, "proxy", None) or getattr(client, "ssl", None) or getattr(client, "headers", None):
+    if getattr(client, "proxy", None) or getattr(client, "ssl", None):
         return None
     return session
 
@@ -107,14 +107,16 @@ def _direct(client: AsyncWebClient) -> aiohttp.ClientSession | None:
 async def _post_json(session: aiohttp.ClientSession, client: AsyncWebClient, method: str,
                      params: dict[str, Any]) -> dict[str, Any]:
     """One Web API call as a JSON POST; Slack's answer sorted as `_classify` sorts slack_sdk's errors."""
-    headers = {"Authorization": f"Bearer {client.token}", "Content-Type": "application/json;charset=utf-8"}
-    async with session.post(urljoin(client.base_url, method), data=json.dumps(params), headers=headers) as resp:
+    headers = {**(client.headers or {}), "Authorization": f"Bearer {client.token}",
+               "Content-Type": "application/json;charset=utf-8"}
+    body = {**(client.default_params or {}), **params}  # as slack_sdk does: team_id and the like, unless given
+    async with session.post(urljoin(client.base_url, method), data=json.dumps(body), headers=headers) as resp:
         status = resp.status
         if status == 429:
             raise _Retryable("HTTP 429 rate limited", _retry_after(resp.headers) or 1.0)
-        body = await resp.read()
+        raw = await resp.read()
     try:
-        data = json.loads(body) if body else {}
+        data = json.loads(raw) if raw else {}
     except ValueError:
         data = {}
     if not isinstance(data, dict):

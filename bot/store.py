@@ -59,7 +59,7 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.answering.context import Context
 from bot.dbhealth import DbHealth
-from bot.dbwrite import GroupCommit, WriterTasks, WriterThread
+from bot.dbwrite import GroupCommit, InlineFirst, WriterTasks, WriterThread
 from bot.migrations import migrate
 from knowledge.models import Facet
 from knowledge.text import normalise
@@ -361,14 +361,22 @@ class Store:
         self._sync_reader: Engine | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._writer_thread: WriterThread | None = None
+        self._sync_inline: Engine | None = None
+        self._inline: InlineFirst | None = None
         if dialect == "sqlite":
             self._sync = create_engine(engine.url.set(drivername="sqlite+pysqlite"), connect_args={
                 # Wait for another process's write lock instead of failing at once; each thread has its own.
                 "timeout": 30, "check_same_thread": False})
             _sqlite_transactions(self._sync)
             self._sync_reader = self._sync.execution_options(**{_READ_ONLY: True})
-            self._writer_thread = WriterThread(self._sync.begin)
-            self._writes = GroupCommit(self._writer_thread.start_batch)
+            self._writer_thread = WriterThread(self._sync.begin, self._sync.connect)
+            # The event loop's own connection never waits for the lock (bot.dbwrite.InlineFirst) and never
+            # checkpoints on commit; the writer thread does both.
+            self._sync_inline = create_engine(engine.url.set(drivername="sqlite+pysqlite"), connect_args={
+                "timeout": 0, "check_same_thread": False})
+            _sqlite_transactions(self._sync_inline, autocheckpoint=False)
+            self._inline = InlineFirst(self._sync_inline.connect, self._writer_thread, _checkpoint)
+            self._writes = GroupCommit(self._inline.start_batch)
         else:
             self._writes = GroupCommit(WriterTasks(self.engine.begin).start_batch, in_flight=WRITE_CONNECTIONS)
 
@@ -411,6 +419,9 @@ class Store:
         PostgreSQL session keeps the settings (default_transaction_read_only) it started with."""
         if self.health.failed(exc) is None:
             return
+        if self._inline is not None and self._sync_inline is not None:
+            self._inline.reset()
+            self._sync_inline.dispose()
         if self._sync is not None:
             self._sync.dispose()
         else:
@@ -447,6 +458,9 @@ class Store:
     async def close(self) -> None:
         """Close the connections (a later call opens them again, as SQLAlchemy's pool does)."""
         await self._writes.drain()  # whatever was submitted is written first
+        if self._inline is not None and self._sync_inline is not None:
+            self._inline.reset()
+            self._sync_inline.dispose()
         if self._writer_thread is not None:
             await asyncio.to_thread(self._writer_thread.stop)
         reader, self._reader = self._reader, None
@@ -828,7 +842,14 @@ def _switch_to_wal(cursor: Any) -> None:
             delay = min(delay * 2, 0.2)
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _checkpoint(conn: Connection) -> None:
+    """Copy the WAL back into the database file as far as no reader needs it (never blocks a writer)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _sqlite_transactions(engine: Engine, *, autocheckpoint: bool = True) -> None:
     """Make SQLite transactions real and take the write lock at BEGIN.
 
     The sqlite3 driver's legacy mode runs DDL and SELECTs outside any transaction,
@@ -844,6 +865,8 @@ def _sqlite_transactions(engine: Engine) -> None:
         # process (not for power loss) and keeps a commit well under a millisecond.
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
