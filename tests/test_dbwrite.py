@@ -18,6 +18,7 @@ from db_fixtures import T0
 from sqlalchemy import Connection, event, select
 from sqlalchemy.engine import Engine
 
+from bot import dbwrite
 from bot.answering.context import Context
 from bot.store import Store, contexts
 
@@ -87,22 +88,26 @@ async def test_a_write_that_conflicts_with_an_earlier_one_in_its_batch_fails_as_
     assert await _keys(store) == {"same"}
 
 
-async def test_sqlite_batches_run_on_the_loop_unless_another_process_holds_the_lock(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("lock_wait", "writer"), [(30.0, "_sync_inline"), (0.0, "_sync")])
+async def test_sqlite_waits_for_another_process_without_blocking_the_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock_wait: float, writer: str) -> None:
+    """The loop asks again for a lock held elsewhere; past LOCK_WAIT_S the writer thread waits for it."""
+    monkeypatch.setattr(dbwrite, "LOCK_WAIT_S", lock_wait)
     store = await Store.open(f"sqlite:///{tmp_path / 'natobot.db'}")
     try:
         commits = count_commits(store)
         await store.save_context("free", Context(entities=["x"]))
-        assert commits["_sync_inline"] == 1 and commits["_sync"] == 0
+        assert commits == {"async": 0, "_sync": 0, "_sync_inline": 1}  # on the loop's own connection
 
         other = sqlite3.connect(tmp_path / "natobot.db", timeout=0, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another process's write lock
         write = asyncio.create_task(store.save_context("held", Context(entities=["y"])))
-        # The loop is not blocked while the writer thread waits for the lock.
+        # The loop is not blocked while the write waits for the lock.
         assert await asyncio.wait_for(asyncio.sleep(0.05, "loop free"), 1) == "loop free"
         other.execute("COMMIT")
         other.close()
         await asyncio.wait_for(write, 10)
-        assert commits["_sync"] == 1  # written by the thread once the lock was free
+        assert commits[writer] == 1 + (writer == "_sync_inline")
         assert await _keys(store) == {"free", "held"}
     finally:
         await store.close()
