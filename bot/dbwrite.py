@@ -19,10 +19,11 @@ import functools
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 Op = Callable[[Connection], Any]
 # Writes per transaction at most: a bounded batch keeps the write lock (SQLite) or the row locks (PostgreSQL)
@@ -79,30 +80,6 @@ def run_batch(begin: Callable[[], contextlib.AbstractContextManager[Connection]]
     return [o if o is not None else (False, RuntimeError("not written")) for o in outcomes]
 
 
-async def run_batch_async(begin: Callable[[], contextlib.AbstractAsyncContextManager[Any]],
-                          items: list[_Item]) -> list[Outcome]:
-    """As run_batch, over an async engine (the ops run through its run_sync bridge)."""
-    outcomes: list[Outcome | None] = [None] * len(items)
-    todo = list(range(len(items)))
-    while todo:
-        results: dict[int, Any] = {}
-        try:
-            async with begin() as conn:
-                await conn.run_sync(_run_ops, items, todo, results)
-        except _OpFailed as failed:
-            outcomes[failed.index] = (False, results[failed.index])
-            todo.remove(failed.index)
-            continue
-        except Exception as exc:
-            for index in todo:
-                outcomes[index] = (False, exc)
-            break
-        for index in todo:
-            outcomes[index] = (True, results[index])
-        break
-    return [o if o is not None else (False, RuntimeError("not written")) for o in outcomes]
-
-
 class GroupCommit:
     """Collects writes on the event loop and hands them over in batches.
 
@@ -112,8 +89,10 @@ class GroupCommit:
     """
 
     def __init__(self, start_batch: Callable[[list[_Item], Callable[[list[Outcome]], None]], None], *,
-                 in_flight: int = 1, max_batch: int = MAX_BATCH) -> None:
+                 in_flight: int = 1, max_batch: int = MAX_BATCH,
+                 start_alone: Callable[[list[_Item], Callable[[list[Outcome]], None]], None] | None = None) -> None:
         self._start_batch = start_batch
+        self._start_alone = start_alone
         self._in_flight_max = in_flight
         self._max_batch = max_batch
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -122,12 +101,19 @@ class GroupCommit:
         self._flush_scheduled = False
         self._idle: asyncio.Event | None = None
 
-    def submit(self, op: Op) -> asyncio.Future[Any]:
+    def submit(self, op: Op, *, alone: bool = False) -> asyncio.Future[Any]:
+        """Write `op`, batched with others; `alone`, in a transaction of its own where rows are locked
+        (PostgreSQL), for a write to a row every replica updates (a shared counter): in a batch, its row lock
+        would hold the whole batch, and two batches taking such rows in different orders deadlock."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests run one per test): nothing of the old one carries over
             self._loop, self._pending, self._in_flight, self._flush_scheduled = loop, [], 0, False
             self._idle = None
         future: asyncio.Future[Any] = loop.create_future()
+        if alone and self._start_alone is not None:
+            item = _Item(op, future)
+            self._start_alone([item], functools.partial(self._settle, [item]))
+            return future
         self._pending.append(_Item(op, future))
         if not self._flush_scheduled and self._in_flight < self._in_flight_max:
             # At the end of this turn of the loop: whatever else is submitted in it joins the batch.
@@ -142,7 +128,8 @@ class GroupCommit:
             self._in_flight += 1
             self._start_batch(batch, functools.partial(self._done, self._loop, batch))
 
-    def _done(self, loop: asyncio.AbstractEventLoop | None, batch: list[_Item], outcomes: list[Outcome]) -> None:
+    @staticmethod
+    def _settle(batch: list[_Item], outcomes: list[Outcome]) -> None:
         for item, (ok, value) in zip(batch, outcomes, strict=True):
             if item.future.done():  # its caller gave up waiting (a timeout); the write stands all the same
                 continue
@@ -150,6 +137,9 @@ class GroupCommit:
                 item.future.set_result(value)
             else:
                 item.future.set_exception(value)
+
+    def _done(self, loop: asyncio.AbstractEventLoop | None, batch: list[_Item], outcomes: list[Outcome]) -> None:
+        self._settle(batch, outcomes)
         if loop is not self._loop:
             return
         self._in_flight -= 1
@@ -222,25 +212,99 @@ class WriterThread:
 
 
 class WriterTasks:
-    """Batches written by tasks on the event loop, each on a pooled connection of an async engine."""
+    """PostgreSQL: batches written by tasks on the event loop, on a few connections kept open between batches.
 
-    def __init__(self, begin: Callable[[], contextlib.AbstractAsyncContextManager[Any]]) -> None:
-        self._begin = begin
+    A connection checked out of the pool for every batch costs a ping and a checkout each time; kept, it costs
+    nothing until it fails, and then it is closed and the next batch connects afresh (through the pool, which
+    pings it first).
+    """
+
+    def __init__(self, connect: Callable[[], Awaitable[AsyncConnection]]) -> None:
+        self._connect = connect
+        self._idle: list[AsyncConnection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start_batch(self, batch: list[_Item], done: Callable[[list[Outcome]], None]) -> None:
-        task = asyncio.get_running_loop().create_task(self._write(batch, done))
+        self._start(self._run(batch), done, len(batch))
+
+    def start_alone(self, batch: list[_Item], done: Callable[[list[Outcome]], None]) -> None:
+        """On a pooled connection of its own, beside the batches (bot.dbwrite.GroupCommit.submit's `alone`)."""
+        self._start(self._run(batch, keep=False), done, len(batch))
+
+    def _start(self, run: Coroutine[Any, Any, list[Outcome]], done: Callable[[list[Outcome]], None],
+               size: int) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # connections belong to the loop that opened them
+            self._loop, self._idle = loop, []
+        task = loop.create_task(self._write(run, done, size))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _write(self, batch: list[_Item], done: Callable[[list[Outcome]], None]) -> None:
+    async def _write(self, run: Coroutine[Any, Any, list[Outcome]], done: Callable[[list[Outcome]], None],
+                     size: int) -> None:
         try:
-            outcomes = await run_batch_async(self._begin, batch)
+            outcomes = await run
         except asyncio.CancelledError:  # the loop is shutting down: every caller hears of it
-            done([(False, RuntimeError("the write was cancelled"))] * len(batch))
+            done([(False, RuntimeError("the write was cancelled"))] * size)
             raise
         done(outcomes)
 
+    async def _run(self, batch: list[_Item], *, keep: bool = True) -> list[Outcome]:
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        todo = list(range(len(batch)))
+        while todo:
+            results: dict[int, Any] = {}
+            try:
+                conn = self._idle.pop() if self._idle and keep else await self._connect()
+            except Exception as exc:
+                for index in todo:
+                    outcomes[index] = (False, exc)
+                break
+            try:
+                async with conn.begin():
+                    await conn.run_sync(_run_ops, batch, todo, results)
+            except _OpFailed as failed:
+                await self._release(conn, keep)
+                outcomes[failed.index] = (False, results[failed.index])
+                todo.remove(failed.index)  # the others again, without it
+                continue
+            except BaseException as exc:  # BEGIN, COMMIT or the connection failed: the database, not one write
+                await _close(conn)
+                if not isinstance(exc, Exception):
+                    raise
+                for index in todo:
+                    outcomes[index] = (False, exc)
+                break
+            await self._release(conn, keep)
+            for index in todo:
+                outcomes[index] = (True, results[index])
+            break
+        return [o if o is not None else (False, RuntimeError("not written")) for o in outcomes]
+
+    async def _release(self, conn: AsyncConnection, keep: bool) -> None:
+        if keep:
+            self._idle.append(conn)
+        else:
+            await _close(conn)  # back to the pool
+
+    async def wait(self) -> None:
+        """Until every batch started on this loop has been written."""
+        tasks = [t for t in self._tasks if t.get_loop() is asyncio.get_running_loop()]
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def reset(self) -> None:
+        """Close the connections kept open (after a failure, or when the store closes)."""
+        idle, self._idle = self._idle, []
+        if self._loop is asyncio.get_running_loop():
+            for conn in idle:
+                await _close(conn)
+
+
+async def _close(conn: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):
+        await conn.close()
 
 
 # Asking again for SQLite's write lock held by another process: first after this long, doubling up to the max;

@@ -87,7 +87,7 @@ UNANSWERED_KEEP = timedelta(days=90)
 FEEDBACK_KEEP = timedelta(days=365)
 # PostgreSQL: write transactions in flight at once from one process. Two keep the database busy while the next
 # batch gathers; more only split batches that would have been one.
-WRITE_CONNECTIONS = 2
+WRITE_CONNECTIONS = 8
 
 _FACETS: frozenset[str] = frozenset(typing.get_args(Facet))
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -363,6 +363,7 @@ class Store:
         self._writer_thread: WriterThread | None = None
         self._sync_inline: Engine | None = None
         self._inline: InlineFirst | None = None
+        self._pg_writer: WriterTasks | None = None
         if dialect == "sqlite":
             self._sync = create_engine(engine.url.set(drivername="sqlite+pysqlite"), connect_args={
                 # Wait for another process's write lock instead of failing at once; each thread has its own.
@@ -378,13 +379,15 @@ class Store:
             self._inline = InlineFirst(self._sync_inline.connect, self._writer_thread, _checkpoint)
             self._writes = GroupCommit(self._inline.start_batch)
         else:
-            self._writes = GroupCommit(WriterTasks(self.engine.begin).start_batch, in_flight=WRITE_CONNECTIONS)
+            self._pg_writer = WriterTasks(self.engine.connect)
+            self._writes = GroupCommit(self._pg_writer.start_batch, in_flight=WRITE_CONNECTIONS,
+                                       start_alone=self._pg_writer.start_alone)
 
-    async def _write(self, op: Callable[[Connection], T]) -> T:
+    async def _write(self, op: Callable[[Connection], T], *, alone: bool = False) -> T:
         """Run `op` in a transaction that may write (on SQLite holding the write lock from BEGIN), shared with
-        the other writes submitted with it (bot.dbwrite)."""
+        the other writes submitted with it (bot.dbwrite); `alone`: see GroupCommit.submit."""
         try:
-            result: T = await self._writes.submit(op)
+            result: T = await self._writes.submit(op, alone=alone)
         except Exception as exc:
             await self._failed(exc)
             raise
@@ -425,6 +428,8 @@ class Store:
         if self._sync is not None:
             self._sync.dispose()
         else:
+            if self._pg_writer is not None:
+                await self._pg_writer.reset()
             with contextlib.suppress(Exception):
                 await self.engine.dispose()
 
@@ -458,6 +463,9 @@ class Store:
     async def close(self) -> None:
         """Close the connections (a later call opens them again, as SQLAlchemy's pool does)."""
         await self._writes.drain()  # whatever was submitted is written first
+        if self._pg_writer is not None:
+            await self._pg_writer.wait()
+            await self._pg_writer.reset()
         if self._inline is not None and self._sync_inline is not None:
             self._inline.reset()
             self._sync_inline.dispose()
@@ -582,7 +590,7 @@ class Store:
                 conn.execute(delete(unanswered).where(unanswered.c.last_asked < now - UNANSWERED_KEEP))
             conn.execute(upsert, values)
 
-        await self._write(op)
+        await self._write(op, alone=True)  # the same few questions' counters, from every replica
 
     async def top_unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
         """(normalised question, times asked), most asked first; ties go to the most recent."""
