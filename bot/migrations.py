@@ -197,11 +197,22 @@ def _v3_jobs(conn: Connection) -> None:
           ).create(conn)
 
 
+def _v4_next_due(conn: Connection) -> None:
+    # When each subscription is next due (UTC), so a scheduler pass reads only the due rows through the index
+    # instead of every subscription. Existing rows get their last change, in the past: the first pass looks at
+    # each once and writes the real value.
+    kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    conn.execute(text(f"ALTER TABLE subscriptions ADD COLUMN next_due {kind}"))
+    conn.execute(text("UPDATE subscriptions SET next_due = updated_at"))
+    conn.execute(text("CREATE INDEX ix_subscriptions_next_due ON subscriptions (next_due, channel)"))
+
+
 # Append only; never edit a step that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "Slack: replies, feedback notes, assistant threads, digest cadence", _v2_slack),
     Migration(3, "durable jobs; indexes for pruning", _v3_jobs),
+    Migration(4, "subscriptions.next_due, indexed, for the digest scheduler", _v4_next_due),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -21,7 +21,7 @@ import typing
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -48,6 +48,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    or_,
     select,
     text,
     update,
@@ -171,6 +172,9 @@ subscriptions = Table(
     Column("weekday", Integer),  # 0 = Monday, for the weekly cadence
     Column("include_management", Boolean, nullable=False, server_default=text("TRUE")),
     Column("subscriber", String(MAX_ID)),  # the person who set it up, told when posting fails
+    # When the scheduler next looks at it (UTC; indexed with channel): the next due instant, or an instant in the
+    # past for "look again" (a change, a failed post). Only a hint: the deliveries' claims keep it exactly once.
+    Column("next_due", UTCDateTime),
 )
 deliveries = Table(
     "deliveries", metadata,
@@ -272,6 +276,7 @@ class Subscription:
     weekday: int | None = None  # weekly: 0 = Monday ... 6 = Sunday
     include_management: bool = True  # the management objectives in the rotation, or mission ones only
     subscriber: str | None = None  # Slack user id of whoever set it up
+    next_due: datetime | None = field(default=None, compare=False)  # the scheduler's hint (subscriptions.next_due)
 
 
 def async_url(url: str) -> URL:
@@ -303,6 +308,23 @@ def check_schedule(time: str, tz: str) -> None:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {tz!r}: use an IANA name like Europe/Brussels") from exc
+
+
+# subscriptions.next_due for "the scheduler's next pass works out when this is due" (a new or changed
+# subscription): before any `now` a pass is run with, `digest send-due --now` in the past included.
+LOOK_AGAIN = datetime(2000, 1, 1, tzinfo=UTC)
+# A subscription's next_due, set only while its schedule is still the one it was worked out from: a change made
+# meanwhile wrote its own next_due (now: "look again"), which a value from the old schedule must not overwrite.
+_RESCHEDULE = (update(subscriptions)
+               .where(subscriptions.c.channel == bindparam("b_channel"), subscriptions.c.time == bindparam("b_time"),
+                      subscriptions.c.tz == bindparam("b_tz"), subscriptions.c.cadence == bindparam("b_cadence"),
+                      subscriptions.c.weekday.is_not_distinct_from(bindparam("b_weekday", type_=Integer)))
+               .values(next_due=bindparam("b_next_due", type_=UTCDateTime)))
+
+
+def _reschedule_values(sub: Subscription, at: datetime) -> dict[str, Any]:
+    return {"b_channel": sub.channel, "b_time": sub.time, "b_tz": sub.tz, "b_cadence": sub.cadence,
+            "b_weekday": sub.weekday, "b_next_due": at}
 
 
 def _utcnow() -> datetime:
@@ -612,7 +634,8 @@ class Store:
         return Subscription(channel=row.channel, team=row.team, time=row.time, tz=row.tz,
                             weekdays=bool(row.weekdays), error=row.error, created_at=row.created_at,
                             last_sent_date=row.last_sent_date, cadence=row.cadence, weekday=row.weekday,
-                            include_management=bool(row.include_management), subscriber=row.subscriber)
+                            include_management=bool(row.include_management), subscriber=row.subscriber,
+                            next_due=row.next_due)
 
     async def subscribe(self, *, channel: str, team: str, time: str, tz: str, weekdays: bool,
                         cadence: str | None = None, weekday: int | None = None, include_management: bool = True,
@@ -629,7 +652,7 @@ class Store:
         changed: dict[str, Any] = {
             "team": team[:MAX_ID], "time": time, "tz": tz, "weekdays": cadence == "weekdays", "error": None,
             "updated_at": now, "cadence": cadence, "weekday": weekday if cadence == "weekly" else None,
-            "include_management": include_management}
+            "include_management": include_management, "next_due": LOOK_AGAIN}  # the next pass works it out
         if subscriber:
             changed["subscriber"] = subscriber[:MAX_ID]
         stmt = self._insert(subscriptions).values(channel=channel[:MAX_ID], created_at=now, **changed)
@@ -657,6 +680,24 @@ class Store:
             query = query.where(subscriptions.c.team == team)
         rows = await self._read(lambda conn: conn.execute(query).all())
         return [self._subscription(r) for r in rows]
+
+    async def due_subscriptions(self, now: datetime, *, after: tuple[datetime, str] | None = None,
+                                limit: int = 1000) -> list[Subscription]:
+        """Up to `limit` subscriptions with next_due at or before `now`, in (next_due, channel) order from just
+        past `after`: a scheduler pass pages through the due rows on the index, never the whole table."""
+        query = self._subscription_query().where(subscriptions.c.next_due <= now)
+        if after is not None:
+            query = query.where(or_(subscriptions.c.next_due > after[0],
+                                    and_(subscriptions.c.next_due == after[0], subscriptions.c.channel > after[1])))
+        query = query.order_by(subscriptions.c.next_due, subscriptions.c.channel).limit(limit)
+        rows = await self._read(lambda conn: conn.execute(query).all())
+        return [self._subscription(r) for r in rows]
+
+    async def reschedule(self, due: list[tuple[Subscription, datetime]]) -> None:
+        """Set each subscription's next_due, in one write; see _RESCHEDULE for when one is left alone."""
+        values = [_reschedule_values(sub, at) for sub, at in due]
+        if values:
+            await self._write(lambda conn: conn.execute(_RESCHEDULE, values))
 
     async def mark_channel_error(self, channel: str, error: str | None) -> None:
         stmt = (update(subscriptions).where(subscriptions.c.channel == channel[:MAX_ID])
@@ -693,14 +734,54 @@ class Store:
 
         return await self._write(op)
 
-    async def mark_sent(self, channel: str, local_date: date, ts: str | None) -> None:
-        """Record the digest as posted (`ts` is the Slack message's); it is never claimable again."""
+    async def claim_deliveries(self, wanted: list[tuple[str, date]], *, lease: timedelta = timedelta(minutes=5)
+                               ) -> dict[tuple[str, date], Literal["new", "expired", ""]]:
+        """`claim_delivery` for many (channel, local day) in one transaction: a multi-row insert, then one
+        update per day for the stale claims among the rest. The rows go in channel order, so two processes
+        claiming overlapping sets take their row locks in the same order; on PostgreSQL it is a transaction of
+        its own (not batched with other writes, whose locks could come in another order)."""
+        now = self._now()
+        keys = sorted({(channel[:MAX_ID], day) for channel, day in wanted})
+        claim = {"status": "claimed", "owner": self._owner, "lease_until": now + lease}
+        purge = self._purge_due("deliveries", now)
+
+        def op(conn: Connection) -> dict[tuple[str, date], Literal["new", "expired", ""]]:
+            if purge:
+                conn.execute(delete(deliveries).where(deliveries.c.local_date < (now - DELIVERY_KEEP).date()))
+            rows = [{"channel": channel, "local_date": day, **claim} for channel, day in keys]
+            inserted = conn.execute(self._insert(deliveries).values(rows).on_conflict_do_nothing()
+                                    .returning(deliveries.c.channel, deliveries.c.local_date))
+            new = {(row.channel, row.local_date) for row in inserted}
+            expired: set[tuple[str, date]] = set()
+            for day in sorted({day for key in keys if key not in new for day in (key[1],)}):
+                channels = [channel for channel, d in keys if d == day and (channel, d) not in new]
+                # As in claim_delivery, the WHERE is re-checked under each row's lock: one taker wins.
+                taken = conn.execute(update(deliveries).where(
+                    deliveries.c.channel.in_(channels), deliveries.c.local_date == day,
+                    deliveries.c.status == "claimed", deliveries.c.lease_until < now).values(**claim)
+                    .returning(deliveries.c.channel))
+                expired |= {(row.channel, day) for row in taken}
+            return {key: "new" if key in new else "expired" if key in expired else "" for key in keys}
+
+        return await self._write(op, alone=True) if keys else {}
+
+    async def mark_sent(self, channel: str, local_date: date, ts: str | None, *,
+                        reschedule: tuple[Subscription, datetime] | None = None) -> None:
+        """Record the digest as posted (`ts` is the Slack message's); it is never claimable again. With
+        `reschedule`, the subscription's next_due is set in the same transaction (as by `reschedule`)."""
         now = self._now()
         sent = {"status": "sent", "ts": ts[:MAX_ID] if ts else None, "sent_at": now}
         stmt = self._insert(deliveries).values(
             channel=channel[:MAX_ID], local_date=local_date, owner=self._owner, lease_until=now, **sent)
         upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date], set_=sent)
-        await self._write(lambda conn: conn.execute(upsert))
+        later = [_reschedule_values(*reschedule)] if reschedule else []
+
+        def op(conn: Connection) -> None:
+            conn.execute(upsert)
+            if later:
+                conn.execute(_RESCHEDULE, later)
+
+        await self._write(op)
 
     async def release_delivery(self, channel: str, local_date: date, *, maybe_posted: bool = False) -> None:
         """The post failed: drop this instance's claim so the digest stays due.
