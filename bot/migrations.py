@@ -199,11 +199,14 @@ def _v3_jobs(conn: Connection) -> None:
 
 def _v4_next_due(conn: Connection) -> None:
     # When each subscription is next due (UTC), so a scheduler pass reads only the due rows through the index
-    # instead of every subscription. Existing rows get their last change, in the past: the first pass looks at
-    # each once and writes the real value.
-    kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    # instead of every subscription. Existing rows get bot.store.LOOK_AGAIN (2000-01-01, before any pass): the
+    # first pass looks at each once and writes the real value.
+    if conn.dialect.name == "postgresql":
+        kind, look_again = "TIMESTAMP WITH TIME ZONE", "2000-01-01 00:00:00+00"
+    else:  # as SQLAlchemy writes a UTC datetime there
+        kind, look_again = "DATETIME", "2000-01-01 00:00:00.000000"
     conn.execute(text(f"ALTER TABLE subscriptions ADD COLUMN next_due {kind}"))
-    conn.execute(text("UPDATE subscriptions SET next_due = updated_at"))
+    conn.execute(text(f"UPDATE subscriptions SET next_due = '{look_again}'"))  # a literal: asyncpg takes no str
     conn.execute(text("CREATE INDEX ix_subscriptions_next_due ON subscriptions (next_due, channel)"))
 
 
