@@ -421,9 +421,30 @@ class _Run:
                 for sub, _ in due:
                     self.report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
                 return
-            await asyncio.gather(*(self.one(sub, day, claims.get((sub.channel, day), "")) for sub, day in due))
+            # Posted ones are recorded together when the chunk's posts are done (one write for the chunk). A
+            # process that dies before that leaves them claimed: once the lease runs out, the next run finds
+            # each post in its channel (find_posted) and records it instead of posting again.
+            sent: list[tuple[Subscription, date, str | None]] = []
+            try:
+                await asyncio.gather(*(self.one(sub, day, claims.get((sub.channel, day), ""), sent)
+                                       for sub, day in due))
+            finally:
+                if sent:
+                    await asyncio.shield(self.record(sent))
 
-    async def one(self, sub: Subscription, day: date, claim: str) -> None:
+    async def record(self, sent: list[tuple[Subscription, date, str | None]]) -> None:
+        try:
+            await self.store.mark_sent_many([(sub.channel, day, ts, self.after_sent(sub, day))
+                                             for sub, day, ts in sent])
+        except Exception as exc:  # the claims stay held (not released, which would repost at once)
+            log.exception("digest: recording %d posted digests failed", len(sent))
+            for sub, _, _ in sent:
+                self.report.failed[sub.channel] = f"posted, not recorded: {type(exc).__name__}: {exc}"[:200]
+            return
+        self.report.posted.extend(sub.channel for sub, _, _ in sent)
+
+    async def one(self, sub: Subscription, day: date, claim: str,
+                  sent: list[tuple[Subscription, date, str | None]]) -> None:
         try:
             if not claim:
                 self.report.taken.append(sub.channel)
@@ -434,14 +455,15 @@ class _Run:
             async with self.gate:
                 if claim == "expired" and await self.found(sub, day):
                     return
-                await self.post(sub, day, self.digests[which])
+                await self.post(sub, day, self.digests[which], sent)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database went away, say: this channel stays due, the others go on
             log.exception("digest for %s failed", sub.channel)
             self.report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
 
-    async def post(self, sub: Subscription, day: date, payload: dict[str, Any]) -> None:
+    async def post(self, sub: Subscription, day: date, payload: dict[str, Any],
+                   sent: list[tuple[Subscription, date, str | None]]) -> None:
         store = self.store
         try:
             ts = await post_digest(self.client, sub.channel, payload, day)
@@ -453,10 +475,7 @@ class _Run:
         except Exception as exc:  # 5xx, timeout, connection reset, ok:false
             await self.post_failed(sub, day, exc)
             return
-        # Posted. Should this write fail the claim stays held (not released, which would repost at
-        # once); only a lease run out could then post again, the price of a database that fails here.
-        await store.mark_sent(sub.channel, day, ts, reschedule=self.after_sent(sub, day))
-        self.report.posted.append(sub.channel)
+        sent.append((sub, day, ts))  # recorded with the rest of its chunk (see chunk)
 
     def after_sent(self, sub: Subscription, day: date) -> tuple[Subscription, datetime]:
         return sub, next_run(dataclasses.replace(sub, last_sent_date=day), self.now)

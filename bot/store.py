@@ -86,8 +86,9 @@ MAX_ID = 64
 # goes (asked again, it comes back with a fresh count). Votes are kept a year for looking back at quality.
 UNANSWERED_KEEP = timedelta(days=90)
 FEEDBACK_KEEP = timedelta(days=365)
-# PostgreSQL: write transactions in flight at once from one process. Two keep the database busy while the next
-# batch gathers; more only split batches that would have been one.
+# PostgreSQL: write transactions in flight at once from one process, each on a connection kept open
+# (bot.dbwrite.WriterTasks). Raised from 2 to 8 by the session that kept connections open: with two, a batch
+# waiting on a row lock held by another replica stalled every write behind it. Not re-measured since.
 WRITE_CONNECTIONS = 8
 
 _FACETS: frozenset[str] = frozenset(typing.get_args(Facet))
@@ -769,19 +770,28 @@ class Store:
                         reschedule: tuple[Subscription, datetime] | None = None) -> None:
         """Record the digest as posted (`ts` is the Slack message's); it is never claimable again. With
         `reschedule`, the subscription's next_due is set in the same transaction (as by `reschedule`)."""
+        await self.mark_sent_many([(channel, local_date, ts, reschedule)])
+
+    async def mark_sent_many(self, posted: list[tuple[str, date, str | None, tuple[Subscription, datetime] | None]]
+                             ) -> None:
+        """`mark_sent` for many deliveries in one transaction (two statements, each run for every row)."""
         now = self._now()
-        sent = {"status": "sent", "ts": ts[:MAX_ID] if ts else None, "sent_at": now}
-        stmt = self._insert(deliveries).values(
-            channel=channel[:MAX_ID], local_date=local_date, owner=self._owner, lease_until=now, **sent)
-        upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date], set_=sent)
-        later = [_reschedule_values(*reschedule)] if reschedule else []
+        rows = [{"channel": channel[:MAX_ID], "local_date": day, "owner": self._owner, "lease_until": now,
+                 "status": "sent", "ts": ts[:MAX_ID] if ts else None, "sent_at": now}
+                for channel, day, ts, _ in posted]
+        later = [_reschedule_values(*again) for *_, again in posted if again]
+        stmt = self._insert(deliveries)
+        upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date],
+                                            set_={"status": stmt.excluded.status, "ts": stmt.excluded.ts,
+                                                  "sent_at": stmt.excluded.sent_at})
 
         def op(conn: Connection) -> None:
-            conn.execute(upsert)
+            conn.execute(upsert, rows)
             if later:
                 conn.execute(_RESCHEDULE, later)
 
-        await self._write(op)
+        if rows:
+            await self._write(op)
 
     async def release_delivery(self, channel: str, local_date: date, *, maybe_posted: bool = False) -> None:
         """The post failed: drop this instance's claim so the digest stays due.
