@@ -378,6 +378,8 @@ class _Run:
         self.chunks = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
         self.report = SendReport()
         self.digests: dict[tuple[date, bool], dict[str, Any]] = {}
+        self.pending: list[tuple[Subscription, date, str | None, asyncio.Future[None]]] = []
+        self.flusher: asyncio.Task[None] | None = None
 
     async def page(self, subs: list[Subscription]) -> None:
         self.report.checked += len(subs)
@@ -421,30 +423,31 @@ class _Run:
                 for sub, _ in due:
                     self.report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
                 return
-            # Posted ones are recorded together when the chunk's posts are done (one write for the chunk). A
-            # process that dies before that leaves them claimed: once the lease runs out, the next run finds
-            # each post in its channel (find_posted) and records it instead of posting again.
-            sent: list[tuple[Subscription, date, str | None]] = []
+            await asyncio.gather(*(self.one(sub, day, claims.get((sub.channel, day), "")) for sub, day in due))
+
+    async def record(self, sub: Subscription, day: date, ts: str | None) -> None:
+        """Record one posted digest at once, in one write with those posted while the previous write was in
+        flight (a group commit of its own: the store's spreads writes over several connections on PostgreSQL)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending.append((sub, day, ts, done))
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self.flush())
+        await done
+
+    async def flush(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
             try:
-                await asyncio.gather(*(self.one(sub, day, claims.get((sub.channel, day), ""), sent)
-                                       for sub, day in due))
-            finally:
-                if sent:
-                    await asyncio.shield(self.record(sent))
+                await self.store.mark_sent_many([(sub.channel, day, ts, self.after_sent(sub, day))
+                                                 for sub, day, ts, _ in batch])
+                outcome: BaseException | None = None
+            except Exception as exc:
+                outcome = exc
+            for *_, done in batch:
+                if not done.done():
+                    done.set_result(None) if outcome is None else done.set_exception(outcome)
 
-    async def record(self, sent: list[tuple[Subscription, date, str | None]]) -> None:
-        try:
-            await self.store.mark_sent_many([(sub.channel, day, ts, self.after_sent(sub, day))
-                                             for sub, day, ts in sent])
-        except Exception as exc:  # the claims stay held (not released, which would repost at once)
-            log.exception("digest: recording %d posted digests failed", len(sent))
-            for sub, _, _ in sent:
-                self.report.failed[sub.channel] = f"posted, not recorded: {type(exc).__name__}: {exc}"[:200]
-            return
-        self.report.posted.extend(sub.channel for sub, _, _ in sent)
-
-    async def one(self, sub: Subscription, day: date, claim: str,
-                  sent: list[tuple[Subscription, date, str | None]]) -> None:
+    async def one(self, sub: Subscription, day: date, claim: str) -> None:
         try:
             if not claim:
                 self.report.taken.append(sub.channel)
@@ -455,15 +458,14 @@ class _Run:
             async with self.gate:
                 if claim == "expired" and await self.found(sub, day):
                     return
-                await self.post(sub, day, self.digests[which], sent)
+                await self.post(sub, day, self.digests[which])
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database went away, say: this channel stays due, the others go on
             log.exception("digest for %s failed", sub.channel)
             self.report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
 
-    async def post(self, sub: Subscription, day: date, payload: dict[str, Any],
-                   sent: list[tuple[Subscription, date, str | None]]) -> None:
+    async def post(self, sub: Subscription, day: date, payload: dict[str, Any]) -> None:
         store = self.store
         try:
             ts = await post_digest(self.client, sub.channel, payload, day)
@@ -475,7 +477,10 @@ class _Run:
         except Exception as exc:  # 5xx, timeout, connection reset, ok:false
             await self.post_failed(sub, day, exc)
             return
-        sent.append((sub, day, ts))  # recorded with the rest of its chunk (see chunk)
+        # Posted. Should this write fail the claim stays held (not released, which would repost at
+        # once); only a lease run out could then post again, the price of a database that fails here.
+        await self.record(sub, day, ts)
+        self.report.posted.append(sub.channel)
 
     def after_sent(self, sub: Subscription, day: date) -> tuple[Subscription, datetime]:
         return sub, next_run(dataclasses.replace(sub, last_sent_date=day), self.now)
