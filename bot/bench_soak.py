@@ -178,6 +178,9 @@ async def sigkill(soak: Soak) -> None:
     await asyncio.sleep(soak.fault_s)
     serve = await start_serve(soak.fake.url, soak.workdir, extra_env=soak.env())
     soak.replicas[0] = Replica("A (restarted)", serve)
+    # Its first figure now: a short run can end before the sampler's next round reaches it.
+    with contextlib.suppress(psutil.Error):
+        soak.replicas[0].rss.append((soak.now(), int(psutil.Process(serve.pid).memory_info().rss)))
 
 
 async def burst(soak: Soak, http: aiohttp.ClientSession) -> list[asyncio.Task[None]]:

@@ -12,6 +12,7 @@ store's job (`claim_delivery` is one atomic statement), so `send_due` can run an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -33,10 +34,9 @@ if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free o
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.engine import Engine
-    from bot.store import Store
+    from bot.store import Store, Subscription
 
 log = logging.getLogger("natobot.digest")
-
 
 # Errors that say the channel itself cannot take the post; the subscription is marked and paused
 # (re-subscribing clears the mark), other channels carry on. Anything else leaves the digest due.
@@ -50,6 +50,14 @@ METADATA_EVENT = "natobot_digest"
 # Messages of a channel's history searched for a digest posted by a run that died: a day's worth in a busy
 # channel is more, but the search starts from the day's due time, and the digest is the first post after it.
 HISTORY_LIMIT = 200
+# Due subscriptions read per query of a pass: large enough that a page's posts keep CONCURRENCY busy for a while,
+# small enough that a page's rows and tasks stay a few MB at 100,000 channels.
+PAGE = 2000
+# Due channels claimed in one write: CLAIM_ROUNDS times CONCURRENCY, so the last of a chunk is posted within
+# CLAIM_ROUNDS * POST_TIMEOUT (4 minutes) of its claim, inside the claim's 5-minute lease even if Slack is slow.
+CLAIM_ROUNDS = 4
+# Chunks between claim and posts at once: while one chunk's claim is written, another's posts go out.
+CHUNKS_IN_FLIGHT = 2
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 class DigestError(Exception):
@@ -248,7 +256,7 @@ def describe(sub: Schedule) -> str:
 class SendReport:
     """What one `send_due` run did; channel lists are sorted for stable output."""
 
-    checked: int = 0  # subscriptions looked at
+    checked: int = 0  # subscriptions looked at (next_due come: due, changed, paused or left due)
     due: int = 0  # due and not yet sent when looked at
     posted: list[str] = field(default_factory=list)
     taken: list[str] = field(default_factory=list)  # due, but another run holds or sent it
@@ -259,7 +267,7 @@ class SendReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        parts = [f"{len(self.posted)} posted", f"{self.due} due", f"{self.checked} subscriptions"]
+        parts = [f"{len(self.posted)} posted", f"{self.due} due", f"{self.checked} subscriptions looked at"]
         if self.taken:
             parts.append(f"{len(self.taken)} handled by another run")
         if self.failed:
@@ -330,81 +338,171 @@ def slack_error(exc: BaseException) -> str:
 
 
 async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: datetime, *,
-                   concurrency: int = CONCURRENCY) -> SendReport:
+                   concurrency: int = CONCURRENCY, page: int = PAGE) -> SendReport:
     """Post every digest that is due at `now` and not yet sent, each exactly once across all processes.
 
-    For each due channel: claim (channel, local day) in the store; only the winner posts. A post that
-    fails releases the claim so the next run tries again; a channel error marks the subscription and
-    pauses it; a success is marked sent and can never be claimed again.
+    Only subscriptions whose stored next_due has come are read, a page at a time (a pass with nothing due
+    costs one index lookup, however many channels subscribe). The due channels are claimed (channel, local
+    day) in the store a chunk at a time, in one write per chunk; only the winner of a claim posts. A post that
+    fails releases the claim so the next run tries again; a channel error marks the subscription and pauses
+    it; a success is marked sent (and the next due instant stored with it) and can never be claimed again.
+    One not yet due gets its next_due stored.
     """
     started = asyncio.get_running_loop().time()
-    report = SendReport()
-    subs = await store.subscriptions()
-    report.checked = len(subs)
-    digests: dict[tuple[date, bool], dict[str, Any]] = {}
-    gate = asyncio.Semaphore(max(concurrency, 1))
+    run = _Run(store, client, engine, now, max(concurrency, 1))
+    after: tuple[datetime, str] | None = None
+    while True:
+        subs = await store.due_subscriptions(now, after=after, limit=page)
+        await run.page(subs)
+        if len(subs) < page:
+            break
+        last = subs[-1]
+        after = (last.next_due or now, last.channel)
+    report = run.report
+    report.posted.sort()
+    report.taken.sort()
+    report.recovered.sort()
+    report.paused.sort()
+    report.seconds = asyncio.get_running_loop().time() - started
+    return report
 
-    async def one(sub: Any) -> None:
+
+class _Run:
+    """One send_due pass: what it posted, and the not-yet-due subscriptions whose next_due it worked out."""
+
+    def __init__(self, store: Store, client: AsyncWebClient, engine: Engine, now: datetime,
+                 concurrency: int) -> None:
+        self.store, self.client, self.engine, self.now = store, client, engine, now
+        self.gate = asyncio.Semaphore(concurrency)
+        self.chunk_size = concurrency * CLAIM_ROUNDS
+        self.chunks = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+        self.report = SendReport()
+        self.digests: dict[tuple[date, bool], dict[str, Any]] = {}
+        self.pending: list[tuple[Subscription, date, str | None, asyncio.Future[None]]] = []
+        self.flusher: asyncio.Task[None] | None = None
+
+    async def page(self, subs: list[Subscription]) -> None:
+        self.report.checked += len(subs)
+        due: list[tuple[Subscription, date]] = []
+        later: list[tuple[Subscription, datetime]] = []
+        for sub in subs:
+            day = self.sort(sub, later)
+            if day is not None:
+                due.append((sub, day))
+        size = self.chunk_size
+        await asyncio.gather(*(self.chunk(due[i:i + size]) for i in range(0, len(due), size)))
         try:
-            await deliver(sub)
+            await self.store.reschedule(later)
+        except Exception:  # only a hint: they are looked at again next pass
+            log.exception("digest: could not store when %d subscriptions are next due", len(later))
+
+    def sort(self, sub: Subscription, later: list[tuple[Subscription, datetime]]) -> date | None:
+        """The day due for `sub`, or None (paused, not due: then its next due instant goes into `later`)."""
+        report = self.report
+        if sub.error:  # left with its next_due passed, so every pass still reports it
+            report.paused.append(sub.channel)
+            return None
+        try:
+            day = due_date(sub, self.now)
+            if day is None:
+                later.append((sub, next_run(sub, self.now)))
+                return None
+        except (ZoneInfoNotFoundError, ValueError) as exc:  # a zone the tz database no longer has
+            log.error("digest for %s: bad schedule %s %s: %s", sub.channel, sub.time, sub.tz, exc)
+            report.failed[sub.channel] = f"bad schedule: {exc}"
+            return None
+        report.due += 1
+        return day
+
+    async def chunk(self, due: list[tuple[Subscription, date]]) -> None:
+        async with self.chunks:
+            try:
+                claims = await self.store.claim_deliveries([(sub.channel, day) for sub, day in due])
+            except Exception as exc:  # the database went away, say: these channels stay due
+                log.exception("digest: claiming %d deliveries failed", len(due))
+                for sub, _ in due:
+                    self.report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
+                return
+            await asyncio.gather(*(self.one(sub, day, claims.get((sub.channel, day), "")) for sub, day in due))
+
+    async def record(self, sub: Subscription, day: date, ts: str | None) -> None:
+        """Record one posted digest at once, in one write with those posted while the previous write was in
+        flight (a group commit of its own: the store's spreads writes over several connections on PostgreSQL)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending.append((sub, day, ts, done))
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self.flush())
+        await done
+
+    async def flush(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                await self.store.mark_sent_many([(sub.channel, day, ts, self.after_sent(sub, day))
+                                                 for sub, day, ts, _ in batch])
+                outcome: BaseException | None = None
+            except Exception as exc:
+                outcome = exc
+            for *_, done in batch:
+                if not done.done():
+                    done.set_result(None) if outcome is None else done.set_exception(outcome)
+
+    async def one(self, sub: Subscription, day: date, claim: str) -> None:
+        try:
+            if not claim:
+                self.report.taken.append(sub.channel)
+                return
+            which = (day, sub.include_management)
+            if which not in self.digests:
+                self.digests[which] = digest_blocks(build_digest(self.engine, day, include_management=which[1]))
+            async with self.gate:
+                if claim == "expired" and await self.found(sub, day):
+                    return
+                await self.post(sub, day, self.digests[which])
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database went away, say: this channel stays due, the others go on
             log.exception("digest for %s failed", sub.channel)
-            report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
+            self.report.failed[sub.channel] = f"error: {type(exc).__name__}: {exc}"[:200]
 
-    async def deliver(sub: Any) -> None:
-        if sub.error:
-            report.paused.append(sub.channel)
-            return
+    async def post(self, sub: Subscription, day: date, payload: dict[str, Any]) -> None:
+        store = self.store
         try:
-            day = due_date(sub, now)
-        except (ZoneInfoNotFoundError, ValueError) as exc:  # a zone the tz database no longer has
-            log.error("digest for %s: bad schedule %s %s: %s", sub.channel, sub.time, sub.tz, exc)
-            report.failed[sub.channel] = f"bad schedule: {exc}"
+            ts = await post_digest(self.client, sub.channel, payload, day)
+        except asyncio.CancelledError:
+            # Shutting down mid-post: free the claim so the digest does not wait out its lease (the next
+            # run looks in the channel first: the post may have gone through).
+            await asyncio.shield(store.release_delivery(sub.channel, day, maybe_posted=True))
+            raise
+        except Exception as exc:  # 5xx, timeout, connection reset, ok:false
+            await self.post_failed(sub, day, exc)
             return
-        if day is None:
-            return
-        report.due += 1
-        which = (day, bool(getattr(sub, "include_management", True)))
-        if which not in digests:
-            digests[which] = digest_blocks(build_digest(engine, day, include_management=which[1]))
-        async with gate:
-            claim = await store.claim_delivery(sub.channel, day)
-            if not claim:
-                report.taken.append(sub.channel)
-                return
-            if claim == "expired" and await _found(sub, day):
-                return
-            try:
-                ts = await post_digest(client, sub.channel, digests[which], day)
-            except asyncio.CancelledError:
-                # Shutting down mid-post: free the claim so the digest does not wait out its lease (the next
-                # run looks in the channel first: the post may have gone through).
-                await asyncio.shield(store.release_delivery(sub.channel, day, maybe_posted=True))
-                raise
-            except Exception as exc:  # 5xx, timeout, connection reset, ok:false
-                reason = slack_error(exc)
-                await store.release_delivery(sub.channel, day, maybe_posted=_maybe_posted(exc))
-                if reason in CHANNEL_ERRORS:
-                    await store.mark_channel_error(sub.channel, reason)
-                    report.channel_errors[sub.channel] = reason
-                    log.warning("digest for %s: %s; subscription marked and paused", sub.channel, reason)
-                    # Marked once, so told once: the subscriber learns why the digest stopped and what to do.
-                    await tell_subscriber(client, sub, reason)
-                else:
-                    report.failed[sub.channel] = reason
-                    log.warning("digest for %s failed (%s); still due, the next run retries", sub.channel, reason)
-                return
-            # Posted. Should this write fail the claim stays held (not released, which would repost at
-            # once); only a lease run out could then post again, the price of a database that fails here.
-            await store.mark_sent(sub.channel, day, ts)
-            report.posted.append(sub.channel)
+        # Posted. Should this write fail the claim stays held (not released, which would repost at
+        # once); only a lease run out could then post again, the price of a database that fails here.
+        await self.record(sub, day, ts)
+        self.report.posted.append(sub.channel)
 
-    async def _found(sub: Any, day: date) -> bool:
+    def after_sent(self, sub: Subscription, day: date) -> tuple[Subscription, datetime]:
+        return sub, next_run(dataclasses.replace(sub, last_sent_date=day), self.now)
+
+    async def post_failed(self, sub: Subscription, day: date, exc: Exception) -> None:
+        reason = slack_error(exc)
+        await self.store.release_delivery(sub.channel, day, maybe_posted=_maybe_posted(exc))
+        if reason in CHANNEL_ERRORS:
+            await self.store.mark_channel_error(sub.channel, reason)
+            self.report.channel_errors[sub.channel] = reason
+            log.warning("digest for %s: %s; subscription marked and paused", sub.channel, reason)
+            # Marked once, so told once: the subscriber learns why the digest stopped and what to do.
+            await tell_subscriber(self.client, sub, reason)
+        else:
+            self.report.failed[sub.channel] = reason
+            log.warning("digest for %s failed (%s); still due, the next run retries", sub.channel, reason)
+
+    async def found(self, sub: Subscription, day: date) -> bool:
         """A run that held this delivery died: did its post reach the channel before it could record it?"""
+        report = self.report
         try:
-            ts = await find_posted(client, sub.channel, day, _day_start(sub.tz, day))
+            ts = await find_posted(self.client, sub.channel, day, _day_start(sub.tz, day))
         except SlackApiError as exc:
             if int(exc.response.status_code) == 200:  # missing_scope, not_in_channel...: Slack will never say
                 log.warning("digest for %s: cannot read the channel back (%s); posting it", sub.channel,
@@ -418,17 +516,9 @@ async def send_due(store: Store, client: AsyncWebClient, engine: Engine, now: da
         if ts is None:
             return False
         log.info("digest for %s had been posted (ts %s) by a run that stopped before recording it", sub.channel, ts)
-        await store.mark_sent(sub.channel, day, ts)
+        await self.store.mark_sent(sub.channel, day, ts, reschedule=self.after_sent(sub, day))
         report.recovered.append(sub.channel)
         return True
-
-    await asyncio.gather(*(one(s) for s in subs))
-    report.posted.sort()
-    report.taken.sort()
-    report.recovered.sort()
-    report.paused.sort()
-    report.seconds = asyncio.get_running_loop().time() - started
-    return report
 
 
 def _day_start(tz: str, day: date) -> datetime:

@@ -9,12 +9,13 @@ claim the job and run it again. Every rule is one atomic statement, as in bot.st
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
 
 from bot.store import MAX_ID, MAX_KEY, Store, jobs
 
@@ -39,6 +40,8 @@ class Job:
     # Set while it runs:
     retry_later: bool = False  # Slack could not be reached within the budget, or the answer failed
     outcome: dict[str, Any] = field(default_factory=dict)
+    # Best-effort writes to make with the job's finish, in its transaction (bot.dbwrite groups them).
+    settle_with: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     @property
     def channel(self) -> str:
@@ -76,6 +79,11 @@ class JobStore:
         self.store = store
         self.lease = lease
         self.owner = store._owner  # one identity per Store: a restarted process is a new owner
+        # Built once (see bot.store._Prepared): accept and finish are on every answer's path.
+        self._accept = store._insert(jobs).on_conflict_do_nothing()
+        self._finish = (update(jobs).where(jobs.c.key == bindparam("b_key"), jobs.c.owner == bindparam("b_owner"))
+                        .values(status=bindparam("b_status"), owner=None, lease_until=bindparam("b_now"),
+                                updated_at=bindparam("b_updated")))
 
     def _now(self) -> datetime:
         return self.store._now()
@@ -86,8 +94,8 @@ class JobStore:
         values = {"key": key[:MAX_KEY], "kind": kind[:32], "body": json.dumps(body, ensure_ascii=False),
                   "status": status, "owner": self.owner if status == "queued" else None,
                   "lease_until": now + self.lease, "attempts": 1, "created_at": now, "updated_at": now}
-        stmt = self.store._insert(jobs).values(**values).on_conflict_do_nothing()
-        return await self.store._write(lambda conn: conn.execute(stmt).rowcount == 1)
+        stmt = self._accept
+        return await self.store._write(lambda conn: conn.execute(stmt, values).rowcount == 1)
 
     async def hold(self, key: str) -> bool:
         """Renew this replica's lease on one job before running it; False if another replica has taken it."""
@@ -141,9 +149,9 @@ class JobStore:
     async def finish(self, key: str, status: Status = "done") -> bool:
         """Mark this replica's job finished; False if it holds no such row (kept in memory only)."""
         now = self._now()
-        stmt = (update(jobs).where(jobs.c.key == key, jobs.c.owner == self.owner)
-                .values(status=status, owner=None, lease_until=now, updated_at=now))
-        return await self.store._write(lambda conn: conn.execute(stmt).rowcount == 1)
+        stmt, params = self._finish, {"b_key": key, "b_owner": self.owner, "b_status": status, "b_now": now,
+                                      "b_updated": now}
+        return await self.store._write(lambda conn: conn.execute(stmt, params).rowcount == 1)
 
     async def put_off(self, job: Job, delay: timedelta) -> bool:
         """Give the job back to the queue, to be run again (by any replica) after `delay`; False if no row."""

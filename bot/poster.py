@@ -10,11 +10,13 @@ The client is a parameter so tests can point it at the fake Slack.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urljoin
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -85,6 +87,48 @@ def _classify(exc: SlackApiError) -> _Retryable | _Fatal:
     if status >= 500 or error in _TRANSIENT:
         return _Retryable(f"HTTP {status} {error or ''}".strip())
     return _Fatal(f"HTTP {status} {error or 'error'}", error=str(error) if error else None)
+
+
+def _direct(client: AsyncWebClient) -> aiohttp.ClientSession | None:
+    """The client's own aiohttp session, when a call may go through it as a plain JSON POST.
+
+    slack_sdk spends more on a call (headers and user agent built afresh, debug logging, a response object)
+    than the POST itself; a client with its own session and no proxy or TLS settings gets the same request
+    (token, headers, default parameters such as team_id) from `_post_json`. Any other goes through slack_sdk.
+    """
+    session = getattr(client, "session", None)
+    if not isinstance(session, aiohttp.ClientSession) or session.closed or not client.token:
+        return None
+    if getattr(client, "proxy", None) or getattr(client, "ssl", None):
+        return None
+    return session
+
+
+async def _post_json(session: aiohttp.ClientSession, client: AsyncWebClient, method: str,
+                     params: dict[str, Any]) -> dict[str, Any]:
+    """One Web API call as a JSON POST; Slack's answer sorted as `_classify` sorts slack_sdk's errors."""
+    headers = {**(client.headers or {}), "Authorization": f"Bearer {client.token}",
+               "Content-Type": "application/json;charset=utf-8"}
+    body = {**(client.default_params or {}), **params}  # as slack_sdk does: team_id and the like, unless given
+    async with session.post(urljoin(client.base_url, method), data=json.dumps(body), headers=headers) as resp:
+        status = resp.status
+        if status == 429:
+            raise _Retryable("HTTP 429 rate limited", _retry_after(resp.headers) or 1.0)
+        raw = await resp.read()
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    error = data.get("error")
+    if error == "ratelimited":
+        raise _Retryable("HTTP 429 rate limited", 1.0)
+    if status >= 500 or error in _TRANSIENT:
+        raise _Retryable(f"HTTP {status} {error or ''}".strip())
+    if status != 200 or not data.get("ok"):
+        raise _Fatal(f"HTTP {status} {error or 'error'}", error=str(error) if error else None)
+    return data
 
 
 # Each Web API call gets this long before it counts as failed (the shared aiohttp session has the same total).
@@ -159,7 +203,11 @@ class Poster:
 
     async def _api(self, client: AsyncWebClient, method: str, params: dict[str, Any],
                    already: Lookup | None = None) -> dict[str, Any]:
+        direct = _direct(client)
+
         async def op() -> dict[str, Any]:
+            if direct is not None:
+                return await _post_json(direct, client, method, params)
             try:
                 resp = await client.api_call(method, json=params)
             except SlackApiError as exc:

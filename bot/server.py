@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 import signal
@@ -273,6 +274,10 @@ async def serve(settings: Settings, mode: Mode, err: TextIO | None = None) -> in
     except DatabaseProblem as exc:
         (err or sys.stderr).write(f"natobot: {exc}\n")
         return EXIT_CONFIG
+    # The knowledge base is hundreds of thousands of objects that live as long as the process: out of the
+    # collector's sight, a full collection no longer walks them all while requests wait.
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

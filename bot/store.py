@@ -21,7 +21,7 @@ import typing
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -43,11 +43,13 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     create_engine,
     delete,
     event,
     func,
+    or_,
     select,
     text,
     update,
@@ -59,6 +61,7 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.answering.context import Context
 from bot.dbhealth import DbHealth
+from bot.dbwrite import GroupCommit, InlineFirst, WriterTasks, WriterThread
 from bot.migrations import migrate
 from knowledge.models import Facet
 from knowledge.text import normalise
@@ -84,6 +87,10 @@ MAX_ID = 64
 # goes (asked again, it comes back with a fresh count). Votes are kept a year for looking back at quality.
 UNANSWERED_KEEP = timedelta(days=90)
 FEEDBACK_KEEP = timedelta(days=365)
+# PostgreSQL: write transactions in flight at once from one process, each on a connection kept open
+# (bot.dbwrite.WriterTasks). Raised from 2 to 8 by the session that kept connections open: with two, a batch
+# waiting on a row lock held by another replica stalled every write behind it. Not re-measured since.
+WRITE_CONNECTIONS = 8
 
 _FACETS: frozenset[str] = frozenset(typing.get_args(Facet))
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -167,6 +174,9 @@ subscriptions = Table(
     Column("weekday", Integer),  # 0 = Monday, for the weekly cadence
     Column("include_management", Boolean, nullable=False, server_default=text("TRUE")),
     Column("subscriber", String(MAX_ID)),  # the person who set it up, told when posting fails
+    # When the scheduler next looks at it (UTC; indexed with channel): the next due instant, or an instant in the
+    # past for "look again" (a change, a failed post). Only a hint: the deliveries' claims keep it exactly once.
+    Column("next_due", UTCDateTime),
 )
 deliveries = Table(
     "deliveries", metadata,
@@ -239,6 +249,7 @@ Index("ix_jobs_status_lease", jobs.c.status, jobs.c.lease_until)
 Index("ix_jobs_updated_at", jobs.c.updated_at)
 Index("ix_replies_created_at", replies.c.created_at)
 Index("ix_assistant_threads_updated_at", assistant_threads.c.updated_at)
+Index("ix_subscriptions_next_due", subscriptions.c.next_due, subscriptions.c.channel)
 
 
 @dataclass(frozen=True)
@@ -280,6 +291,7 @@ class Subscription:
     weekday: int | None = None  # weekly: 0 = Monday ... 6 = Sunday
     include_management: bool = True  # the management objectives in the rotation, or mission ones only
     subscriber: str | None = None  # Slack user id of whoever set it up
+    next_due: datetime | None = field(default=None, compare=False)  # the scheduler's hint (subscriptions.next_due)
 
 
 def async_url(url: str) -> URL:
@@ -313,8 +325,52 @@ def check_schedule(time: str, tz: str) -> None:
         raise ValueError(f"unknown time zone {tz!r}: use an IANA name like Europe/Brussels") from exc
 
 
+# subscriptions.next_due for "the scheduler's next pass works out when this is due" (a new or changed
+# subscription): before any `now` a pass is run with, `digest send-due --now` in the past included.
+LOOK_AGAIN = datetime(2000, 1, 1, tzinfo=UTC)
+# A subscription's next_due, set only while its schedule is still the one it was worked out from: a change made
+# meanwhile wrote its own next_due (now: "look again"), which a value from the old schedule must not overwrite.
+_RESCHEDULE = (update(subscriptions)
+               .where(subscriptions.c.channel == bindparam("b_channel"), subscriptions.c.time == bindparam("b_time"),
+                      subscriptions.c.tz == bindparam("b_tz"), subscriptions.c.cadence == bindparam("b_cadence"),
+                      subscriptions.c.weekday.is_not_distinct_from(bindparam("b_weekday", type_=Integer)))
+               .values(next_due=bindparam("b_next_due", type_=UTCDateTime)))
+
+
+def _reschedule_values(sub: Subscription, at: datetime) -> dict[str, Any]:
+    return {"b_channel": sub.channel, "b_time": sub.time, "b_tz": sub.tz, "b_cadence": sub.cadence,
+            "b_weekday": sub.weekday, "b_next_due": at}
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _Prepared:
+    """The statements of the answer path, built once per store.
+
+    Executed with fresh parameters, a statement built once skips constructing itself and its cache key at
+    every call, which was two thirds of what SQLAlchemy spent on a small write.
+    """
+
+    def __init__(self, insert: Any) -> None:
+        ctx = insert(contexts)
+        self.save_context = ctx.on_conflict_do_update(
+            index_elements=[contexts.c.key],
+            set_={name: ctx.excluded[name] for name in ("entities", "intent", "facet", "updated_at")})
+        self.load_context = (select(contexts.c.entities, contexts.c.intent, contexts.c.facet)
+                             .where(contexts.c.key == bindparam("b_key"),
+                                    contexts.c.updated_at >= bindparam("b_since")))
+        asked = insert(unanswered)
+        self.record_unanswered = asked.on_conflict_do_update(
+            index_elements=[unanswered.c.normalised],
+            set_={**{name: asked.excluded[name] for name in ("question", "status", "entry", "last_asked")},
+                  "count": unanswered.c.count + 1})
+        reply = insert(replies)
+        self.save_reply = reply.on_conflict_do_update(
+            index_elements=[replies.c.channel, replies.c.question_ts],
+            set_={name: reply.excluded[name] for name in ("team", "answer_channel", "answer_ts", "thread_ts",
+                                                           "context_key", "created_at")})
 
 
 class Store:
@@ -328,6 +384,7 @@ class Store:
         self.health = DbHealth()
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._prepared = _Prepared(self._insert)
         # Every operation is one plain function over a synchronous Connection, run in one transaction.
         # PostgreSQL runs it on the async engine (asyncpg, through SQLAlchemy's greenlet bridge). SQLite runs
         # it on a synchronous engine in a thread of its own: aiosqlite behind the async engine hops threads
@@ -336,33 +393,38 @@ class Store:
         # write lock in order instead of sleeping in its busy handler (1, 2, 5 ... 100 ms naps while the lock
         # sits free, which collapses throughput under load); other processes still wait in the busy handler.
         # Reads have a thread of their own: under WAL they never wait for a writer.
+        # Writes arriving together share a transaction (bot.dbwrite: group commit).
         self._sync: Engine | None = None
         self._sync_reader: Engine | None = None
-        self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
+        self._writer_thread: WriterThread | None = None
+        self._sync_inline: Engine | None = None
+        self._inline: InlineFirst | None = None
+        self._pg_writer: WriterTasks | None = None
         if dialect == "sqlite":
             self._sync = create_engine(engine.url.set(drivername="sqlite+pysqlite"), connect_args={
                 # Wait for another process's write lock instead of failing at once; each thread has its own.
                 "timeout": 30, "check_same_thread": False})
             _sqlite_transactions(self._sync)
             self._sync_reader = self._sync.execution_options(**{_READ_ONLY: True})
+            self._writer_thread = WriterThread(self._sync.begin, self._sync.connect)
+            # The event loop's own connection never waits for the lock (bot.dbwrite.InlineFirst) and never
+            # checkpoints on commit; the writer thread does both.
+            self._sync_inline = create_engine(engine.url.set(drivername="sqlite+pysqlite"), connect_args={
+                "timeout": 0, "check_same_thread": False})
+            _sqlite_transactions(self._sync_inline, autocheckpoint=False)
+            self._inline = InlineFirst(self._sync_inline.connect, self._writer_thread, _checkpoint)
+            self._writes = GroupCommit(self._inline.start_batch)
+        else:
+            self._pg_writer = WriterTasks(self.engine.connect)
+            self._writes = GroupCommit(self._pg_writer.start_batch, in_flight=WRITE_CONNECTIONS,
+                                       start_alone=self._pg_writer.start_alone)
 
-    async def _write(self, op: Callable[[Connection], T]) -> T:
-        """Run `op` in a transaction that may write (on SQLite holding the write lock from BEGIN)."""
+    async def _write(self, op: Callable[[Connection], T], *, alone: bool = False) -> T:
+        """Run `op` in a transaction that may write (on SQLite holding the write lock from BEGIN), shared with
+        the other writes submitted with it (bot.dbwrite); `alone`: see GroupCommit.submit."""
         try:
-            if self._sync is None:
-                async with self.engine.begin() as conn:
-                    result = await conn.run_sync(op)
-            else:
-                sync = self._sync
-
-                def run() -> T:
-                    with sync.begin() as conn:
-                        return op(conn)
-
-                if self._writer is None:  # made on first use, and again after close(): like the pool, it comes back
-                    self._writer = ThreadPoolExecutor(1, thread_name_prefix="natobot-db-write")
-                result = await asyncio.get_running_loop().run_in_executor(self._writer, run)
+            result: T = await self._writes.submit(op, alone=alone)
         except Exception as exc:
             await self._failed(exc)
             raise
@@ -397,9 +459,14 @@ class Store:
         PostgreSQL session keeps the settings (default_transaction_read_only) it started with."""
         if self.health.failed(exc) is None:
             return
+        if self._inline is not None and self._sync_inline is not None:
+            self._inline.reset()
+            self._sync_inline.dispose()
         if self._sync is not None:
             self._sync.dispose()
         else:
+            if self._pg_writer is not None:
+                await self._pg_writer.reset()
             with contextlib.suppress(Exception):
                 await self.engine.dispose()
 
@@ -432,10 +499,18 @@ class Store:
 
     async def close(self) -> None:
         """Close the connections (a later call opens them again, as SQLAlchemy's pool does)."""
-        writer, reader, self._writer, self._reader = self._writer, self._reader, None, None
-        for pool in (writer, reader):
-            if pool is not None:
-                await asyncio.to_thread(pool.shutdown, wait=True)  # whatever was queued finishes first
+        await self._writes.drain()  # whatever was submitted is written first
+        if self._pg_writer is not None:
+            await self._pg_writer.wait()
+            await self._pg_writer.reset()
+        if self._inline is not None and self._sync_inline is not None:
+            self._inline.reset()
+            self._sync_inline.dispose()
+        if self._writer_thread is not None:
+            await asyncio.to_thread(self._writer_thread.stop)
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await asyncio.to_thread(reader.shutdown, wait=True)
         if self._sync is not None:
             self._sync.dispose()
         await self.engine.dispose()
@@ -482,10 +557,8 @@ class Store:
 
     # -- conversation context ---------------------------------------------------------
     async def load_context(self, key: str) -> Context | None:
-        now = self._now()
-        query = (select(contexts.c.entities, contexts.c.intent, contexts.c.facet)
-                 .where(contexts.c.key == key[:MAX_KEY], contexts.c.updated_at >= now - CONTEXT_TTL))
-        row = await self._read(lambda conn: conn.execute(query).first())
+        query, params = self._prepared.load_context, {"b_key": key[:MAX_KEY], "b_since": self._now() - CONTEXT_TTL}
+        row = await self._read(lambda conn: conn.execute(query, params).first())
         if row is None:
             return None
         entities = [str(e) for e in row.entities] if isinstance(row.entities, list) else []
@@ -495,14 +568,15 @@ class Store:
 
     async def save_context(self, key: str, ctx: Context) -> None:
         now = self._now()
-        values = {"entities": list(ctx.entities), "intent": ctx.intent, "facet": ctx.facet, "updated_at": now}
-        stmt = self._insert(contexts).values(key=key[:MAX_KEY], **values)
+        stmt = self._prepared.save_context
+        values = {"key": key[:MAX_KEY], "entities": list(ctx.entities), "intent": ctx.intent, "facet": ctx.facet,
+                  "updated_at": now}
         purge = self._purge_due("contexts", now)
 
         def op(conn: Connection) -> None:
             if purge:
                 conn.execute(delete(contexts).where(contexts.c.updated_at < now - CONTEXT_TTL))
-            conn.execute(stmt.on_conflict_do_update(index_elements=[contexts.c.key], set_=values))
+            conn.execute(stmt, values)
 
         await self._write(op)
 
@@ -543,19 +617,17 @@ class Store:
         if not key:  # punctuation or emoji only: nothing a curator could act on
             return
         now = self._now()
-        latest = {"question": question[:MAX_TEXT], "status": status[:32], "entry": entry[:MAX_KEY] if entry else None,
-                  "last_asked": now}
-        stmt = self._insert(unanswered).values(normalised=key, count=1, first_asked=now, **latest)
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[unanswered.c.normalised], set_={**latest, "count": unanswered.c.count + 1})
+        upsert = self._prepared.record_unanswered
+        values = {"normalised": key, "question": question[:MAX_TEXT], "status": status[:32],
+                  "entry": entry[:MAX_KEY] if entry else None, "count": 1, "first_asked": now, "last_asked": now}
         purge = self._purge_due("unanswered", now)
 
         def op(conn: Connection) -> None:
             if purge:
                 conn.execute(delete(unanswered).where(unanswered.c.last_asked < now - UNANSWERED_KEEP))
-            conn.execute(upsert)
+            conn.execute(upsert, values)
 
-        await self._write(op)
+        await self._write(op, alone=True)  # the same few questions' counters, from every replica
 
     async def top_unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
         """(normalised question, times asked), most asked first; ties go to the most recent."""
@@ -577,7 +649,8 @@ class Store:
         return Subscription(channel=row.channel, team=row.team, time=row.time, tz=row.tz,
                             weekdays=bool(row.weekdays), error=row.error, created_at=row.created_at,
                             last_sent_date=row.last_sent_date, cadence=row.cadence, weekday=row.weekday,
-                            include_management=bool(row.include_management), subscriber=row.subscriber)
+                            include_management=bool(row.include_management), subscriber=row.subscriber,
+                            next_due=row.next_due)
 
     async def subscribe(self, *, channel: str, team: str, time: str, tz: str, weekdays: bool,
                         cadence: str | None = None, weekday: int | None = None, include_management: bool = True,
@@ -594,7 +667,7 @@ class Store:
         changed: dict[str, Any] = {
             "team": team[:MAX_ID], "time": time, "tz": tz, "weekdays": cadence == "weekdays", "error": None,
             "updated_at": now, "cadence": cadence, "weekday": weekday if cadence == "weekly" else None,
-            "include_management": include_management}
+            "include_management": include_management, "next_due": LOOK_AGAIN}  # the next pass works it out
         if subscriber:
             changed["subscriber"] = subscriber[:MAX_ID]
         stmt = self._insert(subscriptions).values(channel=channel[:MAX_ID], created_at=now, **changed)
@@ -622,6 +695,24 @@ class Store:
             query = query.where(subscriptions.c.team == team)
         rows = await self._read(lambda conn: conn.execute(query).all())
         return [self._subscription(r) for r in rows]
+
+    async def due_subscriptions(self, now: datetime, *, after: tuple[datetime, str] | None = None,
+                                limit: int = 1000) -> list[Subscription]:
+        """Up to `limit` subscriptions with next_due at or before `now`, in (next_due, channel) order from just
+        past `after`: a scheduler pass pages through the due rows on the index, never the whole table."""
+        query = self._subscription_query().where(subscriptions.c.next_due <= now)
+        if after is not None:
+            query = query.where(or_(subscriptions.c.next_due > after[0],
+                                    and_(subscriptions.c.next_due == after[0], subscriptions.c.channel > after[1])))
+        query = query.order_by(subscriptions.c.next_due, subscriptions.c.channel).limit(limit)
+        rows = await self._read(lambda conn: conn.execute(query).all())
+        return [self._subscription(r) for r in rows]
+
+    async def reschedule(self, due: list[tuple[Subscription, datetime]]) -> None:
+        """Set each subscription's next_due, in one write; see _RESCHEDULE for when one is left alone."""
+        values = [_reschedule_values(sub, at) for sub, at in due]
+        if values:
+            await self._write(lambda conn: conn.execute(_RESCHEDULE, values))
 
     async def mark_channel_error(self, channel: str, error: str | None) -> None:
         stmt = (update(subscriptions).where(subscriptions.c.channel == channel[:MAX_ID])
@@ -658,14 +749,63 @@ class Store:
 
         return await self._write(op)
 
-    async def mark_sent(self, channel: str, local_date: date, ts: str | None) -> None:
-        """Record the digest as posted (`ts` is the Slack message's); it is never claimable again."""
+    async def claim_deliveries(self, wanted: list[tuple[str, date]], *, lease: timedelta = timedelta(minutes=5)
+                               ) -> dict[tuple[str, date], Literal["new", "expired", ""]]:
+        """`claim_delivery` for many (channel, local day) in one transaction: a multi-row insert, then one
+        update per day for the stale claims among the rest. The rows go in channel order, so two processes
+        claiming overlapping sets take their row locks in the same order; on PostgreSQL it is a transaction of
+        its own (not batched with other writes, whose locks could come in another order)."""
         now = self._now()
-        sent = {"status": "sent", "ts": ts[:MAX_ID] if ts else None, "sent_at": now}
-        stmt = self._insert(deliveries).values(
-            channel=channel[:MAX_ID], local_date=local_date, owner=self._owner, lease_until=now, **sent)
-        upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date], set_=sent)
-        await self._write(lambda conn: conn.execute(upsert))
+        keys = sorted({(channel[:MAX_ID], day) for channel, day in wanted})
+        claim = {"status": "claimed", "owner": self._owner, "lease_until": now + lease}
+        purge = self._purge_due("deliveries", now)
+
+        def op(conn: Connection) -> dict[tuple[str, date], Literal["new", "expired", ""]]:
+            if purge:
+                conn.execute(delete(deliveries).where(deliveries.c.local_date < (now - DELIVERY_KEEP).date()))
+            rows = [{"channel": channel, "local_date": day, **claim} for channel, day in keys]
+            inserted = conn.execute(self._insert(deliveries).values(rows).on_conflict_do_nothing()
+                                    .returning(deliveries.c.channel, deliveries.c.local_date))
+            new = {(row.channel, row.local_date) for row in inserted}
+            expired: set[tuple[str, date]] = set()
+            for day in sorted({day for key in keys if key not in new for day in (key[1],)}):
+                channels = [channel for channel, d in keys if d == day and (channel, d) not in new]
+                # As in claim_delivery, the WHERE is re-checked under each row's lock: one taker wins.
+                taken = conn.execute(update(deliveries).where(
+                    deliveries.c.channel.in_(channels), deliveries.c.local_date == day,
+                    deliveries.c.status == "claimed", deliveries.c.lease_until < now).values(**claim)
+                    .returning(deliveries.c.channel))
+                expired |= {(row.channel, day) for row in taken}
+            return {key: "new" if key in new else "expired" if key in expired else "" for key in keys}
+
+        return await self._write(op, alone=True) if keys else {}
+
+    async def mark_sent(self, channel: str, local_date: date, ts: str | None, *,
+                        reschedule: tuple[Subscription, datetime] | None = None) -> None:
+        """Record the digest as posted (`ts` is the Slack message's); it is never claimable again. With
+        `reschedule`, the subscription's next_due is set in the same transaction (as by `reschedule`)."""
+        await self.mark_sent_many([(channel, local_date, ts, reschedule)])
+
+    async def mark_sent_many(self, posted: list[tuple[str, date, str | None, tuple[Subscription, datetime] | None]]
+                             ) -> None:
+        """`mark_sent` for many deliveries in one transaction (two statements, each run for every row)."""
+        now = self._now()
+        rows = [{"channel": channel[:MAX_ID], "local_date": day, "owner": self._owner, "lease_until": now,
+                 "status": "sent", "ts": ts[:MAX_ID] if ts else None, "sent_at": now}
+                for channel, day, ts, _ in posted]
+        later = [_reschedule_values(*again) for *_, again in posted if again]
+        stmt = self._insert(deliveries)
+        upsert = stmt.on_conflict_do_update(index_elements=[deliveries.c.channel, deliveries.c.local_date],
+                                            set_={"status": stmt.excluded.status, "ts": stmt.excluded.ts,
+                                                  "sent_at": stmt.excluded.sent_at})
+
+        def op(conn: Connection) -> None:
+            conn.execute(upsert, rows)
+            if later:
+                conn.execute(_RESCHEDULE, later)
+
+        if rows:
+            await self._write(op)
 
     async def release_delivery(self, channel: str, local_date: date, *, maybe_posted: bool = False) -> None:
         """The post failed: drop this instance's claim so the digest stays due.
@@ -687,17 +827,17 @@ class Store:
     async def save_reply(self, *, team: str, channel: str, question_ts: str, answer_channel: str, answer_ts: str,
                          thread_ts: str | None, context_key: str | None) -> None:
         now = self._now()
-        values = {"team": team[:MAX_ID], "answer_channel": answer_channel[:MAX_ID], "answer_ts": answer_ts[:MAX_ID],
+        stmt = self._prepared.save_reply
+        values = {"channel": channel[:MAX_ID], "question_ts": question_ts[:MAX_ID], "team": team[:MAX_ID],
+                  "answer_channel": answer_channel[:MAX_ID], "answer_ts": answer_ts[:MAX_ID],
                   "thread_ts": thread_ts[:MAX_ID] if thread_ts else None,
                   "context_key": context_key[:MAX_KEY] if context_key else None, "created_at": now}
-        stmt = self._insert(replies).values(channel=channel[:MAX_ID], question_ts=question_ts[:MAX_ID], **values)
         purge = self._purge_due("replies", now)
 
         def op(conn: Connection) -> None:
             if purge:
                 conn.execute(delete(replies).where(replies.c.created_at < now - REPLY_KEEP))
-            conn.execute(stmt.on_conflict_do_update(index_elements=[replies.c.channel, replies.c.question_ts],
-                                                    set_=values))
+            conn.execute(stmt, values)
 
         await self._write(op)
 
@@ -815,7 +955,14 @@ def _switch_to_wal(cursor: Any) -> None:
             delay = min(delay * 2, 0.2)
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _checkpoint(conn: Connection) -> None:
+    """Copy the WAL back into the database file as far as no reader needs it (never blocks a writer)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _sqlite_transactions(engine: Engine, *, autocheckpoint: bool = True) -> None:
     """Make SQLite transactions real and take the write lock at BEGIN.
 
     The sqlite3 driver's legacy mode runs DDL and SELECTs outside any transaction,
@@ -831,8 +978,17 @@ def _sqlite_transactions(engine: Engine) -> None:
         # process (not for power loss) and keeps a commit well under a millisecond.
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+        begin = "BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE"
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):
+            # Straight to the driver: this runs for every transaction, and SQLAlchemy's execution path for a
+            # statement costs more than SQLite does for BEGIN.
+            driver.execute(begin)
+        else:  # aiosqlite (the migrations' async engine)
+            conn.exec_driver_sql(begin)

@@ -237,10 +237,16 @@ class WorkQueue:
         try:
             # Tried even for a job kept in memory: its row may have been written after the intake stopped
             # waiting, and a row left queued would be taken over and run again (harmlessly, but needlessly).
-            if retry:
-                recorded = await asyncio.shield(self.jobs.put_off(job, timedelta(seconds=delay)))
-            else:
-                recorded = await asyncio.shield(self.jobs.finish(job.key))
+            end = self.jobs.put_off(job, timedelta(seconds=delay)) if retry else self.jobs.finish(job.key)
+            # Submitted together, so the job's own end and the writes that wait for it share a transaction.
+            with_it, job.settle_with = [write() for write in job.settle_with], []
+            outcomes = await asyncio.shield(asyncio.gather(end, *with_it, return_exceptions=True))
+            for failed in outcomes[1:]:
+                if isinstance(failed, BaseException):
+                    log.warning("a write after %s failed: %s", job.where, type(failed).__name__)
+            if isinstance(outcomes[0], BaseException):
+                raise outcomes[0]
+            recorded = bool(outcomes[0])
         except Exception as exc:  # the lease runs out instead; a rerun looks in Slack before replying
             level = logging.DEBUG if self.store.health.state != "ok" else logging.WARNING
             log.log(level, "could not record the end of %s: %s", job.where, type(exc).__name__)

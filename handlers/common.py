@@ -11,7 +11,7 @@ import html
 import logging
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -109,19 +109,25 @@ async def best_effort(what: str, op: Awaitable[T], default: T) -> T:
         return default
 
 
-async def ask(deps: Deps, question: str, key: str | None) -> Asked:
-    """Answer `question` with the follow-up context stored under `key` (nothing is saved yet)."""
+async def ask(deps: Deps, question: str, key: str | None, *, fresh: bool = False) -> Asked:
+    """Answer `question` with the follow-up context stored under `key` (nothing is saved yet).
+
+    `fresh`: the conversation under `key` starts with this question (a mention outside any thread opens a
+    thread of its own), so there is no context to load.
+    """
     ctx = (await best_effort("loading the follow-up context", deps.store.load_context(key), None)
-           if key else None) or Context()
+           if key and not fresh else None) or Context()
     before = _snapshot(ctx)
     answer = deps.engine.ask(question, ctx)
     return Asked(answer, ctx, _snapshot(ctx) != before)
 
 
 async def remember(deps: Deps, key: str | None, asked: Asked) -> None:
-    """Save the context (when it moved on) and note a question the bot could not answer."""
-    await remember_context(deps, key, asked)
-    await log_unanswered(deps, asked)
+    """Save the context (when it moved on) and note a question the bot could not answer.
+
+    Both at once, so they share one transaction (bot.dbwrite).
+    """
+    await asyncio.gather(remember_context(deps, key, asked), log_unanswered(deps, asked))
 
 
 async def remember_context(deps: Deps, key: str | None, asked: Asked) -> None:
@@ -177,19 +183,35 @@ async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel:
     question updates the answer and deleting it deletes the answer (handlers.edits). The context is saved
     before the answer goes out, so a follow-up typed the moment it shows finds it; the rest waits until the
     answer is out. Each database step is skipped after DB_STEP_TIMEOUT_S when the database is slow or down.
+    The steps share transactions: the context with the unanswered log, and which message answered with the job's
+    own finish (bot.work), so an answer costs two writes besides the job record made before the ack.
     """
-    await remember_context(deps, key, asked)
+    await remember(deps, key, asked)
     payload = card(deps, asked.answer)
     ts = await replies.reply(deps.post, client, channel=channel, thread_ts=thread_ts, text=payload["text"],
                              blocks=payload["blocks"])
-    await log_unanswered(deps, asked)
     if ts is not None:
         count_answer(deps, asked.answer, where, started)
         if question_ts:
-            await best_effort("remembering which message answered the question", deps.store.save_reply(
-                team=team, channel=channel, question_ts=question_ts, answer_channel=channel, answer_ts=ts,
-                thread_ts=thread_ts, context_key=key), None)
+            answer_ts = ts
+
+            def save_reply() -> Awaitable[None]:
+                return deps.store.save_reply(team=team, channel=channel, question_ts=question_ts,
+                                             answer_channel=channel, answer_ts=answer_ts, thread_ts=thread_ts,
+                                             context_key=key)
+
+            await after_reply("remembering which message answered the question", save_reply)
     return ts
+
+
+async def after_reply(what: str, write: Callable[[], Awaitable[None]]) -> None:
+    """A database step for once the answer is out: made with the running job's finish, in its transaction
+    (bot.work), or at once when there is no job."""
+    job = current_job.get()
+    if job is not None:
+        job.settle_with.append(lambda: best_effort(what, write(), None))
+    else:
+        await best_effort(what, write(), None)
 
 
 async def apologise(deps: Deps, client: AsyncWebClient | None, *, channel: str, thread_ts: str | None,

@@ -70,7 +70,8 @@ async def handle_mention(deps: Deps, client: AsyncWebClient, body: dict[str, Any
     thread_ts = str(event.get("thread_ts") or event.get("ts") or "") or None
     try:
         key = thread_key(_team(body), channel, thread_ts or "")
-        asked = await ask(deps, slack_to_plain(str(event.get("text") or ""), bot_user_id), key)
+        asked = await ask(deps, slack_to_plain(str(event.get("text") or ""), bot_user_id), key,
+                          fresh=not event.get("thread_ts"))
         if not await claim(deps, body):
             return
         await answer_in_conversation(deps, client, channel=channel, thread_ts=thread_ts, key=key, asked=asked,
@@ -107,7 +108,7 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
                     "loading the thread's context", deps.store.load_context(key), None) is None:
                 return
         question = slack_to_plain(text, bot_user_id)
-        asked = await ask(deps, question, key)
+        asked = await ask(deps, question, key, fresh=where == "auto" and not parent)
         # Without a mention, only speak when there is something to say: an answer, or a question asked.
         if where == "auto" and asked.answer.status not in ANSWERED and "?" not in question:
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import legacy_migrator
@@ -115,6 +115,8 @@ async def test_a_version_1_database_is_migrated_with_its_subscriptions(
     subs = {s.channel: s for s in await migrated.subscriptions()}
     assert (subs["C1"].cadence, subs["C2"].cadence) == ("weekdays", "daily")
     assert subs["C1"].include_management and subs["C1"].subscriber is None
+    # Migration 4: the scheduler's next pass looks at every existing subscription, whatever its `now`.
+    assert [s.channel for s in await migrated.due_subscriptions(datetime(2001, 1, 1, tzinfo=UTC))] == ["C1", "C2"]
 
 
 async def test_report_feedback_and_unanswered_cli(db_url: str, store: Store, monkeypatch: pytest.MonkeyPatch,
