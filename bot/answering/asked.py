@@ -138,7 +138,8 @@ def counted(words: Sequence[str]) -> tuple[int, ...]:
 
 def asks_now(words: Sequence[str]) -> bool:
     """The question asks about the present ("currently", "this year", "right now")."""
-    return any(w in _NOW for w in words) or any(_has(words, p) for p in _NOW_PHRASES)
+    present = set(words)
+    return bool(present & _NOW) or any(p[0] in present and p[1] in present and _has(words, p) for p in _NOW_PHRASES)
 
 
 def asks_exact(words: Sequence[str]) -> bool:
