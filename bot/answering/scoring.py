@@ -194,9 +194,10 @@ class Scorer:
         about, outranked, mention, name_miss, context = _name_evidence(view, iu)
         lex, lex_mass, miss, miss_entity, unknown = self._word_evidence(view, iu, named=about > 0.0)
         facet, facet_other, facet_generic, facet_absent = self._facet_evidence(q, iu)
-        wants, wants_miss = _wants_evidence(q, iu)
-        counts, count_miss = _count_evidence(q, iu)
-        defines, defines_miss = self._defines(q, iu)
+        # Most questions want no kind, count nothing and spell nothing out: no call for those.
+        wants, wants_miss = _wants_evidence(q, iu) if q.wants is not None else (0.0, 0.0)
+        counts, count_miss = _count_evidence(q, iu) if q.counted else (0.0, 0.0)
+        defines, defines_miss = self._defines(q, iu) if q.acronyms else (0.0, 0.0)
         return (
             about, outranked, mention, name_miss, context, lex, lex_mass,
             min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
