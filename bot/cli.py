@@ -152,7 +152,8 @@ def _fit(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
     cv = report["cross_validated"]
     out.write(
         f"fitted on {report['questions']} questions ({report['rows']} candidate rows); threshold {model.threshold:.2f} "
-        f"(cross-validated: overall {cv['overall']:.1%}, confidently wrong {cv['confidently_wrong']:.1%})\n"
+        f"(cross-validated: overall {cv['overall']:.1%}, in-scope right {cv['in_scope_right']:.1%}, "
+        f"correct fallback {cv['fallback']:.1%}, confidently wrong {cv['confidently_wrong']:.1%})\n"
         f"wrote {target}\n"
     )
     return 0

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.answering import asked
 from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import Context
 from bot.answering.question import Name, Question, Word
@@ -49,26 +50,6 @@ FOLLOW_UP_WORDS = 4
 _COMPARE = frozenset({"difference", "differences", "differ", "compare", "comparing", "comparison", "versus",
                       "vs", "distinguish", "between", "both", "each"})
 
-# The answer a question wants, from its question words. Facet cues refine it (scoring.py).
-_WANTS_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("how", "often"), "frequency"), (("how", "frequently"), "frequency"), (("how", "many", "times"), "frequency"),
-    (("right", "now"), "named"), (("at", "the", "moment"), "named"), (("these", "days"), "named"),
-    (("at", "present"), "named"), (("how", "long"), "duration"), (("do", "you", "think"), "opinion"),
-    (("in", "your", "opinion"), "opinion"), (("your", "view"), "opinion"), (("should", "nato"), "opinion"),
-    (("how", "many"), "number"), (("how", "much"), "number"), (("number", "of"), "number"),
-    (("how", "big"), "number"), (("how", "large"), "number"), (("what", "percentage"), "number"),
-    (("what", "percent"), "number"), (("how", "old"), "time"),
-    (("what", "year"), "time"), (("which", "year"), "time"), (("what", "date"), "time"),
-    (("since", "when"), "time"), (("stand", "for"), "name"), (("stands", "for"), "name"),
-    (("short", "for"), "name"), (("full", "name"), "name"), (("what", "city"), "place"),
-    (("which", "city"), "place"), (("what", "country"), "place"), (("which", "country"), "place"),
-)
-_WANTS_WORDS = {"when": "time", "where": "place", "who": "person", "whom": "person"}
-_QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
-# With "who", these ask for the person holding a post today, whom the sources may not name.
-_NOW = frozenset({"current", "currently", "now", "today", "presently", "incumbent", "nowadays", "rn"})
-
-
 @dataclass
 class _Reading:
     words: list[str]  # lower case, typo corrected, chat spellings rewritten
@@ -84,6 +65,8 @@ class Analyser:
     ) -> None:
         self.cat = catalogue
         self._specificity = specificity or {}
+        # Entries that are posts: "who is the <post>" asks for the person holding it.
+        self._posts = frozenset(e for e, entry in catalogue.kb.entries.items() if entry.kind == "position")
         aliases_of: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for key, owner in catalogue.aliases.items():
             if len(key) > 1:
@@ -123,13 +106,16 @@ class Analyser:
         listed = _listed(names, r.words)
         names, intent, follow_up = self._follow_up(r.words, names, content, intent, context)
         facet = self.cat.intents.by_id[intent].facet if intent else None
+        holder = asked.asks_holder(r.words, names, self._posts, self.lex.framing)
         return Question(
             text=text, words=tuple(r.words), names=tuple(names), content=content, intent=intent, facet=facet,
-            wants=_wants(r.words, facet, self.lex.asks), listed=listed, follow_up=follow_up,
+            wants=asked.wants(r.words, facet, self.lex.asks, holder=holder), listed=listed, follow_up=follow_up,
             ambiguous=tuple(ambiguous), unknown_number=unknown,
             cue_words=tuple(w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit),
             numbers=frozenset(w for w in r.words if w[:1].isdigit()),
             focus=self._focus(r.words, content_idx), acronyms=self._acronyms(r, names),
+            counted=tuple(dict.fromkeys(self.concept(r.words[i]) for i in asked.counted(r.words))),
+            now=asked.asks_now(r.words), exact=asked.asks_exact(r.words),
         )
 
     def _read(self, pairs: list[tuple[str, str]]) -> _Reading:
@@ -316,7 +302,7 @@ class Analyser:
         return self.cat.names[index][1], FUZZY_NAME_WEIGHT * score / 100.0
 
     def _focus(self, words: list[str], content_idx: list[int]) -> str | None:
-        start = next((i for i, w in enumerate(words) if w in _QUESTION_WORDS), -1)
+        start = next((i for i, w in enumerate(words) if w in asked.QUESTION_WORDS), -1)
         after = [i for i in content_idx if i > start and words[i] not in self.lex.framing
                  and self.lex.rarity(words[i]) >= FOCUS_RARITY]
         return self.concept(words[after[0]]) if after else None
@@ -337,33 +323,3 @@ def _listed(names: list[Name], words: list[str]) -> bool:
                            and any(w in CONJUNCTIONS for w in between)):
             return True
     return False
-
-
-def _wants(words: list[str], facet: str | None, asks: dict[str, str]) -> str | None:
-    """The kind of answer asked for, read from the question's first question word ("when SACEUR
-    directs it, what does LANDCOM do?" asks a what, not a when), its phrases and its nouns."""
-    phrased = _phrase_wants(words)
-    if phrased is not None:
-        return phrased
-    first = next((w for w in words if w in _QUESTION_WORDS), None)
-    if first == "who" and any(w in _NOW for w in words):
-        return "named"  # "who's the chair of the MC now?" wants a name the sources may not give
-    asked = [asks[w] for w in words if w in asks]
-    if first in _WANTS_WORDS:
-        return _WANTS_WORDS[first]
-    if first is None and asked:
-        return asked[0]
-    return {"location": "place", "size": "number", "founded": "time"}.get(facet or "")
-
-
-def _phrase_wants(words: list[str]) -> str | None:
-    """The kind of answer the first of _WANTS_PHRASES the question holds asks for."""
-    present = set(words)
-    for phrase, wants in _WANTS_PHRASES:
-        if phrase[0] not in present or phrase[-1] not in present:
-            continue
-        n = len(phrase)
-        found = any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
-        if found and (wants != "named" or "who" in present):
-            return wants
-    return None

@@ -13,12 +13,15 @@ The procedure, so anyone can repeat it:
    question that must be declined has no right candidate.
 3. The ranking weights: a listwise logistic model (softmax over each question's candidates, the right
    ones' share maximised; `fit_ranker`).
-4. The confidence: per question, the best candidate's confidence features (scoring.confidence_row) and
+4. The confidence: per question, the best candidate's confidence features (confidence.confidence_row) and
    whether the reply built on it (with its support) holds the facts; gradient-boosted trees on those
-   (boost.py).
-5. The threshold: 5-fold cross-validation by question (variants stay with their question), each fold's
-   written questions (not the generated variants, which only train) scored by a ranker and trees
-   fitted on the other four folds; the threshold with the best overall accuracy
+   (boost.py). One feature, "outside", scores the question's words by how often training questions
+   holding them must be declined (outside.py); each training question is left out of its own score.
+5. Calibration and threshold: 5-fold cross-validation by question (variants stay with their question),
+   each fold's written questions (not the generated variants, which only train) scored by a ranker and
+   trees fitted on the other four folds. An isotonic map from those held-out probabilities to whether
+   the reply was right makes the confidence calibrated (calibrate.py); the threshold, on the calibrated
+   held-out confidences, is the one with the best overall accuracy
    (in-scope right plus must-decline declined) among those whose confidently-wrong rate is at most
    `MAX_CONFIDENTLY_WRONG`, then the highest such threshold.
 """
@@ -35,18 +38,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.answering import boost
+from bot.answering import boost, calibrate, outside
+from bot.answering.confidence import RANK_DEPTH, Terms, confidence_row, question_row, reply_features
 from bot.answering.context import Context
 from bot.answering.model import FEATURES, Model
 from bot.answering.question import Question
-from bot.answering.scoring import (
-    Terms,
-    confidence_row,
-    rank_rows,
-    reply_features,
-    sigmoid,
-    supporting,
-)
+from bot.answering.scoring import rank_rows, sigmoid, supporting
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -54,6 +51,10 @@ if TYPE_CHECKING:
 
 # The ranker's L2 penalty; its loss is averaged over questions, so the penalty is small.
 RANK_L2 = 1e-3
+# The threshold rule: the confidence below which natobot declines is the one that answers most
+# cross-validated training questions right while at most this share of them gets a confident wrong
+# answer (issue 9's target). The chosen value is stored in model.yaml as `threshold`, with the
+# cross-validated figures it gave in `fitted`.
 MAX_CONFIDENTLY_WRONG = 0.02
 FOLDS = 5
 VARIANTS_PER_QUESTION = 2
@@ -133,6 +134,7 @@ class Example:
     terms: Terms = ()  # the question's content words as the confidence model weighs them
     max_idf: float = 1.0
     facts: tuple[str, ...] = ()  # what a right reply holds (empty: judged by entry and facet)
+    asked: Question | None = None  # the question as analysed (its kind: confidence.question_row)
 
 
 def from_dev(items: Sequence[Item]) -> list[TrainItem]:
@@ -213,7 +215,7 @@ def _example(engine: Engine, item: TrainItem, q: Question, group: int, *, varian
         [iu.unit.answers for iu in units], item.in_scope, entries=[iu.unit.entry for iu in units],
         texts=[_normal(f"{iu.unit.reply()} {iu.unit.caveat or ''}") for iu in units], facts=item.facts,
         shown=[iu.reply_concepts for iu in units], terms=engine.scorer.terms(q), max_idf=engine.index.max_idf,
-        variant=variant,
+        variant=variant, asked=q,
     )
 
 
@@ -248,19 +250,28 @@ def fit_ranker(data: Sequence[Example], *, l2: float = RANK_L2, steps: int = 400
     return [float(val) for val in w]
 
 
+def _written(data: Sequence[Example]) -> dict[int, outside.Asked]:
+    """Each training question as written (not its variants): its words and whether it must be declined."""
+    return {ex.group: (frozenset(ex.asked.words), not ex.in_scope)
+            for ex in data if not ex.variant and ex.asked is not None}
+
+
 def _confidence_rows(
-    data: Sequence[Example], bias: float, weights: list[float],
+    data: Sequence[Example], bias: float, weights: list[float], vocab: outside.Vocabulary, *, own: bool,
 ) -> list[tuple[tuple[float, ...], int, bool]]:
     """Per question: (the confidence features of its best candidate under these weights, whether a
     reply built on it is right, whether the question is in scope). For a question the documents do not
-    answer, a reply is right when it says so ("the sources do not name ...")."""
+    answer, a reply is right when it says so ("the sources do not name ..."). With `own`, the questions
+    are among those `vocab` counted, and each is left out of its own "outside" score."""
+    written = _written(data) if own else {}
     out = []
     for ex in data:
-        if not ex.features:
+        if not ex.features or ex.asked is None:
             continue
         ranked = rank_rows(ex.features, ex.entries, bias, weights)
         top = ranked[0].index
-        reply = reply_features(ex.terms, [ex.shown[s.index] for s in [ranked[0], *supporting(ranked)]], ex.max_idf)
+        reply = reply_features(ex.terms, [ex.shown[s.index] for s in [ranked[0], *supporting(ranked)]],
+                               [ex.shown[s.index] for s in ranked[:RANK_DEPTH]], ex.max_idf, answers=ex.answers[top])
         if not ex.in_scope:
             right = int(not ex.answers[top])
         elif ex.facts and ex.answers[top]:
@@ -269,7 +280,8 @@ def _confidence_rows(
             right = int(all(_holds(shown, f) for f in ex.facts))
         else:
             right = ex.labels[top]
-        out.append((confidence_row(ranked, reply), right, ex.in_scope))
+        question = question_row(ex.asked, vocab.score(ex.asked.words, written.get(ex.group)))
+        out.append((confidence_row(ranked, reply, question), right, ex.in_scope))
     return out
 
 
@@ -277,12 +289,14 @@ def sweep(tops: Sequence[tuple[float, bool, bool]]) -> list[dict[str, float]]:
     """(confidence, right, in scope) per question -> the figures at each threshold."""
     rows = []
     n = len(tops)
+    in_scope = sum(scope for _, _, scope in tops)
     for step in range(5, 96):
         t = step / 100
         right = sum(p >= t and ok for p, ok, scope in tops if scope)
         declined = sum(p < t or ok for p, ok, scope in tops if not scope)
         wrong = sum(p >= t and not ok for p, ok, _ in tops)
-        rows.append({"threshold": t, "overall": (right + declined) / n, "confidently_wrong": wrong / n})
+        rows.append({"threshold": t, "overall": (right + declined) / n, "confidently_wrong": wrong / n,
+                     "in_scope_right": right / max(in_scope, 1), "fallback": declined / max(n - in_scope, 1)})
     return rows
 
 
@@ -294,11 +308,13 @@ def choose_threshold(rows: Sequence[dict[str, float]]) -> float:
 
 def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[Model, dict[str, Any]]:
     data = examples(engine, items)
-    held_out = _cross_validate(data)
+    raw = _cross_validate(data)
+    calibration = calibrate.fit([p for p, _, _ in raw], [ok for _, ok, _ in raw])
+    held_out = [(calibration(p), ok, scope) for p, ok, scope in raw]
     rows = sweep(held_out)
     threshold = choose_threshold(rows)
     bias, weights = 0.0, fit_ranker(data)
-    forest = _fit_confidence(data, bias, weights)
+    forest, vocab = _fit_confidence(data, bias, weights)
     chosen = next(r for r in rows if r["threshold"] == threshold)
     candidates = sum(len(ex.labels) for ex in data)
     model = Model(
@@ -306,6 +322,8 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
         weights={f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
         confidence_base=round(forest.base, 5),
         confidence_trees=[[[round(v, 5) for v in node] for node in tree] for tree in forest.trees],
+        calibration=[list(calibration.xs), list(calibration.ys)],
+        outside_words=vocab.table(),
         threshold=threshold,
         fitted=(
             f"natobot eval --fit on {set_name} ({len(items)} questions + {VARIANTS_PER_QUESTION} variants each, "
@@ -331,16 +349,19 @@ def _cross_validate(data: Sequence[Example]) -> list[tuple[float, bool, bool]]:
         train = [ex for ex in data if fold_of[ex.group] != k]
         test = [ex for ex in data if fold_of[ex.group] == k]
         bias, weights = 0.0, fit_ranker(train)
-        fold_forest = _fit_confidence(train, bias, weights)
+        fold_forest, vocab = _fit_confidence(train, bias, weights)
         # The threshold is set on the questions people wrote; the generated variants only train.
-        for x, y, scope in _confidence_rows([ex for ex in test if not ex.variant], bias, weights):
+        for x, y, scope in _confidence_rows([ex for ex in test if not ex.variant], bias, weights, vocab, own=False):
             held_out.append((sigmoid(fold_forest.margin(x)), bool(y), scope))
     return held_out
 
 
-def _fit_confidence(data: Sequence[Example], bias: float, weights: list[float]) -> boost.Forest:
-    rows = _confidence_rows(data, bias, weights)
-    return boost.fit([x for x, _, _ in rows], [y for _, y, _ in rows], seed=SEED)
+def _fit_confidence(
+    data: Sequence[Example], bias: float, weights: list[float],
+) -> tuple[boost.Forest, outside.Vocabulary]:
+    vocab = outside.Vocabulary.count(_written(data).values())
+    rows = _confidence_rows(data, bias, weights, vocab, own=True)
+    return boost.fit([x for x, _, _ in rows], [y for _, y, _ in rows], seed=SEED), vocab
 
 
 def write_model(model: Model, path: Path) -> None:

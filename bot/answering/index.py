@@ -49,6 +49,7 @@ class IndexedUnit:
     numbers: frozenset[str]  # the numbers and years it states
     reply_concepts: frozenset[str]  # the concepts of the whole reply built on it (context and caveat too)
     length: int  # how many concept occurrences it has
+    counted: frozenset[str]  # the concepts it gives a count of ("500 *staff*", "five functional *divisions*")
 
 
 class UnitIndex:
@@ -101,6 +102,7 @@ class UnitIndex:
             numbers=frozenset(w for w in words if w[:1].isdigit()),
             reply_concepts=frozenset(own | title | set(self._concepts(u.context))),
             length=len(own_list) + len(title_list),
+            counted=frozenset(lex.concept(w) for w in _counted(words)),
         )
 
     def _concepts(self, text: str) -> list[str]:
@@ -175,6 +177,23 @@ def _text_kinds(text: str, words: list[str]) -> set[str]:
     if _DURATION.search(text):
         kinds.add("duration")
     return kinds
+
+
+# How many words after a count name what it counts ("12 general/flag *officers*").
+COUNTED_WINDOW = 3
+
+
+def _counted(words: list[str]) -> list[str]:
+    """The words a statement gives a count of: those just after a count that is not a year or the
+    number of an objective or article ("Objective 3"), nor "one" ("one of the divisions")."""
+    out: list[str] = []
+    for i, w in enumerate(words):
+        is_count = (w.isdigit() and not _YEAR.fullmatch(w)) or w in _COUNT_WORDS
+        if not is_count or (i > 0 and words[i - 1] in NUMBER_LABELS):
+            continue
+        after = [a for a in words[i + 1:i + 2 + COUNTED_WINDOW] if a not in STOPWORDS and not a.isdigit()]
+        out += after[:COUNTED_WINDOW]
+    return out
 
 
 def _counts(concepts: list[str]) -> dict[str, int]:

@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.answering.confidence import QUESTION_FEATURES, REPLY_FEATURES
+
 FEATURES = (
     "about",  # the question names the unit's entity (the name's sureness)
     "outranked",  # ... but also names something more specific ("NATO's SACEUR" is about SACEUR, not NATO)
@@ -43,6 +45,8 @@ FEATURES = (
     "about_facet",
     "about_wants",
     "about_lex",
+    "counts",  # a "how many" asks to count something and the unit gives a count of it ("500 staff")
+    "count_miss",  # ... and the unit gives no count of it ("multiple OIG reports" for "how many reports")
 )
 
 # Before any fit: weights that make names, shared content and the facet count and missing content
@@ -55,10 +59,12 @@ _PRIOR = {
     "wants": 1.0, "wants_miss": -1.0, "overview": 0.5, "size": -0.5,
     "about_facet": 0.0, "about_wants": 0.0, "about_lex": 0.0,
     "focus_miss": -1.0, "defines": 1.0, "defines_miss": -1.0, "unnamed_topic": 0.0,
+    "counts": 1.0, "count_miss": -1.0,
 }
 
-# The confidence model sees the best candidate's features and how clearly it beat the runner-up.
-CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", "reply_lex", "reply_miss", *FEATURES)
+# The confidence model sees how clearly the best candidate won, the reply's coverage of the question,
+# the kind of question (confidence.py) and the best candidate's features.
+CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", *REPLY_FEATURES, *QUESTION_FEATURES, *FEATURES)
 
 
 class Model(BaseModel):
@@ -73,6 +79,11 @@ class Model(BaseModel):
     confidence_weights: dict[str, float] = Field(default_factory=lambda: {"share": 2.0, "margin": 1.0})
     confidence_base: float = 0.0
     confidence_trees: list[list[list[float]]] = Field(default_factory=list)
+    # The trees' probability -> the share of such replies right: [raw breakpoints, calibrated values],
+    # isotonic, fitted on the cross-validation folds (calibrate.py). Empty: the trees' own probability.
+    calibration: list[list[float]] = Field(default_factory=list)
+    # Words of questions to decline and their weight (outside.py), counted on the training questions.
+    outside_words: dict[str, float] = Field(default_factory=dict)
     # The features it was fitted on; a model fitted on other features is not used (the prior is).
     features: list[str] = Field(default_factory=lambda: list(FEATURES))
     confidence_features: list[str] = Field(default_factory=lambda: list(CONFIDENCE_FEATURES))

@@ -47,6 +47,9 @@ class Question:
     numbers: frozenset[str] = frozenset()  # the numbers and years the question states
     acronyms: tuple[str, ...] = ()  # words typed in capitals, or short names, that a "stands for" asks about
     focus: str | None = None  # the concept of the first content word after the question word ("how many *staff*")
+    counted: tuple[str, ...] = ()  # the concepts a "how many" counts ("how many *OIG reports*")
+    now: bool = False  # asks about the present ("currently", "this year"), which dated sources may not give
+    exact: bool = False  # asks for an exact figure or name ("exactly how many")
 
     @property
     def entries(self) -> list[str]:

@@ -17,7 +17,10 @@ import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering import outside
 from bot.answering.boost import Forest
+from bot.answering.calibrate import Calibration
+from bot.answering.confidence import RANK_DEPTH, Terms, confidence_row, question_row, reply_features
 from bot.answering.index import IndexedUnit, UnitIndex
 from bot.answering.lexicon import RARITY_FLOOR
 from bot.answering.model import FEATURES, Model
@@ -37,13 +40,6 @@ POSTING_SHARE = 0.2
 # with the number.
 MAX_CANDIDATES = 30
 
-# A question's content words as the confidence model weighs them against a whole reply:
-# (concept, weight for, weight against, counts against at all).
-Terms = tuple[tuple[str, float, float, bool], ...]
-# How many of the best candidates a ranking keeps (the confidence model looks at no more).
-RANK_DEPTH = 12
-# How many of the best candidates are looked at for agreement on the entity.
-AGREEMENT_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -103,6 +99,13 @@ def _name_evidence(view: _View, iu: IndexedUnit) -> tuple[float, float, float, f
     return about, outranked, mention, name_miss, context
 
 
+def _count_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
+    """(counts, count_miss): whether the unit gives a count of what a "how many" asks to count."""
+    if not q.counted:
+        return 0.0, 0.0
+    return (1.0, 0.0) if any(c in iu.counted for c in q.counted) else (0.0, 1.0)
+
+
 def _wants_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
     """(wants, wants_miss): whether the unit holds the kind of answer wanted."""
     if q.wants is None:
@@ -119,6 +122,7 @@ class Scorer:
         self.weights = model.vector()
         forest = Forest(model.confidence_base, tuple(model.confidence_trees)) if model.confidence_trees else None
         self._forest = forest.compiled() if forest is not None else None
+        self._calibration = Calibration.of(model.calibration)
         self._confidence_prior = model.confidence_vector()
         n = len(index.units)
         self._posting_cap = max(10, int(n * POSTING_SHARE))
@@ -190,8 +194,10 @@ class Scorer:
         about, outranked, mention, name_miss, context = _name_evidence(view, iu)
         lex, lex_mass, miss, miss_entity, unknown = self._word_evidence(view, iu, named=about > 0.0)
         facet, facet_other, facet_generic, facet_absent = self._facet_evidence(q, iu)
-        wants, wants_miss = _wants_evidence(q, iu)
-        defines, defines_miss = self._defines(q, iu)
+        # Most questions want no kind, count nothing and spell nothing out: no call for those.
+        wants, wants_miss = _wants_evidence(q, iu) if q.wants is not None else (0.0, 0.0)
+        counts, count_miss = _count_evidence(q, iu) if q.counted else (0.0, 0.0)
+        defines, defines_miss = self._defines(q, iu) if q.acronyms else (0.0, 0.0)
         return (
             about, outranked, mention, name_miss, context, lex, lex_mass,
             min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
@@ -199,7 +205,7 @@ class Scorer:
             0.0 if view.carrying else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
             1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
             1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0, defines, defines_miss,
-            1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex,
+            1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex, counts, count_miss,
         )
 
     def _word_evidence(
@@ -275,10 +281,14 @@ class Scorer:
         """The probability that the reply built on the best candidate (and its support) is right."""
         if not ranked:
             return 0.0
-        shown = [self.index.units[s.index].reply_concepts for s in [ranked[0], *supporting(ranked)]]
-        row = confidence_row(ranked, reply_features(self.terms(q), shown, self.index.max_idf))
+        units = self.index.units
+        shown = [units[s.index].reply_concepts for s in [ranked[0], *supporting(ranked)]]
+        near = [units[s.index].reply_concepts for s in ranked[:RANK_DEPTH]]
+        answers = units[ranked[0].index].unit.answers
+        reply = reply_features(self.terms(q), shown, near, self.index.max_idf, answers=answers)
+        row = confidence_row(ranked, reply, question_row(q, outside.score(q.words, self.model.outside_words)))
         if self._forest is not None:
-            return sigmoid(self._forest(row))
+            return self._calibration(sigmoid(self._forest(row)))
         return sigmoid(self.model.confidence_bias + sum(map(operator.mul, self._confidence_prior, row)))
 
 
@@ -330,31 +340,3 @@ def supporting(ranked: Sequence[Scored]) -> list[Scored]:
         return []
     top = ranked[0]
     return [s for s in ranked[1:MAX_SUPPORT + 1] if top.logit - s.logit <= SUPPORT_GAP]
-
-
-def reply_features(terms: Terms, shown: Sequence[frozenset[str]], max_idf: float) -> tuple[float, float]:
-    """How much of the question the whole reply covers, and how much it carries that the reply lacks."""
-    union = frozenset().union(*shown) if shown else frozenset()
-    total = covered = lacking = 0.0
-    for concept, weight, against, carries in terms:
-        total += weight
-        if concept in union:
-            covered += weight
-        elif carries:
-            lacking += against
-    return (covered / total if total else 0.0, min(lacking / max_idf, 3.0) / 3.0)
-
-
-def confidence_row(ranked: list[Scored], reply: tuple[float, float] = (0.0, 0.0)) -> tuple[float, ...]:
-    """What the confidence model sees: the best candidate, how clearly it beat the next one and the
-    best one about another entity, and how many of the best few agree on its entity."""
-    top = ranked[0]
-    # The share of the best candidate's entity, not of the candidate alone: two statements of the same
-    # fact must not halve each other's share.
-    share = sum(s.probability for s in ranked[:RANK_DEPTH] if s.entry == top.entry)
-    runner_up = ranked[1].logit if len(ranked) > 1 else top.logit - 10.0
-    other = next((s.logit for s in ranked[1:] if s.entry != top.entry), top.logit - 10.0)
-    head = ranked[:AGREEMENT_DEPTH]
-    agreement = sum(s.entry == top.entry for s in head) / len(head)
-    return (share, min(top.logit - runner_up, 10.0) / 10.0, min(top.logit - other, 10.0) / 10.0,
-            agreement, *reply, *top.features)
