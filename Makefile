@@ -38,10 +38,10 @@ run: $(STAMP)
 	$(BIN)/natobot run
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot knowledge handlers tests
+	$(BIN)/ruff check bot knowledge handlers benchmarks scripts tests
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot knowledge handlers
+	$(BIN)/mypy bot knowledge handlers benchmarks
 
 hadolint: $(STAMP)
 	$(BIN)/hadolint Dockerfile
@@ -56,25 +56,25 @@ bench: eval bench-compare bench-growth bench-load bench-digest bench-cards bench
 
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
-	HF_HUB_OFFLINE=1 $(BIN)/python -m bot.bench_compare --json-out $(REPORT)/compare.json
+	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks.compare --json-out $(REPORT)/compare.json
 
 bench-growth: $(STAMP)
-	$(BIN)/python -m bot.bench_growth --out $(REPORT)
+	$(BIN)/python -m benchmarks.growth --out $(REPORT)
 
 bench-load: $(BENCH_STAMP)
-	$(BIN)/python -m bot.bench_load --json-out $(REPORT)/load.json --plot $(REPORT)/load.png
+	$(BIN)/python -m benchmarks.load --json-out $(REPORT)/load.json --plot $(REPORT)/load.png
 
 # 1k, 10k and 100k channels on SQLite and on a throw-away PostgreSQL (scripts/postgres.sh), about 10 minutes.
 bench-digest: $(STAMP)
-	eval "$$(scripts/postgres.sh)" && $(BIN)/python -m bot.bench_digest --json-out $(REPORT)/digest.json
+	eval "$$(scripts/postgres.sh)" && $(BIN)/python -m benchmarks.digest --json-out $(REPORT)/digest.json
 
-# 10 minutes at 50 events/s, two replicas, one fault of each kind (bot/bench_soak.py); exits 1 if any event
+# 10 minutes at 50 events/s, two replicas, one fault of each kind (benchmarks/soak.py); exits 1 if any event
 # was lost or doubled.
 bench-soak: $(STAMP)
-	$(BIN)/python -m bot.bench_soak --json-out $(REPORT)/soak.json
+	$(BIN)/python -m benchmarks.soak --json-out $(REPORT)/soak.json
 # How tall answer cards are (blocks, characters, estimated lines) over the catalogue's questions.
 bench-cards: $(STAMP)
-	$(BIN)/python -m bot.bench_cards
+	$(BIN)/python -m benchmarks.cards
 
 eval: $(STAMP)
 	$(BIN)/natobot eval --report $(REPORT)

@@ -1,7 +1,7 @@
 """Configuration from the environment and an optional `.env` file (pydantic-settings).
 
 Tokens are `SecretStr` so that a settings object printed or logged by accident shows `**********`;
-`bot.slack_app.install_log_redaction` also scrubs them from every log record.
+`bot.slack.app.install_log_redaction` also scrubs them from every log record.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     natobot_command: str = "/nato"
     log_level: str = "INFO"
     natobot_auto_channels: str = ""
-    # The work queue (bot.work): how long a replica holds a job before others may take it over, and how many
+    # The work queue (bot.slack.work): how long a replica holds a job before others may take it over, and how many
     # jobs may wait in one process before new work gets a "busy" reply.
     natobot_job_lease: float = Field(default=60.0, ge=1.0, le=3600.0)
     natobot_backlog: int = Field(default=512, ge=1, le=100_000)

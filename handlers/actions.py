@@ -12,7 +12,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import blocks
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.clicks import clicked
 from handlers.commands import command_answer, share_payload
 from handlers.common import (

@@ -25,9 +25,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_app import Deps
-from bot.slack_text import plain
-from bot.store import Store
+from bot.slack.deps import Deps
+from bot.slack.text import plain
+from bot.store.state import Store
 from handlers.common import answer_in_conversation, apologise, ask, best_effort, log, slack_to_plain, thread_key
 
 GREETING = ("Hi! I answer questions about NATO's International Military Staff, the NATO command structure, "

@@ -13,12 +13,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from bot.answering.context import Context
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.render import blocks
-from bot.slack_app import Deps
-from bot.slack_text import plain
+from bot.slack.deps import Deps
+from bot.slack.text import plain
 from handlers.common import (
     Asked,
     apologise,

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import replies
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from bot.answering.context import Context
-from bot.jobs import current_job
 from bot.render import blocks
-from bot.slack_app import Deps
+from bot.slack import replies
+from bot.slack.deps import Deps
+from bot.store.jobs import current_job
 
 log = logging.getLogger("natobot.handlers")
 
@@ -115,8 +115,9 @@ async def ask(deps: Deps, question: str, key: str | None, *, fresh: bool = False
     `fresh`: the conversation under `key` starts with this question (a mention outside any thread opens a
     thread of its own), so there is no context to load.
     """
-    ctx = (await best_effort("loading the follow-up context", deps.store.load_context(key), None)
-           if key and not fresh else None) or Context()
+    stored = (await best_effort("loading the follow-up context", deps.store.load_context(key), None)
+              if key and not fresh else None)
+    ctx = Context(entities=list(stored.entities), intent=stored.intent, facet=stored.facet) if stored else Context()
     before = _snapshot(ctx)
     answer = deps.engine.ask(question, ctx)
     return Asked(answer, ctx, _snapshot(ctx) != before)
@@ -125,7 +126,7 @@ async def ask(deps: Deps, question: str, key: str | None, *, fresh: bool = False
 async def remember(deps: Deps, key: str | None, asked: Asked) -> None:
     """Save the context (when it moved on) and note a question the bot could not answer.
 
-    Both at once, so they share one transaction (bot.dbwrite).
+    Both at once, so they share one transaction (bot.store.write).
     """
     await asyncio.gather(remember_context(deps, key, asked), log_unanswered(deps, asked))
 
@@ -160,7 +161,7 @@ def count_answer(deps: Deps, answer: Answer, where: str, started: float | None) 
 async def claim(deps: Deps, body: dict[str, Any]) -> bool:
     """True the first time this event is seen by any replica (the record is in the shared database).
 
-    Work that came through the work queue was checked there before the ack (bot.work); a rerun of it after a
+    Work that came through the work queue was checked there before the ack (bot.slack.work); a rerun of it after a
     crash must not be taken for a duplicate.
     """
     if current_job.get() is not None:
@@ -184,7 +185,7 @@ async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel:
     before the answer goes out, so a follow-up typed the moment it shows finds it; the rest waits until the
     answer is out. Each database step is skipped after DB_STEP_TIMEOUT_S when the database is slow or down.
     The steps share transactions: the context with the unanswered log, and which message answered with the job's
-    own finish (bot.work), so an answer costs two writes besides the job record made before the ack.
+    own finish (bot.slack.work), so an answer costs two writes besides the job record made before the ack.
     """
     await remember(deps, key, asked)
     payload = card(deps, asked.answer)
@@ -206,7 +207,7 @@ async def answer_in_conversation(deps: Deps, client: AsyncWebClient, *, channel:
 
 async def after_reply(what: str, write: Callable[[], Awaitable[None]]) -> None:
     """A database step for once the answer is out: made with the running job's finish, in its transaction
-    (bot.work), or at once when there is no job."""
+    (bot.slack.work), or at once when there is no job."""
     job = current_job.get()
     if job is not None:
         job.settle_with.append(lambda: best_effort(what, write(), None))

@@ -12,15 +12,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from bot import digest as dg
+from bot.digest import service as dg
 from bot.render import blocks
-from bot.slack_text import plain
+from bot.slack.text import plain
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.engine import Engine
-    from bot.store import Store
+    from bot.answering.engine import Engine
+    from bot.store.state import Store
 
 log = logging.getLogger("natobot.handlers.digest")
 

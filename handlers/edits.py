@@ -15,8 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_app import Deps
-from bot.store import Reply
+from bot.slack.deps import Deps
+from bot.store.state import Reply
 from handlers.common import ask, card, log, remember, slack_to_plain
 from handlers.events import handle_mention
 

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.common import (
     ANSWERED,
     answer_in_conversation,

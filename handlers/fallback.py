@@ -2,7 +2,7 @@
 
 A URL button, a button of an older release still on screen, a modal natobot no longer knows: Slack wants
 an ack within 3 seconds either way, or it shows the person an error (HTTP) and retries (Socket Mode, where
-bot.socket_mode also acks anything Bolt left unanswered).
+bot.slack.socket_mode also acks anything Bolt left unanswered).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.common import log
 
 _ANY = re.compile(".*")

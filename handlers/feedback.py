@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import blocks
 from bot.render import feedback as fb
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.clicks import clicked
 from handlers.commands import command_answer, with_share_value
 from handlers.common import apologise, card, command_key, dm_key, log, thread_key

@@ -16,10 +16,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import digest as dg
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.digest import service as dg
 from bot.render import home as view
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.common import answer_in_dm, claim, log
 from handlers.lookup_modal import open_lookup
 

@@ -1,4 +1,4 @@
-"""Which Slack requests are work the queue must not lose (bot.work), their dedup keys, and the busy reply.
+"""Which Slack requests are work the queue must not lose (bot.slack.work), their dedup keys, and the busy reply.
 
 Answerable work is: a mention, a DM or a message in an auto-answer channel, the slash command, and the
 related-question and Share buttons. Everything else (App Home, feedback clicks, edits...) goes straight to
@@ -14,10 +14,10 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.poster import Poster
 from bot.render import blocks
-from bot.slack_app import Deps
-from bot.work import BUSY
+from bot.slack.deps import Deps
+from bot.slack.poster import Poster
+from bot.slack.work import BUSY
 from handlers.actions import ASK_ACTION
 from handlers.events import ignored
 

@@ -15,10 +15,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.engine import Engine
-from bot.lookup_search import LookupIndex
+from bot.answering.engine import Engine
+from bot.answering.lookup import LookupIndex
 from bot.render import lookup
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.common import card, count_answer, log
 
 _INDEXES: weakref.WeakKeyDictionary[Engine, LookupIndex] = weakref.WeakKeyDictionary()

@@ -16,7 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import blocks
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.common import (
     answer_in_conversation,
     apologise,

@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import blocks, citations
-from bot.slack_app import Deps
+from bot.slack.deps import Deps
 from handlers.common import log
 
 

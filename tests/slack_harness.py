@@ -19,13 +19,13 @@ import aiohttp
 import slack_signing as sig
 from fakeslack import Call, FakeSlack
 
-from bot.engine import Engine
-from bot.metrics import Metrics
-from bot.poster import Poster
-from bot.server import Server, start_server
+from bot.answering.engine import Engine
 from bot.settings import Mode, Settings
-from bot.slack_app import Deps
-from bot.store import Store
+from bot.slack.deps import Deps
+from bot.slack.metrics import Metrics
+from bot.slack.poster import Poster
+from bot.slack.server import Server, start_server
+from bot.store.state import Store
 
 SECRET = "test-signing-secret-8f2a9c"
 BOT_TOKEN = "xoxb-1111-2222-testbottoken"
@@ -111,7 +111,7 @@ class App:
         """Wait until all work the app started for the requests sent so far is finished.
 
         Bolt starts each listener in a task before it returns the ack; the app keeps those tasks
-        (bot.slack_app.dispatch), so once they are done nothing more can reach the fake Slack.
+        (bot.slack.app.dispatch), so once they are done nothing more can reach the fake Slack.
         """
         await self.deps.idle(timeout)
         work = self.deps.work

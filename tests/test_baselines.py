@@ -1,4 +1,4 @@
-"""The baselines of `python -m bot.bench_compare`: judging, threshold choice and the rankers themselves.
+"""The baselines of `python -m benchmarks.compare`: judging, threshold choice and the rankers themselves.
 
 The embedding baseline is tested with a small hashing encoder in place of all-MiniLM-L6-v2, so these
 tests need neither torch nor the model.
@@ -19,11 +19,10 @@ import numpy as np
 import pytest
 import yaml
 
-from bot import blind
-from bot.baselines import blind_compare
-from bot.baselines.blind_compare import BlindRow
-from bot.baselines.bm25 import BM25Baseline, tokenise
-from bot.baselines.common import (
+from benchmarks.baselines import blind_compare
+from benchmarks.baselines.blind_compare import BlindRow
+from benchmarks.baselines.bm25 import BM25Baseline, tokenise
+from benchmarks.baselines.common import (
     REFUSE_ALL,
     Baseline,
     Hit,
@@ -33,9 +32,9 @@ from bot.baselines.common import (
     summarise,
     top,
 )
-from bot.baselines.embedding import EmbeddingBaseline
-from bot.baselines.naive import NaiveBaseline
-from bot.baselines.passages import (
+from benchmarks.baselines.embedding import EmbeddingBaseline
+from benchmarks.baselines.naive import NaiveBaseline
+from benchmarks.baselines.passages import (
     BlindFigures,
     BM25Ranker,
     EmbeddingRanker,
@@ -48,13 +47,14 @@ from bot.baselines.passages import (
     unit_passages,
     verdict_at,
 )
-from bot.bench_compare import SPEED_TARGET, format_table, targets
-from bot.bench_compare_runners import Row
-from bot.blind import BlindItem
-from bot.engine import Engine
-from bot.evaluate import Item, evaluate, load_set
+from benchmarks.compare import SPEED_TARGET, format_table, targets
+from benchmarks.compare_runners import Row
+from bot.answering.engine import Engine
+from bot.evaluation import blind
+from bot.evaluation.blind import BlindItem
+from bot.evaluation.evaluate import Item, evaluate, load_set
+from bot.evaluation.stats import percentile
 from bot.render.as_json import to_dict
-from bot.stats import percentile
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Citation, Entry
@@ -135,7 +135,7 @@ def test_threshold_ties_go_to_fewer_confidently_wrong() -> None:
 
 
 def test_summarise_agrees_with_natobot_eval(engine: Engine) -> None:
-    """The shared scores are bot.evaluate's, so natobot and baseline rows mean the same thing."""
+    """The shared scores are bot.evaluation.evaluate's, so natobot and baseline rows mean the same thing."""
     items = load_set()[::8]
     result = evaluate(engine, items)
     mine = summarise(items, [o.verdict for o in result.outcomes]).as_dict()
@@ -319,10 +319,11 @@ def test_targets(nato_ms: float, emb_ms: float, nato_right: int, best_right: int
 
 
 def test_baselines_import_without_heavy_dependencies() -> None:
-    """`import bot.baselines` and the bench script must not pull in torch & co. at import time."""
+    """`import benchmarks.baselines` and the bench script must not pull in torch & co. at import time."""
     code = (
-        "import sys, bot.baselines, bot.baselines.bm25, bot.baselines.embedding, bot.baselines.naive, "
-        "bot.baselines.passages, bot.baselines.blind_compare, bot.bench_compare; "
+        "import sys, benchmarks.baselines, benchmarks.baselines.bm25, benchmarks.baselines.embedding, "
+        "benchmarks.baselines.naive, "
+        "benchmarks.baselines.passages, benchmarks.baselines.blind_compare, benchmarks.compare; "
         "print(sorted({'torch', 'sentence_transformers', 'rank_bm25', 'numpy'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot import bench, blind
-from bot.engine import Engine
-from bot.evaluate import load_set
+from bot.answering.engine import Engine
+from bot.evaluation import bench, blind, timing
+from bot.evaluation.evaluate import load_set
 
 
 def test_the_questions_are_the_dev_set_and_blind_set_a() -> None:
-    questions = bench.bench_questions()
-    a = blind.load(bench.SET_A)
+    questions = timing.bench_questions()
+    a = blind.load(timing.SET_A)
     dev = [i.q for i in load_set()]
     assert questions[: len(dev)] == dev
     assert len(questions) == len(dev) + len(a.questions) + sum(len(c.turns) for c in a.conversations)
@@ -26,7 +26,7 @@ def _cache_sizes(engine: Engine) -> dict[str, int]:
 def test_each_round_starts_with_the_word_caches_empty(engine: Engine) -> None:
     engine.ask("who heds the internatinal militery staf")
     assert any(_cache_sizes(engine).values()), "asking fills the analyser's caches"
-    bench.clear_caches(engine)
+    timing.clear_caches(engine)
     assert set(_cache_sizes(engine).values()) == {0}
     seen: list[dict[str, int]] = []
     real_ask = engine.ask
@@ -38,7 +38,7 @@ def test_each_round_starts_with_the_word_caches_empty(engine: Engine) -> None:
 
     engine.ask = ask  # type: ignore[method-assign]
     try:
-        times = bench.ask_times(engine, ["first", "who heads the ims", "wher is jfc napels"], rounds=3)
+        times = timing.ask_times(engine, ["first", "who heads the ims", "wher is jfc napels"], rounds=3)
     finally:
         del engine.ask
     assert len(times) == 9
@@ -52,7 +52,7 @@ def test_run_bench_prints_the_figures_and_the_targets() -> None:
     assert re.search(r"^`natobot ask` start to answer: median \d+ ms", out, re.M)
     assert re.search(r"^targets: median <= 0\.2 ms (PASS|FAIL); p99 <= 5 ms (PASS|FAIL); "
                      r"start to answer <= 500 ms (PASS|FAIL)$", out, re.M)
-    assert f"questions: {len(bench.bench_questions())} (dev set and blind set A)" in out
+    assert f"questions: {len(timing.bench_questions())} (dev set and blind set A)" in out
     assert re.search(r"^`natobot ask` start to answer \(cached build\): median \d+ ms; `python -c pass` \d+ ms; "
                      r"ratio \d+\.\dx \(target <= 8x\) (PASS|FAIL)", out, re.M)
     assert re.search(r"^declined question vs answered, .*ratio \d+\.\d\dx \(target <= 3x\); suggestions offered "

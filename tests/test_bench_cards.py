@@ -1,11 +1,11 @@
-"""python -m bot.bench_cards runs and its figures hold what the README promises."""
+"""python -m benchmarks.cards runs and its figures hold what the README promises."""
 
 from __future__ import annotations
 
 import io
 from contextlib import redirect_stdout
 
-from bot import bench_cards
+from benchmarks import cards as bench_cards
 
 
 def test_bench_cards_figures() -> None:

@@ -16,12 +16,13 @@ import pytest
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from bot import bench_growth, bench_growth_synthetic
+from benchmarks import growth as bench_growth
+from benchmarks import growth_synthetic as bench_growth_synthetic
 from bot.answering import fuzzy
 from bot.answering.catalogue import sorted_key
+from bot.answering.engine import Engine
 from bot.answering.fuzzy import NAME_PLAN, TYPO_PLAN, FuzzyIndex
-from bot.engine import Engine
-from bot.evaluate import load_set
+from bot.evaluation.evaluate import load_set
 from knowledge import loader
 from knowledge.models import Entry, Fact
 from knowledge.text import normalise, tokens

@@ -1,4 +1,4 @@
-"""bot.bench_load: a short real run against a real `natobot serve` subprocess, and the knee rule.
+"""benchmarks.load: a short real run against a real `natobot serve` subprocess, and the knee rule.
 
 No timing is asserted: the run checks that every event got exactly one reply and that the report is whole.
 """
@@ -15,7 +15,7 @@ import pytest
 # psutil comes with the `bench` extra; until the `dev` extra lists it too, CI (`.[dev]`) skips these.
 pytest.importorskip("psutil")
 
-from bot import bench_load
+from benchmarks import load as bench_load
 
 
 async def test_short_run_against_a_real_serve_process() -> None:

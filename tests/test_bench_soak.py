@@ -1,11 +1,11 @@
-"""bot.bench_soak: a short soak with every fault, through two real `natobot serve` processes.
+"""benchmarks.soak: a short soak with every fault, through two real `natobot serve` processes.
 
 No timing is asserted: the run must lose nothing, double nothing and leave no apology standing.
 """
 
 from __future__ import annotations
 
-from bot import bench_soak
+from benchmarks import soak as bench_soak
 
 
 async def test_short_soak_with_every_fault_loses_and_doubles_nothing() -> None:

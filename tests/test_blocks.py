@@ -17,11 +17,11 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import slack_text
-from bot.answer import Answer, AnswerField, Part, Source
+from bot.answering.answer import Answer, AnswerField, Part, Source
 from bot.answering.context import Context
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.render import blocks, citations
+from bot.slack import text as slack_text
 from handlers.commands import usage_lines
 
 INJECTIONS = [
@@ -41,7 +41,7 @@ BIG_AMP = "&" * 20_000  # escapes to 5x its length
 
 @dataclass(frozen=True)
 class Sub:
-    """Shaped like bot.store.Subscription (frozen), which the Home tab must accept."""
+    """Shaped like bot.store.state.Subscription (frozen), which the Home tab must accept."""
 
     channel: str
     team: str
@@ -479,7 +479,7 @@ SUBS = [
 )
 def test_home_view(engine: Engine, with_digest: bool, subs: list[Sub], samples: list[str],
                    topics: list[str]) -> None:
-    from bot import digest as dg
+    from bot.digest import service as dg
     from bot.render import home
 
     digest = dg.digest_blocks(dg.build_digest(engine, NOW.date())) if with_digest else None

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import engine as engine_mod
 from bot.answering import cache
+from bot.answering import engine as engine_mod
 from bot.answering.boost import Forest
 from knowledge import loader
 
@@ -172,8 +172,8 @@ def test_a_changed_forest_gets_its_own_bytecode(tmp_path: Path, monkeypatch: pyt
     assert [margin(x) for x in ROWS] == [changed.margin(x) for x in ROWS]
 
 
-SLACK_AND_DIGEST = ("aiohttp", "slack_sdk", "slack_bolt", "sqlalchemy", "asyncpg", "aiosqlite", "bot.digest",
-                    "bot.digest_cli", "bot.store", "bot.slack_app", "bot.server")
+SLACK_AND_DIGEST = ("aiohttp", "slack_sdk", "slack_bolt", "sqlalchemy", "asyncpg", "aiosqlite", "bot.digest.service",
+                    "bot.cli.digest", "bot.store.state", "bot.slack.app", "bot.slack.server")
 
 
 def _imported(*args: str, env_dir: Path) -> set[str]:
@@ -188,7 +188,7 @@ def _imported(*args: str, env_dir: Path) -> set[str]:
 def test_ask_imports_nothing_of_slack_the_database_or_the_digest(tmp_path: Path, args: tuple[str, ...]) -> None:
     _imported(*args, env_dir=tmp_path)  # the first run builds the cache
     modules = _imported(*args, env_dir=tmp_path)
-    assert "bot.engine" in modules, "the probe sees the imports"
+    assert "bot.answering.engine" in modules, "the probe sees the imports"
     assert not {m for m in modules if m.split(".")[0] in SLACK_AND_DIGEST or m in SLACK_AND_DIGEST}
 
 

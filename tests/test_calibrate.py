@@ -8,7 +8,7 @@ import pytest
 
 from bot.answering import calibrate, outside
 from bot.answering.calibrate import Calibration
-from bot.engine import Engine
+from bot.answering.engine import Engine
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import cli
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -430,7 +430,7 @@ def test_blind_scorer_goes_through_the_real_command_line(tmp_path: Path, run_mai
     }), encoding="utf-8")
     figures = tmp_path / "blind.json"
     result = subprocess.run(
-        [sys.executable, "-m", "bot.blind", str(qset), "--command", f"{sys.executable} -m bot", "--json-out",
+        [sys.executable, "-m", "bot.evaluation.blind", str(qset), "--command", f"{sys.executable} -m bot", "--json-out",
          str(figures)], capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert result.returncode == 0, result.stderr

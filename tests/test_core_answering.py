@@ -14,11 +14,11 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.answer import Answer
 from bot.answering import analysis
+from bot.answering.answer import Answer
 from bot.answering.context import Context
-from bot.engine import MAX_QUESTION_CHARS, Engine
-from bot.evaluate import load_set
+from bot.answering.engine import MAX_QUESTION_CHARS, Engine
+from bot.evaluation.evaluate import load_set
 
 DECLINED = {"fallback", "no-data", "ambiguous", "invalid", "greeting"}
 # How a reply says it does not give the fact asked ("the sources do not name the holder", "the strategy

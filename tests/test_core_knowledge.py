@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from knowledge import loader
 from knowledge.loader import KnowledgeError
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot import blind
-from bot.answer import Answer, Part
+from bot.answering.answer import Answer, Part
 from bot.answering.context import Context
-from bot.engine import Engine
-from bot.evaluate import DEFAULT_SET, Item, Result, evaluate, format_report, judge, load_set
+from bot.answering.engine import Engine
+from bot.evaluation import blind
+from bot.evaluation.evaluate import DEFAULT_SET, Item, Result, evaluate, format_report, judge, load_set
 from bot.render.as_json import to_dict
 
 BLIND_DIR = Path(__file__).resolve().parent / "data" / "blind"

@@ -1,4 +1,4 @@
-"""Group commit (bot.dbwrite) through the real Store, on a SQLite file and on PostgreSQL.
+"""Group commit (bot.store.write) through the real Store, on a SQLite file and on PostgreSQL.
 
 Writes submitted together share one transaction; a write that raises fails alone; on SQLite a batch is
 written on the event loop's thread unless another connection holds the write lock, and then the writer
@@ -18,9 +18,9 @@ from db_fixtures import T0
 from sqlalchemy import Connection, event, select
 from sqlalchemy.engine import Engine
 
-from bot import dbwrite
 from bot.answering.context import Context
-from bot.store import Store, contexts
+from bot.store import write as dbwrite
+from bot.store.state import Store, contexts
 
 pytest_plugins = ["db_fixtures"]
 

@@ -19,10 +19,10 @@ import pytest
 from db_fixtures import Clock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import digest as dg
-from bot import digest_cli
-from bot.engine import Engine
-from bot.store import Store, Subscription
+from bot.answering.engine import Engine
+from bot.cli import digest as digest_cli
+from bot.digest import service as dg
+from bot.store.state import Store, Subscription
 from handlers.digest import digest_command, parse_subscribe
 from tests.fakeslack import FakeSlack
 

@@ -14,8 +14,9 @@ from db_fixtures import Clock
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import digest as dg
-from bot.digest_content import (
+from bot.answering.engine import Engine
+from bot.digest import service as dg
+from bot.digest.content import (
     EPOCH,
     NO_REPEAT_DAYS,
     Content,
@@ -23,11 +24,10 @@ from bot.digest_content import (
     management,
     mission,
 )
-from bot.digest_text import GLOSSARY, acronyms, explain
-from bot.engine import Engine
+from bot.digest.text import GLOSSARY, acronyms, explain
 from bot.render import digest as render_digest
 from bot.render.measure import measure
-from bot.store import Store, Subscription
+from bot.store.state import Store, Subscription
 from tests.fakeslack import FakeSlack
 
 TOKEN = "xoxb-test-token"
@@ -259,7 +259,7 @@ async def test_send_due_posts_each_subscriptions_own_content_and_tells_the_subsc
 
 
 def test_digest_messages_name_the_channel_safely() -> None:
-    from bot.digest_notify import message
+    from bot.digest.notify import message
 
     assert "<#C123ABC>" in message("C123ABC", "not_in_channel")["text"]
     hostile = message("<!here>", "is_archived")["text"]

@@ -12,9 +12,9 @@ import pytest
 from db_fixtures import Clock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import digest as dg
-from bot.engine import Engine
-from bot.store import LOOK_AGAIN, Store
+from bot.answering.engine import Engine
+from bot.digest import service as dg
+from bot.store.state import LOOK_AGAIN, Store
 from tests.fakeslack import FakeSlack
 
 pytest_plugins = ["db_fixtures"]

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot import blind, eval_report
-from bot.engine import Engine
-from bot.evaluate import Item, evaluate, load_any, load_set
+from bot.answering.engine import Engine
+from bot.evaluation import blind
+from bot.evaluation import report as eval_report
+from bot.evaluation.evaluate import Item, evaluate, load_any, load_set
 from bot.render.as_json import to_dict
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

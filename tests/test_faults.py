@@ -20,10 +20,10 @@ import slack_signing as sig
 from db_fixtures import T0, Clock
 from fakeslack import FakeSlack
 
-from bot.bench_load import ServeProcess, start_serve
-from bot.bench_slack import SECRET
-from bot.jobs import JobStore
-from bot.store import Store, deliveries
+from benchmarks.load import ServeProcess, start_serve
+from benchmarks.slack_rig import SECRET
+from bot.store.jobs import JobStore
+from bot.store.state import Store, deliveries
 
 QUESTIONS = ("who heads the IMS?", "where is SHAPE?", "objective 2.1", "what is the Military Committee?",
              "where is JFC Naples?", "what does ACT do?", "where is JFC Brunssum?", "goal 3")

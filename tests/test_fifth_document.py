@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.cli.main import main
 
 DATA = Path(__file__).resolve().parents[1] / "knowledge" / "data"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

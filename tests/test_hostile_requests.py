@@ -14,9 +14,9 @@ import aiohttp
 import slack_signing as sig
 from fakeslack import FakeSlack
 
-from bot.bench_load import start_serve
-from bot.bench_slack import SECRET
-from bot.slack_app import MAX_LOG_CHARS
+from benchmarks.load import start_serve
+from benchmarks.slack_rig import SECRET
+from bot.slack.app import MAX_LOG_CHARS
 
 MARK = "HOSTILE-BODY-MARK"
 FORGED = "ERROR natobot.server: FORGED LOG LINE"

@@ -16,11 +16,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 from sqlalchemy import select
 
-from bot.metrics import Metrics
-from bot.poster import BUDGET_S, Poster
 from bot.render import blocks
-from bot.slack_app import MAX_LOG_CHARS, RedactSecrets
-from bot.store import feedback
+from bot.slack.app import MAX_LOG_CHARS, RedactSecrets
+from bot.slack.metrics import Metrics
+from bot.slack.poster import BUDGET_S, Poster
+from bot.store.state import feedback
 from handlers.commands import MAX_LOOKUP_CHARS
 from knowledge.text import tokens_with_case
 

@@ -13,8 +13,8 @@ from radon.complexity import cc_visit
 from radon.visitors import Function
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "handlers", "knowledge")
-CHECKED = (*PACKAGES, "benchmarks", "scripts")
+PACKAGES = ("bot", "handlers", "knowledge", "benchmarks")
+CHECKED = (*PACKAGES, "scripts")
 # Cyclomatic complexity (radon) above this is split; 15 is where reviewers stopped following a function.
 MAX_COMPLEXITY = 15
 # Lines per module; past this a module holds more than one job.
@@ -24,9 +24,12 @@ MAX_MODULE_LINES = 400
 ALLOWED = {
     "knowledge": ("knowledge",),
     "bot.answering": ("bot.answering", "knowledge"),
+    "bot.store": ("bot.store", "bot.settings", "knowledge"),
+    "bot.evaluation": ("bot.evaluation", "bot.answering", "bot.render", "knowledge"),
 }
 SLACK = ("slack_bolt", "slack_sdk", "aiohttp")
-# Until the tree is split by subsystem (issue 11) these fail; strict, so each passing one must lose its mark.
+# The few modules still over the limits (the store, the digest's sending, the load benchmark) fail these;
+# strict, so each must lose its mark once it passes.
 PENDING = pytest.mark.xfail(strict=True, reason="issue 11: packages by subsystem not done yet")
 
 
@@ -119,12 +122,11 @@ def test_no_module_is_too_long() -> None:
     assert not long, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(long)
 
 
-@PENDING
 def test_no_import_cycle() -> None:
     assert cycles(graph()) == []
 
 
-@pytest.mark.parametrize("package", ["knowledge", pytest.param("bot.answering", marks=PENDING)])
+@pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_imports_point_one_way(package: str) -> None:
     wrong = []
     for path in sources(package.replace(".", "/")):

@@ -1,5 +1,5 @@
 """Alembic migrations on a real SQLite file and a real PostgreSQL server: the migrated schema is exactly
-bot.store's MetaData (one schema source), databases made by the old hand-written migrator are adopted with
+bot.store.state's MetaData (one schema source), databases made by the old hand-written migrator are adopted with
 their rows, concurrent start-ups migrate once, and the `alembic` command line works from the checkout."""
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from alembic.runtime.migration import MigrationContext
 from setuptools import find_packages
 from sqlalchemy import Connection, func, inspect, select, text
 
-from bot.migrations import LEGACY_TABLE, alembic_config, head_revision
-from bot.store import Store, deliveries, jobs, metadata
+from bot.store.migrations import LEGACY_TABLE, alembic_config, head_revision
+from bot.store.state import Store, deliveries, jobs, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def schema_differences(conn: Connection) -> list[Any]:
-    """What `alembic revision --autogenerate` would write to bring the database to bot.store's MetaData."""
+    """What `alembic revision --autogenerate` would write to bring the database to bot.store.state's MetaData."""
     context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
     return list(compare_metadata(context, metadata))
 
@@ -84,7 +84,7 @@ async def test_a_database_of_the_old_migrators_last_version_is_adopted_with_its_
     async with store.engine.begin() as conn:
         await conn.run_sync(_seed_legacy)
     await store.close()
-    with caplog.at_level(logging.INFO, logger="bot.migrations"):
+    with caplog.at_level(logging.INFO, logger="bot.store.migrations"):
         adopted = await open_store()
     assert f"at schema version {legacy_migrator.LAST_VERSION} as Alembic revision" in caplog.text
     diffs, revs, tables = await _state(adopted)
@@ -132,7 +132,7 @@ async def test_a_database_from_a_newer_release_is_used_as_it_is(
     store = await open_store()
     async with store.engine.begin() as conn:  # a later release's step, which this code has no script for
         await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    with caplog.at_level(logging.WARNING, logger="bot.migrations"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.migrations"):
         rolled_back = await open_store()
     assert rolled_back.schema_version == "9999"
     assert "newer than this code's" in caplog.text

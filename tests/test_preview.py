@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import slack_screenshots
-from bot.engine import Engine
+from benchmarks import screenshots as slack_screenshots
+from bot.answering.engine import Engine
 from bot.render import preview
 
 

@@ -11,7 +11,7 @@ from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
 from slack_harness import App, buttons, header, posted
 
 from bot.answering.context import Context
-from bot.engine import Engine
+from bot.answering.engine import Engine
 
 COMMANDS = [
     # (text, what the header says, or None for usage)

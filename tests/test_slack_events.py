@@ -14,7 +14,7 @@ import slack_signing as sig
 from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
 from slack_harness import App, finished, header, posted, running
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
 

@@ -12,7 +12,7 @@ import slack_signing as sig
 from fakeslack import FakeSlack, envelope
 from slack_harness import App, header, posted, running
 
-from bot.lookup_search import MAX_OPTIONS, LookupIndex
+from bot.answering.lookup import MAX_OPTIONS, LookupIndex
 from bot.render import lookup
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.render import blocks
 from handlers import shortcuts
 from handlers.commands import usage_lines
@@ -29,7 +29,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "assistant.threads.setSuggestedPrompts": "assistant:write",
     "assistant.threads.setTitle": "assistant:write",
     "conversations.info": "channels:read",  # NATOBOT_AUTO_CHANNELS by name: optional
-    # Reading back natobot's own posts after a crash (bot.replies, bot.digest), in public and private channels.
+    # Reading back natobot's own posts after a crash (bot.slack.replies, bot.digest.service), in public and
+    # private channels.
     "conversations.history": "channels:history",
     "conversations.replies": "groups:history",
     "apps.connections.open": None,  # the app-level token's connections:write

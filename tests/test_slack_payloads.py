@@ -14,14 +14,14 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import digest as dg
-from bot.digest_content import EPOCH, content
-from bot.digest_notify import message as stopped_message
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.answering.suggest import Related
+from bot.digest import service as dg
+from bot.digest.content import EPOCH, content
+from bot.digest.notify import message as stopped_message
 from bot.render import blocks, citations, feedback, home, lookup
 from bot.render import digest as render_digest
-from bot.store import Subscription
-from bot.suggest import Related
+from bot.store.state import Subscription
 from handlers.commands import usage_lines
 
 # Slack's limits (Block Kit and views reference).

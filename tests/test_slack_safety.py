@@ -16,9 +16,9 @@ from fakeslack import FakeSlack
 from slack_harness import APP_TOKEN, BOT_TOKEN, SECRET, App, header, posted, running, visible_texts
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.metrics import Metrics
-from bot.poster import Poster
-from bot.slack_app import RedactSecrets, install_redaction, setup_logging
+from bot.slack.app import RedactSecrets, install_redaction, setup_logging
+from bot.slack.metrics import Metrics
+from bot.slack.poster import Poster
 
 # The fixtures (fake, app, no_proxies) live in tests/slack_fixtures.py.
 

@@ -17,7 +17,7 @@ from fakeslack import FakeSlack
 from slack_harness import APP_TOKEN, BOT_TOKEN, PROXY_VARS, SECRET
 
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack_app import RedactSecrets
+from bot.slack.app import RedactSecrets
 
 ROOT = Path(__file__).resolve().parent.parent
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "PORT",

@@ -1,4 +1,4 @@
-"""bot.store on a real SQLite file and, when NATOBOT_TEST_PG_URL is set, a real PostgreSQL server.
+"""bot.store.state on a real SQLite file and, when NATOBOT_TEST_PG_URL is set, a real PostgreSQL server.
 
 Start one with `eval "$(scripts/postgres.sh)"`. Every test runs on both backends.
 """
@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.answering.context import Context
-from bot.migrations import head_revision
-from bot.store import (
+from bot.store.migrations import head_revision
+from bot.store.state import (
     CONTEXT_TTL,
     FEEDBACK_KEEP,
     PURGE_EVERY,

@@ -14,7 +14,7 @@ import pytest
 from db_fixtures import Clock
 from sqlalchemy import text
 
-from bot.store import PURGE_EVERY, REPLY_KEEP, Store
+from bot.store.state import PURGE_EVERY, REPLY_KEEP, Store
 
 
 async def test_reply_mapping_round_trip_and_forget(store: Store) -> None:
@@ -121,7 +121,7 @@ async def test_a_version_1_database_is_migrated_with_its_subscriptions(
 
 async def test_report_feedback_and_unanswered_cli(db_url: str, store: Store, monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Path) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     def run(*argv: str) -> tuple[int, str]:
         out = io.StringIO()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.answering.suggest import MAX_RELATED, Related
 from bot.render import blocks
 from bot.render.measure import measure, shown
-from bot.suggest import MAX_RELATED, Related
 from knowledge.text import normalise
 
 

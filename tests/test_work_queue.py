@@ -16,11 +16,11 @@ import slack_signing as sig
 from fakeslack import FakeSlack
 from slack_harness import App, engine, finished, header, posted, running
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from bot.answering.context import Context
-from bot.metrics import Metrics
-from bot.poster import Poster
-from bot.work import BUSY
+from bot.slack.metrics import Metrics
+from bot.slack.poster import Poster
+from bot.slack.work import BUSY
 
 
 def replies_in(fake: FakeSlack, channel: str, thread_ts: str) -> list[dict[str, Any]]:
@@ -189,9 +189,9 @@ async def test_answers_waiting_while_slack_hangs_go_out_in_order(fake: FakeSlack
 
 async def test_past_the_in_flight_cap_requests_get_503_before_their_body_is_read(
         app: App, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.server
+    import bot.slack.server
 
-    monkeypatch.setattr(bot.server, "MAX_IN_FLIGHT", 0)
+    monkeypatch.setattr(bot.slack.server, "MAX_IN_FLIGHT", 0)
     status, body = await app.event(sig.app_mention_event("who heads the IMS?"))
     assert (status, body) == (503, "busy")
     assert app.deps.metrics.shed.value(kind="http") == 1
@@ -200,9 +200,9 @@ async def test_past_the_in_flight_cap_requests_get_503_before_their_body_is_read
 
 async def test_past_the_busy_reply_rate_shed_work_is_refused_and_answered_when_slack_sends_it_again(
         fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.work
+    import bot.slack.work
 
-    monkeypatch.setattr(bot.work, "BUSY_PER_S", 0)
+    monkeypatch.setattr(bot.slack.work, "BUSY_PER_S", 0)
     async with running(fake, tmp_path, natobot_backlog=1) as app:
         fake.hang_next("chat.postMessage")
         await app.event(sig.app_mention_event("where is SHAPE?", channel="C1"))

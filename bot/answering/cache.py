@@ -21,7 +21,7 @@ from typing import Any
 _HERE = Path(__file__).resolve()
 _CODE_DIRS = (_HERE.parent, _HERE.parents[2] / "knowledge")
 # engine.py wires the build (which parts are built, from what): a change there can change what is cached.
-_CODE_FILES = (_HERE.parents[1] / "engine.py",)
+_CODE_FILES = (_HERE.parent / "engine.py",)
 # Builds kept, the most recently used first: several checkouts or versions of natobot on one machine
 # (worktrees, CI, an installed copy) share the directory, and keeping only the newest made each one
 # delete the others' builds, so that every other `natobot ask` rebuilt (1.4 s instead of 0.2).

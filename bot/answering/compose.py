@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.answer import Answer, AnswerField, Part, Source
+from bot.answering.answer import Answer, AnswerField, Part, Source
 from bot.answering.index import UnitIndex
 from bot.answering.question import Question
 from bot.answering.scoring import Scored

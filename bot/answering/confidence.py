@@ -9,12 +9,23 @@ run time (scoring.Scorer.confidence), so the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.answering.question import Question
 
-if TYPE_CHECKING:
-    from bot.answering.scoring import Scored
+
+class Candidate(Protocol):
+    """What the confidence model reads of a ranked candidate (scoring.Scored has it; this module stays
+    below scoring, which imports it)."""
+
+    @property
+    def probability(self) -> float: ...
+    @property
+    def logit(self) -> float: ...
+    @property
+    def entry(self) -> str: ...
+    @property
+    def features(self) -> tuple[float, ...]: ...
 
 # A question's content words as the confidence model weighs them against a whole reply:
 # (concept, weight for, weight against, counts against at all).
@@ -82,7 +93,7 @@ def question_row(q: Question, outside: float) -> tuple[float, ...]:
 
 
 def confidence_row(
-    ranked: Sequence[Scored], reply: tuple[float, ...], question: tuple[float, ...],
+    ranked: Sequence[Candidate], reply: tuple[float, ...], question: tuple[float, ...],
 ) -> tuple[float, ...]:
     """What the confidence model sees: the best candidate, how clearly it beat the next one and the
     best one about another entity, how many of the best few agree on its entity, the reply's coverage

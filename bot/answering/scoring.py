@@ -7,7 +7,7 @@ lacks.
 A linear ranking model orders them; the confidence, the probability that the reply built on the best
 one is right, comes from gradient-boosted trees over the best candidate's features and how clearly it
 won (model.CONFIDENCE_FEATURES). Nothing here is set by hand: `natobot eval --fit` fits both
-(bot/answering/fit.py says how) and writes them to knowledge/data/model.yaml.
+(bot/evaluation/fit.py says how) and writes them to knowledge/data/model.yaml.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 
 
 def to_dict(answer: Answer) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Block Kit rendering: answers and usage, always inside Slack's limits (the App Home: bot.render.home).
 
-Every piece of text, from the user or from the knowledge base, is escaped (`bot.slack_text.escape`)
+Every piece of text, from the user or from the knowledge base, is escaped (`bot.slack.text.escape`)
 before it is cut to a limit, and every mrkdwn text object is sent with `verbatim: true`, so Slack
 neither parses `<!channel>`-style control sequences nor auto-links a bare `@here`. Button *values*
 are not displayed, so they carry the raw question (bounded) for the action handlers to ask again.
@@ -18,9 +18,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.answer import Answer, AnswerField, Part, Source
+from bot.answering.answer import Answer, AnswerField, Part, Source
 from bot.render import citations
-from bot.slack_text import escape, plain, split, truncate
+from bot.slack.text import escape, plain, split, truncate
 
 Block = dict[str, Any]
 
@@ -39,7 +39,7 @@ BUTTON_VALUE = 2000
 # Our own bounds, well inside Slack's, so a reply stays readable whatever comes in.
 ECHO_LIMIT = 300  # the user's question shown back to them
 MAX_TEXT_SECTIONS = 6  # one text body: 18,000 characters is far beyond any knowledge-base answer
-MAX_ASK_BUTTONS = 5  # natobot_ask_0 .. natobot_ask_4 (answers get 3, see bot.suggest)
+MAX_ASK_BUTTONS = 5  # natobot_ask_0 .. natobot_ask_4 (answers get 3, see bot.answering.suggest)
 FEEDBACK_QUESTION = 500
 SHARE_VALUE = 1900
 ENTRY_ID = 200

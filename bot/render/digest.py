@@ -13,11 +13,11 @@ import textwrap
 from datetime import date
 from typing import Any
 
-from bot.digest_content import Content, Piece
-from bot.digest_text import explain
+from bot.digest.content import Content, Piece
+from bot.digest.text import explain
 from bot.render import blocks, citations
 from bot.render.blocks import Block, button, context, section, sources_line
-from bot.slack_text import escape, plain, truncate
+from bot.slack.text import escape, plain, truncate
 
 MORE_ACTION = "natobot_digest_more"
 ASK_BLOCK = "natobot_digest_ask"

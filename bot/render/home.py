@@ -21,7 +21,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.slack_text import plain
+from bot.slack.text import plain
 
 ASK_ACTION = "natobot_home_ask_{}"
 ASK_PATTERN = r"^natobot_home_ask_\d+$"

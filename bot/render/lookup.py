@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.lookup_search import Choice
+from bot.answering.lookup import Choice
 
 CALLBACK_ID = "natobot_lookup"
 BLOCK_ID = "natobot_lookup_entry"

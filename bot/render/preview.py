@@ -3,7 +3,7 @@
 Not Slack's renderer: Lato, Slack's colours and spacing, mrkdwn (bold, italic, code, links, channel links,
 entities, the emoji natobot uses), sections with fields and accessories, context, actions, headers, dividers,
 input blocks, and the message / App Home / modal chrome around them. Good enough for a reviewer to see what a
-person sees; bot.slack_screenshots turns the HTML into PNGs with headless Chromium.
+person sees; benchmarks.screenshots turns the HTML into PNGs with headless Chromium.
 """
 
 from __future__ import annotations

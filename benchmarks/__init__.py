@@ -1,0 +1,1 @@
+"""Benchmarks and retrieval baselines (not installed): `make bench` runs them."""

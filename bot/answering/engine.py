@@ -1,0 +1,276 @@
+"""The Python API: `Engine.load()` once, then `engine.ask(question, context)`.
+
+The engine itself lives in `bot.answering` (units, analysis, scoring, composing); this module wires it
+together and handles what needs no matching: empty, oversized and purely social messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bot.answering import cache
+from bot.answering import catalogue as catalogue_mod
+from bot.answering.analysis import Analyser
+from bot.answering.answer import Answer
+from bot.answering.compose import Composer
+from bot.answering.context import Context
+from bot.answering.index import UnitIndex
+from bot.answering.model import Model
+from bot.answering.question import Question
+from bot.answering.scoring import Scored, Scorer, supporting
+from bot.answering.units import build_units
+from bot.answering.words import STOPWORDS
+from knowledge import loader
+from knowledge.models import Presentation
+from knowledge.text import clean, tokens_with_case
+
+# Longer input is not a question; it gets a short answer instead of a slow match.
+MAX_QUESTION_CHARS = 1000
+# At most this many entities are answered in one reply ("where are AIRCOM, LANDCOM and MARCOM?").
+MAX_ENTITIES = 4
+
+_GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoon", "evening", "good"})
+_THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
+_HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do", "you", "who", "are"})
+
+# Used only when a knowledge directory has no presentation.yaml (a bare test directory).
+_PLAIN = Presentation(help="I answer questions from these sources: {documents}.",
+                      default_suggestions=["What is the International Military Staff?"])
+
+
+@dataclass
+class Decision:
+    picks: list[Scored] = field(default_factory=list)  # the units that answer, one per entity asked
+    support: list[Scored] = field(default_factory=list)  # close runners-up shown after the answer
+    ranked: list[Scored] = field(default_factory=list)
+    confidence: float = 0.0
+
+
+class Engine:
+    def __init__(
+        self, kb: loader.KnowledgeBase, model: Model | None = None, *, built: tuple[Any, ...] | None = None,
+    ) -> None:
+        self.kb = kb
+        if built is None:
+            self.units = build_units(kb)
+            self.catalogue = catalogue_mod.build(kb, [u.text for u in self.units])
+            self.index = UnitIndex(self.units, self.catalogue)
+        else:
+            self.units, self.catalogue, self.index = built
+        self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity)
+        data_dir = kb.data_dir or loader.DATA_DIR
+        self.model = model or Model.load(data_dir / loader.MODEL_FILE)
+        self.scorer = Scorer(self.index, self.model)
+        self._suggestion = lru_cache(maxsize=None)(self._suggestion_uncached)
+        self._threshold = self.model.threshold
+        self.composer = Composer(self.index, self.suggestion, defaults=self.default_suggestions)
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None, *, use_cache: bool = True) -> Engine:
+        """Load and check the knowledge base; any problem stops start-up with a KnowledgeError.
+
+        A build of the same knowledge files by the same code is reused from the cache (cache.py)."""
+        key = cache.key(data_dir or loader.DATA_DIR) if use_cache else None
+        if use_cache:
+            state = cache.load(key)
+            if state is not None:
+                kb, units, catalogue, index, model = state
+                return cls(kb, model, built=(units, catalogue, index))
+        kb = loader.load(data_dir)
+        first = next(iter(loader.problems(kb)), None)
+        if first is not None:
+            raise loader.KnowledgeError(first)
+        engine = cls(kb)
+        if use_cache:
+            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model))
+        return engine
+
+    # -- answering ---------------------------------------------------------------------
+    def ask(self, question: str, context: Context | None = None) -> Answer:
+        """Answer one question; updates `context` in place when the answer is about something."""
+        if len(question) > MAX_QUESTION_CHARS * 4:
+            return self._too_long(question, len(question))  # bounded before any pattern touches it
+        text = clean(question)
+        pairs = tokens_with_case(text) if len(text.strip()) <= MAX_QUESTION_CHARS else []
+        special = self._special(question, text, pairs)
+        if special is not None:
+            return special
+        q = self.analyser.analyse(text, context, pairs=pairs)
+        answer = self._answer(q)
+        answer.question = question  # as typed, not as cleaned
+        if context is not None and answer.entities and answer.status in ("answer", "no-data"):
+            context.entities = list(dict.fromkeys(answer.entities))
+            context.intent = q.intent
+            context.facet = q.facet
+        return answer
+
+    def analyse(self, question: str, context: Context | None = None) -> Question:
+        return self.analyser.analyse(clean(question), context)
+
+    def rank(self, question: str, context: Context | None = None, *, limit: int = 8) -> list[Scored]:
+        return self.scorer.rank(self.analyse(question, context), limit=limit)
+
+    def _answer(self, q: Question) -> Answer:
+        decision = self._decide(q)
+        if decision.picks:
+            return self.composer.answer(q, decision.picks, decision.confidence, decision.support)
+        return self.composer.fallback(q, decision.ranked, decision.confidence)
+
+    def _decide(self, q: Question) -> Decision:
+        """Which units answer (one per entity asked), with the close runners-up that support them."""
+        if q.unknown_number or (q.ambiguous and not q.names):
+            return Decision()
+        ranked = self.scorer.rank(q)
+        if q.listed and len(q.entries) > 1:
+            several = self._several(q, ranked)
+            if several is not None:
+                return several
+        confidence = self._confidence(q, ranked)
+        if not ranked:
+            return Decision(confidence=confidence)
+        return self._best(q, ranked, confidence)
+
+    def _several(self, q: Question, ranked: list[Scored]) -> Decision | None:
+        """One pick per listed entity when more than one of them is answered with confidence, else None."""
+        sure: list[tuple[Scored, float]] = []
+        for e in q.entries[:MAX_ENTITIES]:
+            own = self.scorer.rank(q, only=e)
+            own_confidence = self._confidence(q, own)
+            if own and own_confidence >= self.threshold:
+                sure.append((own[0], own_confidence))
+        if len(sure) > 1:
+            # As sure as its least sure part.
+            return Decision(picks=[s for s, _ in sure], ranked=ranked, confidence=min(c for _, c in sure))
+        return None
+
+    def _best(self, q: Question, ranked: list[Scored], confidence: float) -> Decision:
+        top = ranked[0]
+        unit = self.index.units[top.index].unit
+        if not unit.answers and (confidence >= self.threshold or unit.entry in q.entries):
+            # "The sources do not name ..." about the entity asked after: a decline, so no confidence
+            # is needed to say it; it tells the asker more than "I don't know".
+            return Decision(picks=[top], ranked=ranked, confidence=confidence)
+        if confidence >= self.threshold:
+            return Decision(picks=[top], support=self._support(top, ranked), ranked=ranked, confidence=confidence)
+        return Decision(ranked=ranked, confidence=confidence)
+
+    def _confidence(self, q: Question, ranked: list[Scored]) -> float:
+        # Rounded once, here, so that the figure shown is the figure the threshold was compared with.
+        return round(self.scorer.confidence(q, ranked), 4)
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        """Settable so `natobot eval` can sweep it; which suggestions answer depends on it."""
+        self._threshold = value
+        self._suggestion.cache_clear()
+
+    def _support(self, top: Scored, ranked: list[Scored]) -> list[Scored]:
+        """Close runners-up that give a fact and say something the best one does not (scoring.supporting)."""
+        shown = {self.index.units[top.index].unit.reply()}
+        out = []
+        for s in supporting(ranked):
+            unit = self.index.units[s.index].unit
+            if unit.answers and unit.text not in " ".join(shown) and unit.reply() not in shown:
+                out.append(s)
+                shown.add(unit.reply())
+        return out
+
+    # -- what the app says about itself (knowledge/data/presentation.yaml) -----------------
+    @property
+    def presentation(self) -> Presentation:
+        return self.kb.presentation or _PLAIN
+
+    @property
+    def help_text(self) -> str:
+        """The help, naming every source document: a document added to documents.yaml shows up here."""
+        names = [d.short or d.title for d in self.kb.documents.values()]
+        return self.presentation.help.format(documents="; ".join(names))
+
+    @property
+    def default_suggestions(self) -> list[str]:
+        return list(self.presentation.default_suggestions)
+
+    # -- lookups -----------------------------------------------------------------------
+    def entry_answer(self, entry_id: str, question: str | None = None) -> Answer:
+        """The card for one entry, as `/nato lookup` shows it: its overview."""
+        entry = self.kb.entries[entry_id]
+        q = self.analyse(question or entry.title)
+        overview = [i for i in self.index.about.get(entry_id, []) if self.index.units[i].unit.aspect == "overview"]
+        if not overview:
+            return self.composer.no_data(q, entry_id, 1.0)
+        return self.composer.answer(q, [Scored(overview[0], 1.0, ())], 1.0)
+
+    def lookup(self, term: str) -> Answer:
+        """Resolve a term to one entry card, or a fallback with suggestions."""
+        term = term[:MAX_QUESTION_CHARS]
+        q = self.analyse(term)
+        if q.names:
+            return self.entry_answer(q.names[0].entry, term)
+        return self.ask(term)
+
+    # -- suggestions -------------------------------------------------------------------
+    def suggestion(self, entry_id: str) -> str | None:
+        return self._suggestion(entry_id)
+
+    def forget_suggestions(self) -> None:
+        """Empty the per-entry suggestion memo (the benchmark starts each round without it)."""
+        self._suggestion.cache_clear()
+
+    def _suggestion_uncached(self, entry_id: str) -> str | None:
+        """A question about the entry that the engine answers confidently, with that entry."""
+        entry = self.kb.entries[entry_id]
+        title = entry.title.split(" (")[0]
+        for candidate in [*entry.questions, f"What is the {title}?", f"What is {title}?"]:
+            decision = self._decide(self.analyser.analyse(clean(candidate)))
+            if len(decision.picks) == 1:
+                unit = self.index.units[decision.picks[0].index].unit
+                if unit.entry == entry_id and unit.answers:
+                    return candidate
+        return None
+
+    # -- what needs no matching ----------------------------------------------------------
+    def _special(self, question: str, text: str, pairs: list[tuple[str, str]]) -> Answer | None:
+        text = text.strip()
+        if not text:
+            return self._social(question, "invalid", "Ask me something", "That message was empty. " + self.help_text)
+        if len(text) > MAX_QUESTION_CHARS:
+            return self._too_long(question, len(text))
+        words = [low for low, _ in pairs]
+        if not words:
+            return self._social(question, "invalid", "Ask me something",
+                                "I could not find any words in that message. " + self.help_text)
+        reply = self._chat_reply(words)
+        if reply is not None:
+            return self._social(question, "greeting", "natobot", reply)
+        return None
+
+    def _chat_reply(self, words: list[str]) -> str | None:
+        """The reply to a short message that is only greeting, thanks or a call for help; None otherwise."""
+        framing = self.catalogue.lexicon.framing
+        only_chat = all(w in STOPWORDS or w in framing or w in _GREETINGS or w in _HELP for w in words)
+        chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
+        if not (only_chat and chatty and len(words) <= 8):
+            return None
+        if any(w in _THANKS for w in words):
+            return "You're welcome."
+        if any(w in _GREETINGS for w in words):
+            return "Hello! " + self.help_text
+        return self.help_text
+
+    def _too_long(self, question: str, length: int) -> Answer:
+        return self._social(
+            question[:200], "invalid", "That is too long",
+            f"That message is {length:,} characters long; please ask one question of at most "
+            f"{MAX_QUESTION_CHARS:,} characters.",
+        )
+
+    def _social(self, question: str, status: str, title: str, text: str) -> Answer:
+        return Answer(question=question, status=status,
+                      answered=False, title=title, text=text, suggestions=self.default_suggestions)

@@ -1,0 +1,1 @@
+"""The `natobot` command line: one module per command group, composed in main."""

@@ -1,0 +1,1 @@
+"""The daily digest: rotation, content, schedule and sending, exactly once per channel a day."""

@@ -1,0 +1,1 @@
+"""Measuring answers: the dev and blind sets, `natobot eval` (and `--fit`), `natobot bench`."""
