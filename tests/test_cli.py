@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from bot.answering.engine import Engine
+from bot.cli import ask as cli_ask
 from bot.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def natobot(*args: str | bytes, stdin: str | None = None) -> subprocess.Complete
 @pytest.fixture
 def run_main(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> RunMain:
     """`main(argv, out)` in-process with the shared engine; returns (exit code, stdout text)."""
-    monkeypatch.setattr(cli, "_engine", lambda args: engine)
+    monkeypatch.setattr(cli_ask, "load_engine", lambda args: engine)
 
     def run(*argv: str, stdin: str | None = None) -> tuple[int, str]:
         if stdin is not None:

@@ -174,7 +174,7 @@ def test_the_installed_package_carries_every_migration_file() -> None:
     setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     packages = set(find_packages(ROOT, include=setup["packages"]["find"]["include"]))
     data = setup["package-data"]["bot"]
-    files = [p.relative_to(ROOT) for p in (ROOT / "bot" / "migrations").rglob("*") if p.is_file()
+    files = [p.relative_to(ROOT) for p in (ROOT / "bot" / "store" / "migrations").rglob("*") if p.is_file()
              and "__pycache__" not in p.parts]
     assert {f.name for f in files} >= {"env.py", "script.py.mako", "0001_initial.py"}
     for f in files:

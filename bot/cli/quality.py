@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:  # the engine is imported lazily so `natobot --help` stays instant
     from bot.answering.engine import Engine
 
-from bot.cli.ask import load_engine
+from bot.cli import ask
 
 EXIT_USAGE = 2
 
@@ -19,7 +19,7 @@ EXIT_USAGE = 2
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from bot.evaluation.evaluate import evaluate, format_report, load_any
 
-    engine = load_engine(args)
+    engine = ask.load_engine(args)
     if args.fit:
         return _fit(engine, args, out)
     try:
