@@ -25,7 +25,8 @@ from setuptools import find_packages
 from sqlalchemy import Connection, func, inspect, select, text
 
 from bot.store.migrations import LEGACY_TABLE, alembic_config, head_revision
-from bot.store.state import Store, deliveries, jobs, metadata
+from bot.store.schema import deliveries, jobs, metadata
+from bot.store.state import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free o
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.answering.engine import Engine
-    from bot.store.state import Store, Subscription
+    from bot.store.digest import Subscription
+    from bot.store.state import Store
 
 log = logging.getLogger("natobot.digest")
 

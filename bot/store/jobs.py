@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
 
-from bot.store.state import MAX_ID, MAX_KEY, Store, jobs
+from bot.store.schema import MAX_ID, MAX_KEY, jobs
+from bot.store.state import Store
 
 Status = Literal["queued", "done", "shed", "dropped"]
 # Finished rows are kept this long: long enough to recognise Slack's retries (minutes) and a replayed slash
