@@ -109,7 +109,7 @@ def digest_text(digest: Digest, *, width: int = 100) -> str:
 # -- when a channel's digest is due -----------------------------------------------------------------
 
 class Schedule(Protocol):
-    """What due computation needs of a subscription (bot.store.state.Subscription fits)."""
+    """What due computation needs of a subscription (bot.store.digest.Subscription fits)."""
 
     @property
     def time(self) -> str: ...

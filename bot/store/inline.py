@@ -18,7 +18,7 @@ from bot.store.write import Outcome, WriterThread, _Item, _OpFailed, _run_ops
 # the event loop's timers have a resolution of about a millisecond anyway.
 LOCK_RETRY_FIRST_S = 0.001
 LOCK_RETRY_MAX_S = 0.005
-# As long as the thread's connection waits in SQLite's busy handler (bot.store.state: timeout 30).
+# As long as the thread's connection waits in SQLite's busy handler (bot.store.base: timeout 30).
 LOCK_WAIT_S = 30.0
 
 

@@ -80,7 +80,7 @@ class JobStore:
         self.store = store
         self.lease = lease
         self.owner = store._owner  # one identity per Store: a restarted process is a new owner
-        # Built once (see bot.store.state._Prepared): accept and finish are on every answer's path.
+        # Built once (see bot.store.base._Prepared): accept and finish are on every answer's path.
         self._accept = store._insert(jobs).on_conflict_do_nothing()
         self._finish = (update(jobs).where(jobs.c.key == bindparam("b_key"), jobs.c.owner == bindparam("b_owner"))
                         .values(status=bindparam("b_status"), owner=None, lease_until=bindparam("b_now"),

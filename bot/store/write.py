@@ -158,7 +158,7 @@ class GroupCommit:
 
 
 class WriterThread:
-    """The one thread that writes to a SQLite file for this process (see bot.store.state: one writer, in order)."""
+    """The one thread that writes to a SQLite file for this process (see bot.store.base: one writer, in order)."""
 
     def __init__(self, begin: Callable[[], contextlib.AbstractContextManager[Connection]],
                  connect: Callable[[], contextlib.AbstractContextManager[Connection]],
