@@ -34,7 +34,8 @@ from sqlalchemy import insert
 from benchmarks.load import default_pg_url, scratch_postgres
 from bot.answering.engine import Engine
 from bot.digest import service as dg
-from bot.store.state import Store, subscriptions
+from bot.store.schema import subscriptions
+from bot.store.state import Store
 
 NOW = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # 09:00 in Brussels: every default subscription is due
 TARGET_SIZE = 100_000

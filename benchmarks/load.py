@@ -273,7 +273,7 @@ async def scratch_postgres(url: str) -> AsyncIterator[str]:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from bot.store.state import async_url
+    from bot.store.engine import async_url
 
     parsed = async_url(url)
     name = f"natobot_load_{uuid.uuid4().hex[:10]}"

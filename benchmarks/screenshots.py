@@ -28,7 +28,7 @@ from bot.digest import service as dg
 from bot.digest.content import content
 from bot.render import blocks, citations, feedback, home, lookup, preview
 from bot.render import digest as render_digest
-from bot.store.state import Subscription
+from bot.store.digest import Subscription
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1")

@@ -16,7 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.deps import Deps
-from bot.store.state import Reply
+from bot.store.slack import Reply
 from handlers.common import ask, card, log, remember, slack_to_plain
 from handlers.events import handle_mention
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store.state import Store, async_url
+from bot.store.engine import async_url
+from bot.store.state import Store
 
 PG_ENV = "NATOBOT_TEST_PG_URL"
 PG_URL = os.environ.get(PG_ENV)

@@ -41,7 +41,7 @@ BIG_AMP = "&" * 20_000  # escapes to 5x its length
 
 @dataclass(frozen=True)
 class Sub:
-    """Shaped like bot.store.state.Subscription (frozen), which the Home tab must accept."""
+    """Shaped like bot.store.digest.Subscription (frozen), which the Home tab must accept."""
 
     channel: str
     team: str

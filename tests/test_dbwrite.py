@@ -19,8 +19,9 @@ from sqlalchemy import Connection, event, select
 from sqlalchemy.engine import Engine
 
 from bot.answering.context import Context
-from bot.store import write as dbwrite
-from bot.store.state import Store, contexts
+from bot.store import inline as dbinline
+from bot.store.schema import contexts
+from bot.store.state import Store
 
 pytest_plugins = ["db_fixtures"]
 
@@ -92,7 +93,7 @@ async def test_a_write_that_conflicts_with_an_earlier_one_in_its_batch_fails_as_
 async def test_sqlite_waits_for_another_process_without_blocking_the_loop(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock_wait: float, writer: str) -> None:
     """The loop asks again for a lock held elsewhere; past LOCK_WAIT_S the writer thread waits for it."""
-    monkeypatch.setattr(dbwrite, "LOCK_WAIT_S", lock_wait)
+    monkeypatch.setattr(dbinline, "LOCK_WAIT_S", lock_wait)
     store = await Store.open(f"sqlite:///{tmp_path / 'natobot.db'}")
     try:
         commits = count_commits(store)

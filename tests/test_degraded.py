@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store.state import async_url
+from bot.store.engine import async_url
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="NATOBOT_TEST_PG_URL is not set")
 

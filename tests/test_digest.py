@@ -22,7 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answering.engine import Engine
 from bot.cli import digest as digest_cli
 from bot.digest import service as dg
-from bot.store.state import Store, Subscription
+from bot.store.digest import Subscription
+from bot.store.state import Store
 from handlers.digest import digest_command, parse_subscribe
 from tests.fakeslack import FakeSlack
 

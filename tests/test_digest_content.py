@@ -27,7 +27,8 @@ from bot.digest.content import (
 from bot.digest.text import GLOSSARY, acronyms, explain
 from bot.render import digest as render_digest
 from bot.render.measure import measure
-from bot.store.state import Store, Subscription
+from bot.store.digest import Subscription
+from bot.store.state import Store
 from tests.fakeslack import FakeSlack
 
 TOKEN = "xoxb-test-token"

@@ -14,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering.engine import Engine
 from bot.digest import service as dg
-from bot.store.state import LOOK_AGAIN, Store
+from bot.store.digest import LOOK_AGAIN
+from bot.store.state import Store
 from tests.fakeslack import FakeSlack
 
 pytest_plugins = ["db_fixtures"]

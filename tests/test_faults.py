@@ -23,7 +23,8 @@ from fakeslack import FakeSlack
 from benchmarks.load import ServeProcess, start_serve
 from benchmarks.slack_rig import SECRET
 from bot.store.jobs import JobStore
-from bot.store.state import Store, deliveries
+from bot.store.schema import deliveries
+from bot.store.state import Store
 
 QUESTIONS = ("who heads the IMS?", "where is SHAPE?", "objective 2.1", "what is the Military Committee?",
              "where is JFC Naples?", "what does ACT do?", "where is JFC Brunssum?", "goal 3")

@@ -20,7 +20,7 @@ from bot.render import blocks
 from bot.slack.app import MAX_LOG_CHARS, RedactSecrets
 from bot.slack.metrics import Metrics
 from bot.slack.poster import BUDGET_S, Poster
-from bot.store.state import feedback
+from bot.store.schema import feedback
 from handlers.commands import MAX_LOOKUP_CHARS
 from knowledge.text import tokens_with_case
 

@@ -1,5 +1,5 @@
 """Alembic migrations on a real SQLite file and a real PostgreSQL server: the migrated schema is exactly
-bot.store.state's MetaData (one schema source), databases made by the old hand-written migrator are adopted with
+bot.store.schema's MetaData (one schema source), databases made by the old hand-written migrator are adopted with
 their rows, concurrent start-ups migrate once, and the `alembic` command line works from the checkout."""
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ from setuptools import find_packages
 from sqlalchemy import Connection, func, inspect, select, text
 
 from bot.store.migrations import LEGACY_TABLE, alembic_config, head_revision
-from bot.store.state import Store, deliveries, jobs, metadata
+from bot.store.schema import deliveries, jobs, metadata
+from bot.store.state import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def schema_differences(conn: Connection) -> list[Any]:
-    """What `alembic revision --autogenerate` would write to bring the database to bot.store.state's MetaData."""
+    """What `alembic revision --autogenerate` would write to bring the database to bot.store.schema's MetaData."""
     context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
     return list(compare_metadata(context, metadata))
 

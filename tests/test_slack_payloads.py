@@ -21,7 +21,7 @@ from bot.digest.content import EPOCH, content
 from bot.digest.notify import message as stopped_message
 from bot.render import blocks, citations, feedback, home, lookup
 from bot.render import digest as render_digest
-from bot.store.state import Subscription
+from bot.store.digest import Subscription
 from handlers.commands import usage_lines
 
 # Slack's limits (Block Kit and views reference).

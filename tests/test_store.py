@@ -18,20 +18,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.answering.context import Context
+from bot.store.base import PURGE_EVERY
+from bot.store.conversations import CONTEXT_TTL
+from bot.store.digest import Subscription
+from bot.store.engine import async_url
+from bot.store.feedback import FEEDBACK_KEEP, UNANSWERED_KEEP
 from bot.store.migrations import head_revision
-from bot.store.state import (
-    CONTEXT_TTL,
-    FEEDBACK_KEEP,
-    PURGE_EVERY,
-    UNANSWERED_KEEP,
-    Store,
-    Subscription,
-    async_url,
-    contexts,
-    events,
-    feedback,
-    unanswered,
-)
+from bot.store.schema import contexts, events, feedback, unanswered
+from bot.store.state import Store
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 DAY = date(2025, 3, 3)

@@ -14,7 +14,9 @@ import pytest
 from db_fixtures import Clock
 from sqlalchemy import text
 
-from bot.store.state import PURGE_EVERY, REPLY_KEEP, Store
+from bot.store.base import PURGE_EVERY
+from bot.store.slack import REPLY_KEEP
+from bot.store.state import Store
 
 
 async def test_reply_mapping_round_trip_and_forget(store: Store) -> None:

@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # only for annotations: keeps `natobot digest preview` free o
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.answering.engine import Engine
-    from bot.store.state import Store, Subscription
+    from bot.store.digest import Subscription
+    from bot.store.state import Store
 
 log = logging.getLogger("natobot.digest")
 
@@ -108,7 +109,7 @@ def digest_text(digest: Digest, *, width: int = 100) -> str:
 # -- when a channel's digest is due -----------------------------------------------------------------
 
 class Schedule(Protocol):
-    """What due computation needs of a subscription (bot.store.state.Subscription fits)."""
+    """What due computation needs of a subscription (bot.store.digest.Subscription fits)."""
 
     @property
     def time(self) -> str: ...

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
 
-from bot.store.state import MAX_ID, MAX_KEY, Store, jobs
+from bot.store.schema import MAX_ID, MAX_KEY, jobs
+from bot.store.state import Store
 
 Status = Literal["queued", "done", "shed", "dropped"]
 # Finished rows are kept this long: long enough to recognise Slack's retries (minutes) and a replayed slash
@@ -79,7 +80,7 @@ class JobStore:
         self.store = store
         self.lease = lease
         self.owner = store._owner  # one identity per Store: a restarted process is a new owner
-        # Built once (see bot.store.state._Prepared): accept and finish are on every answer's path.
+        # Built once (see bot.store.base._Prepared): accept and finish are on every answer's path.
         self._accept = store._insert(jobs).on_conflict_do_nothing()
         self._finish = (update(jobs).where(jobs.c.key == bindparam("b_key"), jobs.c.owner == bindparam("b_owner"))
                         .values(status=bindparam("b_status"), owner=None, lease_until=bindparam("b_now"),

@@ -1,6 +1,6 @@
 """Schema migrations for the state store, run by Alembic.
 
-bot/store/state.py's MetaData is the one description of the tables; each revision in versions/ is a snapshot of the
+bot/store/schema.py's MetaData is the one description of the tables; each revision in versions/ is a snapshot of the
 DDL one step applied, and tests/test_migrations.py checks that the revisions bring an empty database to exactly
 that MetaData (Alembic's autogenerate comparison) on SQLite and PostgreSQL.
 

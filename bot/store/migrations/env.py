@@ -20,8 +20,9 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import load_settings
+from bot.store.engine import async_url
 from bot.store.migrations import prepare
-from bot.store.state import UTCDateTime, async_url, metadata
+from bot.store.schema import UTCDateTime, metadata
 
 
 def render_item(type_: str, obj: Any, _autogen: AutogenContext) -> str | Literal[False]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# A snapshot of the DDL this step applies: types are spelled out here rather than taken from bot.store.state's
+# A snapshot of the DDL this step applies: types are spelled out here rather than taken from bot.store.schema's
 # tables, so a later change to those never changes what a shipped step does. Never edit a step that has shipped.
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"

@@ -23,7 +23,7 @@ UTC_TIME = sa.DateTime(timezone=True)
 
 def upgrade() -> None:
     # When each subscription is next due (UTC), so a scheduler pass reads only the due rows through the index
-    # instead of every subscription. Existing rows get bot.store.state.LOOK_AGAIN (2000-01-01, before any pass): the
+    # instead of every subscription. Existing rows get bot.store.digest.LOOK_AGAIN (2000-01-01, before any pass): the
     # first pass looks at each once and writes the real value.
     with op.batch_alter_table("subscriptions") as batch:
         batch.add_column(sa.Column("next_due", UTC_TIME))
