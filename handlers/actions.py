@@ -29,6 +29,7 @@ from handlers.common import (
     replacing,
     thread_key,
 )
+from handlers.listener import listener
 
 ASK_ACTION = re.compile(r"^natobot_ask_\d+$")
 
@@ -107,17 +108,13 @@ async def handle_share(deps: Deps, body: dict[str, Any], *, started: float | Non
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(ASK_ACTION)
+    @listener(deps, ack=True, answering=True)
     async def on_ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        deps.track()
-        await ack()
-        async with deps.answering(context):
-            await handle_ask(deps, client, body, started=context.get("natobot_started"))
+        await handle_ask(deps, client, body, started=context.get("natobot_started"))
 
     @app.action(blocks.SHARE_ACTION)
+    @listener(deps, ack=True, answering=True)
     async def on_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        deps.track()
-        await ack()
-        async with deps.answering(context):
-            await handle_share(deps, body, started=context.get("natobot_started"))
+        await handle_share(deps, body, started=context.get("natobot_started"))
 
     log.debug("action listeners registered")

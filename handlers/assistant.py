@@ -29,6 +29,7 @@ from bot.slack.deps import Deps
 from bot.slack.text import plain
 from bot.store.state import Store
 from handlers.common import answer_in_conversation, apologise, ask, best_effort, log, slack_to_plain, thread_key
+from handlers.listener import listener
 
 GREETING = ("Hi! I answer questions about NATO's International Military Staff, the NATO command structure, "
             "defence policy alignment and the U.S. Mission to NATO's Integrated Mission Strategy, citing my "
@@ -118,20 +119,19 @@ def register(app: AsyncApp, deps: Deps) -> None:
                                  logger=log.getChild("assistant"))
 
     @assistant.thread_started
+    @listener(deps)
     async def on_thread_started(payload: dict[str, Any], say: AsyncSay,
                                 set_suggested_prompts: AsyncSetSuggestedPrompts,
                                 save_thread_context: AsyncSaveThreadContext) -> None:
-        deps.track()
         await thread_started(deps, payload, say=say, set_suggested_prompts=set_suggested_prompts,
                              save_thread_context=save_thread_context)
 
     @assistant.user_message
+    @listener(deps, answering=True)
     async def on_user_message(payload: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext,
                               set_status: AsyncSetStatus, set_title: AsyncSetTitle) -> None:
-        deps.track()
-        async with deps.answering(context):
-            await user_message(deps, client, payload, team=str(context.team_id or ""),
-                               bot_user_id=context.bot_user_id, set_status=set_status, set_title=set_title,
-                               started=context.get("natobot_started"))
+        await user_message(deps, client, payload, team=str(context.team_id or ""),
+                           bot_user_id=context.bot_user_id, set_status=set_status, set_title=set_title,
+                           started=context.get("natobot_started"))
 
     app.use(assistant)

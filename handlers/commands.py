@@ -31,6 +31,7 @@ from handlers.common import (
     replacing,
 )
 from handlers.digest import digest_command
+from handlers.listener import listener
 from handlers.lookup_modal import open_lookup
 
 # A term to look up is a name or an acronym; the longest alias in the catalogue is under 100 characters. Anything
@@ -237,9 +238,7 @@ def share_payload(deps: Deps, answer: Answer, user: str) -> dict[str, Any]:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.command(deps.settings.natobot_command)
+    @listener(deps, ack=True, answering=True)  # the answer follows on the response_url
     async def on_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
                          client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()  # Slack wants this within 3 seconds; the answer follows on the response_url
-        async with deps.answering(context):
-            await handle_command(deps, body, started=context.get("natobot_started"), client=client)
+        await handle_command(deps, body, started=context.get("natobot_started"), client=client)

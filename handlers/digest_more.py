@@ -16,6 +16,7 @@ from bot.digest.content import content
 from bot.render import digest as render_digest
 from bot.slack.deps import Deps
 from handlers.common import log
+from handlers.listener import listener
 
 
 async def handle_more(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
@@ -39,7 +40,6 @@ async def handle_more(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(render_digest.MORE_ACTION)
+    @listener(deps, ack=True)
     async def on_more(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await handle_more(deps, client, body)

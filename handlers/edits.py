@@ -19,6 +19,7 @@ from bot.slack.deps import Deps
 from bot.store.slack import Reply
 from handlers.common import ask, card, log, remember, slack_to_plain
 from handlers.events import handle_mention
+from handlers.listener import listener
 
 
 def _is_person(message: dict[str, Any], bot_user_id: str | None) -> bool:
@@ -128,19 +129,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
         return "edited" in event
 
     @app.event({"type": "message", "subtype": "message_changed"})
+    @listener(deps, answering=True)
     async def on_changed(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        deps.track()
-        async with deps.answering(context):
-            await handle_changed(deps, client, body, bot_user_id=context.bot_user_id)
+        await handle_changed(deps, client, body, bot_user_id=context.bot_user_id)
 
     @app.event({"type": "message", "subtype": "message_deleted"})
+    @listener(deps)
     async def on_deleted(body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
         await handle_deleted(deps, client, body)
 
     @app.event("app_mention", matchers=[is_edited])
+    @listener(deps, answering=True)
     async def on_edited_mention(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        deps.track()
-        async with deps.answering(context):
-            await handle_edited_mention(deps, client, body, bot_user_id=context.bot_user_id,
-                                        started=context.get("natobot_started"))
+        await handle_edited_mention(deps, client, body, bot_user_id=context.bot_user_id,
+                                    started=context.get("natobot_started"))

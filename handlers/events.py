@@ -22,6 +22,7 @@ from handlers.common import (
     slack_to_plain,
     thread_key,
 )
+from handlers.listener import listener
 
 # Message subtypes that are a person saying something; edits, deletions, joins, bot posts and the rest are not.
 _SPOKEN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
@@ -81,6 +82,40 @@ async def handle_mention(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         await apologise(deps, client, channel=channel, thread_ts=thread_ts, what="app_mention")
 
 
+async def _conversation(deps: Deps, client: AsyncWebClient, event: dict[str, Any], *, team: str, is_dm: bool,
+                        bot_user_id: str | None) -> tuple[str, str] | None:
+    """The conversation a message is answered in (its context key, and "dm" or "auto"), or None when
+    natobot stays out of it."""
+    channel = str(event.get("channel") or "")
+    if is_dm:
+        return dm_key(team, channel), "dm"
+    if bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""):
+        return None  # the app_mention listener answers it
+    if not await is_auto_channel(deps, client, channel):
+        return None
+    ts = str(event.get("ts") or "")
+    parent = str(event.get("thread_ts") or "") or None
+    key = thread_key(team, channel, parent or ts)
+    # In a thread, only follow up where natobot is already part of the conversation.
+    if parent and parent != ts and await best_effort(
+            "loading the thread's context", deps.store.load_context(key), None) is None:
+        return None
+    return key, "auto"
+
+
+def _threads(event: dict[str, Any], channel: str) -> tuple[bool, str | None, str | None]:
+    """Whether a message is a DM, the thread it was posted in, and the thread its reply goes in: a DM is
+    answered where it was asked, a channel message in a thread under it."""
+    is_dm = event.get("channel_type") == "im" or channel.startswith("D")
+    parent = str(event.get("thread_ts") or "") or None
+    return is_dm, parent, parent if is_dm else (parent or str(event.get("ts") or ""))
+
+
+def _worth_saying(where: str, status: str, question: str) -> bool:
+    """Without a mention, only speak when there is something to say: an answer, or a question asked."""
+    return where != "auto" or status in ANSWERED or "?" in question
+
+
 async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any], *,
                          bot_user_id: str | None, started: float | None = None) -> None:
     """A DM (answered in the DM) or a message in an auto-answer channel (answered in a thread)."""
@@ -89,30 +124,16 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         return
     channel = str(event.get("channel") or "")
     ts = str(event.get("ts") or "")
-    text = str(event.get("text") or "")
     team = _team(body)
-    is_dm = event.get("channel_type") == "im" or channel.startswith("D")
-    parent = str(event.get("thread_ts") or "") or None
-    thread_ts = parent if is_dm else (parent or ts)
+    is_dm, parent, thread_ts = _threads(event, channel)
     try:
-        if is_dm:
-            key, where = dm_key(team, channel), "dm"
-        else:
-            if bot_user_id and f"<@{bot_user_id}" in text:
-                return  # the app_mention listener answers it
-            if not await is_auto_channel(deps, client, channel):
-                return
-            key, where = thread_key(team, channel, thread_ts or ts), "auto"
-            # In a thread, only follow up where natobot is already part of the conversation.
-            if parent and parent != ts and await best_effort(
-                    "loading the thread's context", deps.store.load_context(key), None) is None:
-                return
-        question = slack_to_plain(text, bot_user_id)
-        asked = await ask(deps, question, key, fresh=where == "auto" and not parent)
-        # Without a mention, only speak when there is something to say: an answer, or a question asked.
-        if where == "auto" and asked.answer.status not in ANSWERED and "?" not in question:
+        conversation = await _conversation(deps, client, event, team=team, is_dm=is_dm, bot_user_id=bot_user_id)
+        if conversation is None:
             return
-        if not await claim(deps, body):
+        key, where = conversation
+        question = slack_to_plain(str(event.get("text") or ""), bot_user_id)
+        asked = await ask(deps, question, key, fresh=where == "auto" and not parent)
+        if not _worth_saying(where, asked.answer.status, question) or not await claim(deps, body):
             return
         await answer_in_conversation(deps, client, channel=channel, thread_ts=thread_ts, key=key, asked=asked,
                                      where=where, started=started, question_ts=ts, team=team)
@@ -122,15 +143,13 @@ async def handle_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("app_mention")
+    @listener(deps, answering=True)
     async def on_app_mention(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        deps.track()
-        async with deps.answering(context):
-            await handle_mention(deps, client, body, bot_user_id=context.bot_user_id,
-                                 started=context.get("natobot_started"))
+        await handle_mention(deps, client, body, bot_user_id=context.bot_user_id,
+                             started=context.get("natobot_started"))
 
     @app.event("message")
+    @listener(deps, answering=True)
     async def on_message(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        deps.track()
-        async with deps.answering(context):
-            await handle_message(deps, client, body, bot_user_id=context.bot_user_id,
-                                 started=context.get("natobot_started"))
+        await handle_message(deps, client, body, bot_user_id=context.bot_user_id,
+                             started=context.get("natobot_started"))

@@ -21,6 +21,7 @@ from bot.slack.deps import Deps
 from handlers.clicks import clicked
 from handlers.commands import command_answer, with_share_value
 from handlers.common import apologise, card, command_key, dm_key, log, thread_key
+from handlers.listener import listener
 
 Vote = Literal["up", "down"]
 NOT_HELPFUL = "not-helpful"  # the status a down-vote is counted under in the unanswered report
@@ -131,19 +132,16 @@ async def handle_form(deps: Deps, body: dict[str, Any]) -> None:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(blocks.FEEDBACK_UP)
+    @listener(deps, ack=True)
     async def on_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await handle_vote(deps, client, body, "up")
 
     @app.action(blocks.FEEDBACK_DOWN)
+    @listener(deps, ack=True)
     async def on_down(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await handle_vote(deps, client, body, "down")
 
     @app.view(fb.FORM_CALLBACK)
+    @listener(deps, ack=True)  # the empty ack closes the modal
     async def on_form(ack: AsyncAck, body: dict[str, Any]) -> None:
-        deps.track()
-        await ack()  # closes the modal
         await handle_form(deps, body)

@@ -21,6 +21,7 @@ from bot.digest import service as dg
 from bot.render import home as view
 from bot.slack.deps import Deps
 from handlers.common import answer_in_dm, claim, log
+from handlers.listener import listener
 from handlers.lookup_modal import open_lookup
 
 
@@ -135,41 +136,36 @@ async def handle_subscribe_submission(deps: Deps, client: AsyncWebClient, body: 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("app_home_opened")
+    @listener(deps)
     async def on_home_opened(body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
         await handle_home_opened(deps, client, body)
 
     @app.action(re.compile(view.ASK_PATTERN))
+    @listener(deps, ack=True, answering=True)
     async def on_example(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext) -> None:
-        deps.track()
-        await ack()
-        async with deps.answering(context):
-            await handle_example(deps, client, body, context.get("natobot_started"))
+        await handle_example(deps, client, body, context.get("natobot_started"))
 
     @app.action(view.LOOKUP_ACTION)
+    @listener(deps, ack=True)
     async def on_lookup(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         user, _ = _who(body)
         await open_lookup(deps, client, trigger_id=str(body.get("trigger_id") or ""), user=user)
 
     @app.action(view.SUBSCRIBE_ACTION)
+    @listener(deps, ack=True)
     async def on_subscribe(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await deps.post.call(client, "views.open", trigger_id=str(body.get("trigger_id") or ""),
                              view=view.subscribe_view(default_zone=dg.DEFAULT_TZ, default_time=dg.DEFAULT_TIME))
 
     @app.action(re.compile(view.UNSUBSCRIBE_PATTERN))
+    @listener(deps, ack=True)
     async def on_unsubscribe(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await handle_unsubscribe(deps, client, body)
 
     @app.view(view.SUBSCRIBE_CALLBACK)
+    @listener(deps)  # acks itself: with the form's errors, or empty to close the modal
     async def on_subscribe_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
         errors, values = validate_subscription(view.subscribe_values((body.get("view") or {}).get("state") or {}))
         if errors:
             await ack(response_action="errors", errors=errors)  # shown under the fields; the modal stays

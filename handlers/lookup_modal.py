@@ -20,6 +20,7 @@ from bot.answering.lookup import LookupIndex
 from bot.render import lookup
 from bot.slack.deps import Deps
 from handlers.common import card, count_answer, log
+from handlers.listener import listener
 
 _INDEXES: weakref.WeakKeyDictionary[Engine, LookupIndex] = weakref.WeakKeyDictionary()
 
@@ -71,7 +72,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack(options=suggestions(deps, str(body.get("value") or "")))
 
     @app.view(lookup.CALLBACK_ID)
+    @listener(deps, ack=True)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await handle_submission(deps, client, body)

@@ -27,6 +27,7 @@ from handlers.common import (
     slack_to_plain,
     thread_key,
 )
+from handlers.listener import listener
 
 CALLBACK_ID = "natobot_ask_message"
 REPLY_ACTION = "natobot_reply_in_thread"
@@ -102,16 +103,12 @@ async def handle_reply_in_thread(deps: Deps, client: AsyncWebClient, body: dict[
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.message_shortcut(CALLBACK_ID)
+    @listener(deps, ack=True, answering=True)
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        deps.track()
-        await ack()
-        async with deps.answering(context):
-            await handle_shortcut(deps, body, bot_user_id=context.bot_user_id, started=context.get("natobot_started"))
+        await handle_shortcut(deps, body, bot_user_id=context.bot_user_id, started=context.get("natobot_started"))
 
     @app.action(REPLY_ACTION)
+    @listener(deps, ack=True, answering=True)
     async def on_reply(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                        context: AsyncBoltContext) -> None:
-        deps.track()
-        await ack()
-        async with deps.answering(context):
-            await handle_reply_in_thread(deps, client, body, started=context.get("natobot_started"))
+        await handle_reply_in_thread(deps, client, body, started=context.get("natobot_started"))

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.render import blocks, citations
 from bot.slack.deps import Deps
 from handlers.common import log
+from handlers.listener import listener
 
 
 def action_value(body: dict[str, Any]) -> str:
@@ -31,7 +32,6 @@ async def handle_sources(deps: Deps, client: AsyncWebClient, body: dict[str, Any
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(blocks.SOURCES_ACTION)
+    @listener(deps, ack=True)
     async def on_sources(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.track()
-        await ack()
         await handle_sources(deps, client, body)
