@@ -18,9 +18,9 @@ from typing import TextIO
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from aiohttp.typedefs import Handler, Middleware
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.answering.engine import Engine
 from bot.digest.service import send_due
@@ -44,72 +44,58 @@ CONNECT_TIMEOUT_S = 5.0
 # process holds (acks take milliseconds); reached only when it cannot keep up, and then each request waiting
 # costs memory (about 75 KB each at 400 events/s), so past this it answers 503 at once.
 MAX_IN_FLIGHT = 256
+EVENTS_PATH = "/slack/events"
 
 
-class SlackRequestHandler:
-    """POST /slack/events for events, slash commands and interactivity alike.
+def shedding(metrics: Metrics) -> Middleware:
+    """Past MAX_IN_FLIGHT requests at once on the events route, answer 503 before reading the body."""
+    in_flight = 0
 
-    The signature is checked on the raw bytes before anything is parsed (bot.slack.http_guard): unsigned or stale is
-    401, signed but malformed is 400, and nothing a request sends makes a 500. slack_bolt ships
-    `to_aiohttp_response` for aiohttp but no request-handler class for aiohttp.web, so this is that class.
+    @web.middleware
+    async def shed(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal in_flight
+        if request.method != "POST" or request.path != EVENTS_PATH:
+            return await handler(request)
+        if in_flight >= MAX_IN_FLIGHT:
+            # Overloaded past the backlog: the refusal costs nothing and memory stays bounded. Slack delivers
+            # the event again later, when there is room for it.
+            metrics.shed.inc(kind="http")
+            return web.Response(status=503, text="busy", headers={"Retry-After": "60"})
+        in_flight += 1
+        try:
+            return await handler(request)
+        finally:
+            in_flight -= 1
+
+    return shed
+
+
+def slack_events(app: AsyncApp, deps: Deps) -> Handler:
+    """POST /slack/events (events, slash commands, interactivity) through slack_bolt's aiohttp adapter.
+
+    Not Bolt's own handler (`AsyncApp.web_app()` / `AsyncSlackAppServer`): it calls `app.async_dispatch` and
+    keeps no handle on the listener tasks that starts. natobot's `dispatch` adopts them before the ack goes out,
+    so the drain at shutdown (and tests waiting for the app to go quiet) sees every answer Slack was promised.
     """
 
-    def __init__(self, app: AsyncApp, deps: Deps) -> None:
-        self.app = app
-        self.deps = deps
-        self.metrics = deps.metrics
-        secret = deps.settings.slack_signing_secret
-        self.secret = secret.get_secret_value() if secret else ""
-        self.in_flight = 0
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await dispatch(app, deps, await to_bolt_request(request)))
 
-    def _refuse(self, request: web.Request, refusal: http_guard.Refusal, size: int) -> web.Response:
-        self.metrics.rejected.inc()
-        # One line, fixed wording, no body: nobody has said who sent this yet.
-        log.info("refused a request from %s: %s (%d bytes)", request.remote, refusal.reason, size)
-        return web.Response(status=refusal.status, text="invalid request" if refusal.status == 401 else "bad request")
-
-    async def handle(self, request: web.Request) -> web.Response:
-        if self.in_flight >= MAX_IN_FLIGHT:
-            # Overloaded past the backlog: refuse before reading the body, so the refusal costs nothing and
-            # memory stays bounded. Slack delivers the event again later, when there is room for it.
-            self.metrics.shed.inc(kind="http")
-            return web.Response(status=503, text="busy", headers={"Retry-After": "60"})
-        self.in_flight += 1
-        try:
-            return await self._handle(request)
-        finally:
-            self.in_flight -= 1
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        try:
-            raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return self._refuse(request, http_guard.Refusal(413, "body over 1 MB"), request.content_length or 0)
-        refusal = http_guard.verify(raw, request.headers.get("X-Slack-Request-Timestamp"),
-                                    request.headers.get("X-Slack-Signature"), self.secret)
-        if refusal is None:
-            _body, refusal = http_guard.parse(raw, request.headers.get("Content-Type", ""))
-        if refusal is not None:
-            return self._refuse(request, refusal, len(raw))
-        try:
-            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
-                                            headers=request.headers)  # type: ignore[arg-type]
-            bolt_response = await dispatch(self.app, self.deps, bolt_request)
-        except Exception as exc:  # a signed body of a shape the checks above did not foresee
-            log.warning("a signed request could not be handled: %s", type(exc).__name__)
-            return self._refuse(request, http_guard.Refusal(400, "unexpected shape"), len(raw))
-        if bolt_response.status == 401:
-            self.metrics.rejected.inc()
-        elif bolt_response.status >= 500 and bolt_response.status != 503:  # 503: shed, Slack sends it again
-            # Bolt answers 500 when a listener or middleware raised: for a signed request, that was its shape.
-            log.warning("a signed request made a handler fail; answered 400")
-            return web.Response(status=400, text="bad request")
-        return await to_aiohttp_response(bolt_response)
+    return handle
 
 
 def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
     """The aiohttp application; without a Bolt app (Socket Mode) it serves only /healthz and /metrics."""
     web_app = web.Application(client_max_size=MAX_BODY)
+    if bolt_app is not None:
+        secret = deps.settings.slack_signing_secret
+        # Outermost first: shed before the guard reads a byte; the guard checks the signature on the raw bytes
+        # and the body's shape before Bolt parses anything (bot.slack.http_guard).
+        web_app.middlewares.extend([
+            shedding(deps.metrics),
+            http_guard.middleware(EVENTS_PATH, secret.get_secret_value() if secret else "", deps.metrics.rejected),
+        ])
+        web_app.router.add_post(EVENTS_PATH, slack_events(bolt_app, deps))
 
     async def healthz(_request: web.Request) -> web.Response:
         """200 while natobot can answer (the database may be degraded: it says what that costs); 503 if not."""
@@ -138,8 +124,6 @@ def make_web_app(deps: Deps, bolt_app: AsyncApp | None) -> web.Application:
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
-    if bolt_app is not None:
-        web_app.router.add_post("/slack/events", SlackRequestHandler(bolt_app, deps).handle)
     return web_app
 
 
