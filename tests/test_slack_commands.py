@@ -93,6 +93,9 @@ async def test_related_question_button_asks_in_the_same_thread_with_context(
     message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer",
                "ts": "1700000000.000100", "thread_ts": question["ts"]}
     await app.action(related[0]["action_id"], related[0]["value"], message=message, message_ts=message["ts"])
+    # A person clicks the next button after reading the answer: by then the thread's subject is saved. Without
+    # this wait the two answers race for the context (on a busy machine the second could load it first).
+    await app.idle()
     await app.action("natobot_ask_1", "who heads it?", message=message, message_ts=message["ts"])
     calls = await fake.wait_for("chat.postMessage", 3)
     for call in calls[1:]:
