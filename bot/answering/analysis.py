@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from bot.answering import asked
 from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
-from bot.answering.context import Context
+from bot.answering.context import GENERAL_NAME, Context
 from bot.answering.question import Name, Question, Word
 from bot.answering.references import is_number, number_concept, references
 from bot.answering.words import CARRY_OVER, CONJUNCTIONS, NUMBER_LABELS, PRONOUNS, STOPWORDS
@@ -40,9 +40,6 @@ MAX_TOKENS = 60
 # The focus of a question is a word at least this rare (lexicon.rarity): "how many people *work* at
 # the IMS" turns on "people", not on "work".
 FOCUS_RARITY = 0.3
-# A name at most this specific (scoring's specificity: NATO 0.3, USNATO 0.5) names the setting, not
-# the subject: a follow-up naming only such names keeps the previous subject too.
-GENERAL_NAME = 0.6
 # A follow-up without a name of its own keeps the previous subject when it has at most this many
 # content words ("is it 24/7?", "when was that approved?").
 FOLLOW_UP_WORDS = 4
@@ -104,7 +101,7 @@ class Analyser:
         names.sort(key=lambda n: n.start)
         content = tuple(self._content_word(r, i) for i in content_idx)
         listed = _listed(names, r.words)
-        names, intent, follow_up = self._follow_up(r.words, names, content, intent, context)
+        names, intent, follow_up = self._follow_up(r, names, content, intent, context)
         facet = self.cat.intents.by_id[intent].facet if intent else None
         holder = asked.asks_holder(r.words, names, self._posts, self.lex.framing)
         return Question(
@@ -165,14 +162,18 @@ class Analyser:
         ))
 
     def _follow_up(
-        self, words: list[str], names: list[Name], content: tuple[Word, ...], intent: str | None,
+        self, r: _Reading, names: list[Name], content: tuple[Word, ...], intent: str | None,
         context: Context | None,
     ) -> tuple[list[Name], str | None, bool]:
         """Keep the conversation's subject when the question is a follow-up: "who heads it?", "and JFC
         Naples?", "and the Norfolk one?", "what does USNATO do about it?"."""
         if context is None or not context.entities:
             return names, intent, False
-        opener = any(tuple(words[: len(o)]) == o for o in CARRY_OVER)
+        words = r.words
+        opened = next((len(o) for o in CARRY_OVER if tuple(words[: len(o)]) == o), 0)
+        if opened and not any(r.cue_hit[opened:]):
+            intent = None  # the cue was the opener's own ("what about"): it asks the previous question again
+        opener = opened > 0
         pronoun = any(w in PRONOUNS for w in words)
         carrying = [w for w in content if w.carries]
         short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
@@ -187,12 +188,12 @@ class Analyser:
     ) -> tuple[list[Name], str | None, bool]:
         """A question that names something: the subject stays beside names of the setting only, and
         "and JFC Naples?" asks the previous question of a new subject."""
+        if opener and intent is None:
+            return names, context.intent, True  # "and JFC Naples?" asks the previous question again
         general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
         if short and general and context.entities[0] not in {n.entry for n in names}:
             # USNATO is named in everything the strategy says: after objective 3.1 the subject stays 3.1.
             return names + carried, intent, True
-        if opener and intent is None:
-            return names, context.intent, True  # "and JFC Naples?" asks the previous question again
         return names, intent, False
 
     def _unnamed_follow_up(
