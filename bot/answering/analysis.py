@@ -184,18 +184,19 @@ class Analyser:
         carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
         if not names:
             return self._unnamed_follow_up(content, intent, context, carried, opener=opener, short=short)
-        return self._named_follow_up(names, intent, context, carried, opener=opener, short=short)
+        return self._named_follow_up(names, intent, context, carried, opener=opener, refers=pronoun)
 
     def _named_follow_up(
         self, names: list[Name], intent: str | None, context: Context, carried: list[Name], *,
-        opener: bool, short: bool,
+        opener: bool, refers: bool,
     ) -> tuple[list[Name], str | None, bool]:
-        """A question that names something: the subject stays beside names of the setting only, and
-        "and JFC Naples?" asks the previous question of a new subject."""
+        """A question that names something: "and JFC Naples?" asks the previous question of a new
+        subject; the subject stays beside names of the setting only when a pronoun points back to it
+        ("how does USNATO handle it?"), since "when was NATO founded?" asks about NATO."""
         if opener and intent is None:
             return names, context.intent, True  # "and JFC Naples?" asks the previous question again
         general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
-        if short and general and context.entities[0] not in {n.entry for n in names}:
+        if refers and general and context.entities[0] not in {n.entry for n in names}:
             # USNATO is named in everything the strategy says: after objective 3.1 the subject stays 3.1.
             return names + carried, intent, True
         return names, intent, False
