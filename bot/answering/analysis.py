@@ -173,12 +173,11 @@ class Analyser:
         Naples?", "and the Norfolk one?", "what does USNATO do about it?"."""
         if context is None or not context.entities:
             return names, intent, False
-        words = r.words
-        opened = next((len(o) for o in CARRY_OVER if tuple(words[: len(o)]) == o), 0)
+        opened = _opener(r.words)
         if opened and not any(r.cue_hit[opened:]):
             intent = None  # the cue was the opener's own ("what about"): it asks the previous question again
         opener = opened > 0
-        pronoun = any(w in PRONOUNS for w in words)
+        pronoun = any(w in PRONOUNS for w in r.words)
         carrying = [w for w in content if w.carries]
         short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
         carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
@@ -315,6 +314,11 @@ class Analyser:
         after = [i for i in content_idx if i > start and words[i] not in self.lex.framing
                  and self.lex.rarity(words[i]) >= FOCUS_RARITY]
         return self.concept(words[after[0]]) if after else None
+
+
+def _opener(words: list[str]) -> int:
+    """How many words open the question with a carry-over ("and", "what about"); 0 when none does."""
+    return next((len(o) for o in CARRY_OVER if tuple(words[: len(o)]) == o), 0)
 
 
 def _listed(names: list[Name], words: list[str]) -> bool:
