@@ -1,8 +1,20 @@
-"""What a conversation was last about, so that "who heads it?" or "and JFC Naples?" keep the subject."""
+"""What a conversation was last about, so that "who heads it?" or "and JFC Naples?" keep the subject.
+
+`Context` is what a conversation remembers between turns (the store keeps exactly these three fields
+for Slack threads, so the shell and a thread answer a follow-up alike); `remember` decides, after each
+answer, what the next turn's "it" will mean.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from bot.answering.question import Question
+
+# A name at most this specific (scoring's specificity: NATO 0.3, USNATO 0.5) names the setting, not the
+# subject: an answer about objective 3.1 that also names USNATO leaves objective 3.1 as the subject.
+GENERAL_NAME = 0.6
 
 
 @dataclass
@@ -10,3 +22,17 @@ class Context:
     entities: list[str] = field(default_factory=list)
     intent: str | None = None
     facet: str | None = None
+
+
+def remember(context: Context, q: Question, entities: list[str], specificity: Callable[[str], float]) -> None:
+    """Keep what the answer was about as the subject of the next turn.
+
+    Names of the setting are dropped when something more specific was answered: after "usnato mgmt
+    obj 2?", "which partners does it rely on" asks about the objective, not about the whole mission."""
+    subject = list(dict.fromkeys(entities))
+    specific = [e for e in subject if specificity(e) >= GENERAL_NAME]
+    if specific:
+        subject = specific
+    context.entities = subject
+    context.intent = q.intent
+    context.facet = q.facet

@@ -16,7 +16,7 @@ from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser
 from bot.answering.answer import Answer
 from bot.answering.compose import Composer
-from bot.answering.context import Context
+from bot.answering.context import Context, remember
 from bot.answering.index import UnitIndex
 from bot.answering.model import Model
 from bot.answering.question import Question
@@ -102,9 +102,7 @@ class Engine:
         answer = self._answer(q)
         answer.question = question  # as typed, not as cleaned
         if context is not None and answer.entities and answer.status in ("answer", "no-data"):
-            context.entities = list(dict.fromkeys(answer.entities))
-            context.intent = q.intent
-            context.facet = q.facet
+            remember(context, q, answer.entities, self.analyser.specificity)
         return answer
 
     def analyse(self, question: str, context: Context | None = None) -> Question:
