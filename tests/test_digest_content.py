@@ -71,7 +71,7 @@ def test_no_subscriber_sees_the_same_text_twice_in_90_days(words: Content, engin
     posted = 0
     for offset in range(730):
         day = start + timedelta(days=offset)
-        if not dg._runs_on(sub, day):
+        if not dg.runs_on(sub, day):
             continue
         posted += 1
         digest = dg.build_digest(engine, day, include_management=management)

@@ -1,6 +1,6 @@
 """`natobot digest ...` and `natobot report unanswered|feedback`: the digest and the curators' reports from a terminal.
 
-Same database and same rules as the Slack side (bot.digest.service, bot.store.state). Settings come from the environment
+Same database and same rules as the Slack side (bot.digest, bot.store.state). Settings come from the environment
 (and `.env`) through bot.settings: DATABASE_URL (default: a SQLite file data/natobot.db), SLACK_BOT_TOKEN and
 SLACK_API_URL for `send-due`. Every handler takes (args, out) and returns the exit status, like bot.cli.main's.
 A bad time, zone or setting is one line on stderr and exit status 2.
@@ -16,24 +16,16 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.digest import schedule
 from bot.digest.defaults import DEFAULT_TIME, DEFAULT_TZ
-
-if TYPE_CHECKING:
-    from types import ModuleType
 
 if TYPE_CHECKING:
     from bot.answering.engine import Engine
     from bot.store.state import Store
 
 EXIT_USAGE = 2
-# The digest module brings aiohttp and slack_sdk: imported when a digest command runs, so that
-# `natobot ask` and the other commands do not pay for it at start-up.
-
-
-def _dg() -> ModuleType:
-    from bot.digest import service as digest
-
-    return digest
+# bot.digest.schedule is pure and light; the rotation (which loads the engine) and the sending (aiohttp, slack_sdk,
+# the store) are imported when a digest command needs them, so `natobot ask` and the others do not pay for them.
 
 
 class UsageError(Exception):
@@ -72,7 +64,7 @@ def parse_date(value: str) -> date:
 
 
 def parse_weekday(value: str) -> int:
-    names = [d.lower() for d in _dg().WEEKDAY_NAMES]
+    names = [d.lower() for d in schedule.WEEKDAY_NAMES]
     low = value.strip().lower()
     for i, name in enumerate(names):
         if low in (name, name[:3], name + "s"):
@@ -118,13 +110,15 @@ def _run(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]], *,
 # -- digest ----------------------------------------------------------------------------------------
 
 def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.digest import rotation
+
     day = args.date or datetime.now(UTC).astimezone(ZoneInfo(DEFAULT_TZ)).date()
     try:
-        digest = _dg().build_digest(_engine(args), day, include_management=not args.mission_only)
-    except _dg().DigestError as exc:
+        digest = rotation.build_digest(_engine(args), day, include_management=not args.mission_only)
+    except rotation.DigestError as exc:
         sys.stderr.write(f"natobot: {exc}\n")
         return 1
-    out.write(_dg().digest_text(digest) + "\n")
+    out.write(rotation.digest_text(digest) + "\n")
     return 0
 
 
@@ -140,7 +134,7 @@ def channel_arg(value: str) -> str:
 
 def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     try:
-        time, tz = _dg().parse_time(args.time), _dg().parse_zone(args.tz)
+        time, tz = schedule.parse_time(args.time), schedule.parse_zone(args.tz)
     except ValueError as exc:
         return _fail(str(exc))
 
@@ -149,8 +143,8 @@ def cmd_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     async def work(store: Store) -> int:
         sub = await store.subscribe(channel=args.channel, team=args.team, time=time, tz=tz, weekdays=args.weekdays,
                                     cadence=cadence, weekday=args.weekly, include_management=not args.mission_only)
-        nxt = _dg().next_run(sub, datetime.now(UTC))
-        out.write(f"subscribed {sub.channel}: {_dg().describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
+        nxt = schedule.next_run(sub, datetime.now(UTC))
+        out.write(f"subscribed {sub.channel}: {schedule.describe(sub)}; next {nxt:%Y-%m-%d %H:%M %Z}\n")
         return 0
 
     return _run(args, work)
@@ -170,7 +164,7 @@ def cmd_unsubscribe(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     async def work(store: Store) -> int:
         subs = await store.subscriptions()
-        for line in _dg().format_subscriptions(subs, datetime.now(UTC)):
+        for line in schedule.format_subscriptions(subs, datetime.now(UTC)):
             out.write(line + "\n")
         errors = sum(1 for s in subs if s.error)
         out.write(f"{len(subs)} subscription(s), {errors} with a channel error\n")
@@ -199,8 +193,10 @@ def cmd_send_due(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
     pinned: datetime | None = args.now
 
+    from bot.digest.send import send_due
+
     async def work(store: Store) -> int:
-        report = await _dg().send_due(store, client, engine, pinned or datetime.now(UTC))
+        report = await send_due(store, client, engine, pinned or datetime.now(UTC))
         out.write(report.summary() + "\n")
         for channel, reason in sorted(report.channel_errors.items()):
             out.write(f"  {channel}: {reason} (marked; see `natobot digest list`)\n")

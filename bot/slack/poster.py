@@ -78,7 +78,7 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
         return None
 
 
-def _classify(exc: SlackApiError) -> _Retryable | _Fatal:
+def classify(exc: SlackApiError) -> _Retryable | _Fatal:
     status = int(exc.response.status_code)
     data = exc.response.data if isinstance(exc.response.data, dict) else {}
     error = data.get("error")
@@ -87,6 +87,9 @@ def _classify(exc: SlackApiError) -> _Retryable | _Fatal:
     if status >= 500 or error in _TRANSIENT:
         return _Retryable(f"HTTP {status} {error or ''}".strip())
     return _Fatal(f"HTTP {status} {error or 'error'}", error=str(error) if error else None)
+
+
+_classify = classify  # the name before bot.digest.send shared it
 
 
 def _direct(client: AsyncWebClient) -> aiohttp.ClientSession | None:
@@ -211,7 +214,7 @@ class Poster:
             try:
                 resp = await client.api_call(method, json=params)
             except SlackApiError as exc:
-                raise _classify(exc) from None
+                raise classify(exc) from None
             return dict(resp.data) if isinstance(resp.data, dict) else {"ok": True}
 
         return await self._attempts(_describe(method, params), op, already)

@@ -3,7 +3,6 @@ per channel and local day (a unique insert, or an UPDATE whose WHERE holds the c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -13,12 +12,12 @@ from sqlalchemy import Connection, Integer, and_, bindparam, delete, func, or_, 
 
 from bot.store.base import StoreBase
 from bot.store.schema import MAX_ID, MAX_TEXT, UTCDateTime, deliveries, subscriptions
+from bot.timeofday import parse_time
 
 CADENCES = ("daily", "weekdays", "weekly")
 # Deliveries are only needed to stop a second post on the same local day; keep a
 # few weeks for `last_sent_date` and for looking into what happened.
 DELIVERY_KEEP = timedelta(days=60)
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,9 @@ def check_cadence(cadence: str, weekday: int | None) -> None:
 
 def check_schedule(time: str, tz: str) -> None:
     """Raise ValueError with a message fit for a user when a digest time or zone is wrong."""
-    if not _HHMM.match(time):
-        raise ValueError(f"bad time {time!r}: use HH:MM on the 24-hour clock, like 09:00")
+    # Stored times are parse_time's canonical form: "9:00" is parsed on the way in, never stored as typed.
+    if parse_time(time) != time:
+        raise ValueError(f"bad time {time!r}: store it as parse_time gives it ({parse_time(time)!r})")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
