@@ -20,10 +20,10 @@ from typing import Any
 
 from bot.answering.engine import Engine
 from bot.answering.suggest import Related
+from bot.digest import blocks as render_digest
 from bot.digest.content import EPOCH, content
 from bot.evaluation.stats import percentile
 from bot.render import blocks
-from bot.render import digest as render_digest
 from bot.render.measure import Height, measure
 from knowledge.text import normalise
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from bot.answering.engine import Engine
 from bot.answering.suggest import Related
+from bot.digest import blocks as render_digest
 from bot.digest import service as dg
 from bot.digest.content import content
 from bot.render import blocks, citations, feedback, home, lookup, preview
-from bot.render import digest as render_digest
 from bot.store.digest import Subscription
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

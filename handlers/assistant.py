@@ -25,8 +25,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.render.text import plain
 from bot.slack.deps import Deps
-from bot.slack.text import plain
 from bot.store.state import Store
 from handlers.common import answer_in_conversation, apologise, ask, best_effort, log, slack_to_plain, thread_key
 from handlers.listener import listener

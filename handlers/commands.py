@@ -17,8 +17,8 @@ from bot.answering.answer import Answer
 from bot.answering.context import Context
 from bot.answering.engine import Engine
 from bot.render import blocks
+from bot.render.text import plain
 from bot.slack.deps import Deps
-from bot.slack.text import plain
 from handlers.common import (
     Asked,
     apologise,

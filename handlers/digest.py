@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from bot.digest import service as dg
 from bot.render import blocks
-from bot.slack.text import plain
+from bot.render.text import plain
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient

@@ -12,8 +12,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.digest import blocks as render_digest
 from bot.digest.content import content
-from bot.render import digest as render_digest
 from bot.slack.deps import Deps
 from handlers.common import log
 from handlers.listener import listener

@@ -21,7 +21,7 @@ from bot.answering.answer import Answer, AnswerField, Part, Source
 from bot.answering.context import Context
 from bot.answering.engine import Engine
 from bot.render import blocks, citations
-from bot.slack import text as slack_text
+from bot.render import text as slack_text
 from handlers.commands import usage_lines
 
 INJECTIONS = [

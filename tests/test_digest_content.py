@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering.engine import Engine
+from bot.digest import blocks as render_digest
 from bot.digest import service as dg
 from bot.digest.content import (
     EPOCH,
@@ -25,7 +26,6 @@ from bot.digest.content import (
     mission,
 )
 from bot.digest.text import GLOSSARY, acronyms, explain
-from bot.render import digest as render_digest
 from bot.render.measure import measure
 from bot.store.digest import Subscription
 from bot.store.state import Store

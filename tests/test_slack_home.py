@@ -15,8 +15,8 @@ import slack_signing as sig
 from fakeslack import FakeSlack, envelope
 from slack_harness import App, buttons, header, posted, running
 
+from bot.digest import blocks as render_digest
 from bot.digest import service as dg
-from bot.render import digest as render_digest
 from bot.render import home
 from bot.render import lookup as lookup_view
 

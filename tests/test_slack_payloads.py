@@ -16,11 +16,11 @@ from slack_sdk.models.views import View
 
 from bot.answering.engine import Engine
 from bot.answering.suggest import Related
+from bot.digest import blocks as render_digest
 from bot.digest import service as dg
 from bot.digest.content import EPOCH, content
 from bot.digest.notify import message as stopped_message
 from bot.render import blocks, citations, feedback, home, lookup
-from bot.render import digest as render_digest
 from bot.store.digest import Subscription
 from handlers.commands import usage_lines
 

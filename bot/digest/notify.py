@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.render import blocks
-from bot.slack.text import plain
+from bot.render.text import plain
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient

@@ -1,7 +1,7 @@
 """Which piece of the Integrated Mission Strategy a day's digest features, and the digest in its two forms.
 
 What the pieces say is bot.digest.content's (the rotation over them, too); this module pins one local day's piece
-as a `Digest` and hands it to bot.render.digest for the Slack payload or the terminal. Which piece a day features
+as a `Digest` and hands it to bot.digest.blocks for the Slack payload or the terminal. Which piece a day features
 depends on the date (and the choice of including the management objectives) alone, so every process (several
 `serve` replicas, cron, a person running `digest preview`) agrees. Pure: no Slack, no database.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.digest import blocks as render_digest
 from bot.digest.content import Content, Piece, content
 from bot.digest.schedule import local_day
-from bot.render import digest as render_digest
 
 if TYPE_CHECKING:
     from bot.answering.engine import Engine

@@ -1,6 +1,6 @@
 """Block Kit rendering: answers and usage, always inside Slack's limits (the App Home: bot.render.home).
 
-Every piece of text, from the user or from the knowledge base, is escaped (`bot.slack.text.escape`)
+Every piece of text, from the user or from the knowledge base, is escaped (`bot.render.text.escape`)
 before it is cut to a limit, and every mrkdwn text object is sent with `verbatim: true`, so Slack
 neither parses `<!channel>`-style control sequences nor auto-links a bare `@here`. Button *values*
 are not displayed, so they carry the raw question (bounded) for the action handlers to ask again.
@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.answering.answer import Answer, AnswerField, Part, Source
 from bot.render import citations
-from bot.slack.text import escape, plain, split, truncate
+from bot.render.text import escape, plain, split, truncate
 
 Block = dict[str, Any]
 

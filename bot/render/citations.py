@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.answering.answer import Source
-from bot.slack.text import escape, plain, truncate
+from bot.render.text import escape, plain, truncate
 
 SHORT_LIMIT = 60
 VALUE_LIMIT = 2000  # Slack's button value

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.render.blocks import FEEDBACK_BLOCK, FEEDBACK_DOWN, FEEDBACK_UP, Block, context, mrkdwn
-from bot.slack.text import plain
+from bot.render.text import plain
 
 THANKS = ":white_check_mark: Thanks, recorded."
 THANKS_DOWN = ":white_check_mark: Thanks, recorded. Sorry it missed; a curator will look at it."

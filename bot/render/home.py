@@ -21,7 +21,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.slack.text import plain
+from bot.render.text import plain
 
 ASK_ACTION = "natobot_home_ask_{}"
 ASK_PATTERN = r"^natobot_home_ask_\d+$"
@@ -64,7 +64,7 @@ def home_view(*, topics: Sequence[str], examples: Sequence[str], digest: dict[st
               subscriptions: Sequence[tuple[SubscriptionLike, str]], command: str = "/nato") -> dict[str, Any]:
     """The Home tab for views.publish.
 
-    `digest` is today's digest as posted (bot.render.digest.short_blocks); `subscriptions` pairs each with its
+    `digest` is today's digest as posted (bot.digest.blocks.short_blocks); `subscriptions` pairs each with its
     description ("09:00 Europe/Brussels, every day").
     """
     cmd = plain(command, 40)

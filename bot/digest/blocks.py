@@ -17,7 +17,7 @@ from bot.digest.content import Content, Piece
 from bot.digest.text import explain
 from bot.render import blocks, citations
 from bot.render.blocks import Block, button, context, section, sources_line
-from bot.slack.text import escape, plain, truncate
+from bot.render.text import escape, plain, truncate
 
 MORE_ACTION = "natobot_digest_more"
 ASK_BLOCK = "natobot_digest_ask"
