@@ -17,7 +17,7 @@ from bot.render.as_json import to_dict
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FIGURES = ("in_scope_accuracy", "correct_fallback", "confidently_wrong", "overall_accuracy")
-SET_A = Path(__file__).resolve().parent / "data" / "blind" / "set_a.yaml"
+SET_A = Path(__file__).resolve().parents[1] / "data" / "blind" / "set_a.yaml"
 BLIND_SAMPLE = 120  # every third question of set A: enough to cross every threshold, a third of the time
 
 

@@ -22,9 +22,9 @@ from bot.evaluation import blind
 from bot.evaluation.evaluate import DEFAULT_SET, Item, Result, evaluate, format_report, judge, load_set
 from bot.render.as_json import to_dict
 
-BLIND_DIR = Path(__file__).resolve().parent / "data" / "blind"
+BLIND_DIR = Path(__file__).resolve().parents[1] / "data" / "blind"
 SET_A = BLIND_DIR / "set_a.yaml"
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 # Blind set A, through `engine.ask` as `natobot eval --set tests/data/blind/set_a.yaml` asks it. Set a little
 # under what that command printed for the shipped model on 2026-12-02 (in-scope right 69.8%, correct fallback

@@ -12,8 +12,8 @@ import yaml
 from bot.answering.engine import Engine
 from bot.cli.main import main
 
-DATA = Path(__file__).resolve().parents[1] / "knowledge" / "data"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 DOCUMENT = {
     "id": "baltic-air-policing-2024",

@@ -24,8 +24,8 @@ from bot.answering.engine import Engine
 from bot.cli import ask as cli_ask
 from bot.cli import main as cli
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 RunMain = Callable[..., tuple[int, str]]
 JSON_KEYS = {"question", "answered", "text", "entry", "intent", "entities", "confidence", "sources", "suggestions"}
 

@@ -125,7 +125,7 @@ async def test_feedback_is_stored_one_vote_per_person_and_message(app: App, fake
     await app.action("natobot_feedback_up", "not json", user="U3", ephemeral=True)
     await app.idle()
     assert await app.deps.store.feedback_counts() == {"up": 2, "down": 1}
-    # No "thanks" messages pile up: the clicked message itself is closed (tests/test_slack_feedback.py).
+    # No "thanks" messages pile up: the clicked message itself is closed (tests/wire/test_slack_feedback.py).
     assert not fake.calls_to("chat.postEphemeral") and not fake.calls_to("chat.postMessage")
 
 

@@ -16,7 +16,7 @@ from db_fixtures import PG_URL
 from slack_harness import APP_TOKEN, BOT_TOKEN, SECRET
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLEAN = ("SLACK_", "NATOBOT_", "DATABASE_URL", "PORT", "HOST", "LOG_LEVEL")
 SLACK = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": "http://127.0.0.1:9/api/",
          "PORT": "0", "HOST": "127.0.0.1"}

@@ -28,7 +28,7 @@ from bot.store.state import Store
 
 QUESTIONS = ("who heads the IMS?", "where is SHAPE?", "objective 2.1", "what is the Military Committee?",
              "where is JFC Naples?", "what does ACT do?", "where is JFC Brunssum?", "goal 3")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def post_event(http: aiohttp.ClientSession, serve: ServeProcess, event: dict[str, object]) -> int:

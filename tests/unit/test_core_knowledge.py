@@ -21,7 +21,7 @@ from bot.answering.engine import Engine
 from knowledge import loader
 from knowledge.loader import KnowledgeError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "knowledge" / "data"
 
 

@@ -28,7 +28,7 @@ from bot.store.migrations import LEGACY_TABLE, alembic_config, head_revision
 from bot.store.schema import deliveries, jobs, metadata
 from bot.store.state import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def schema_differences(conn: Connection) -> list[Any]:

@@ -64,7 +64,7 @@ def sub(time: str = "09:00", tz: str = "Europe/Brussels", weekdays: bool = False
                         created_at=utc(2025, 1, 1), last_sent_date=last_sent)
 
 
-# -- what it says: tests/test_digest_content.py ------------------------------------------------------
+# -- what it says: tests/unit/test_digest_content.py ------------------------------------------------------
 
 def run_cli(argv: list[str], out: io.StringIO | None = None) -> tuple[int, str]:
     parser = argparse.ArgumentParser(prog="natobot")

@@ -19,7 +19,7 @@ from slack_harness import APP_TOKEN, BOT_TOKEN, PROXY_VARS, SECRET
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import RedactSecrets
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "PORT",
               "HOST", "LOG_LEVEL", "NATOBOT_COMMAND", "NATOBOT_DATA_DIR", "NATOBOT_AUTO_CHANNELS")
 
