@@ -258,7 +258,7 @@ def help_blocks(command: str = "/nato", *, examples: Sequence[str],
     """Usage for `/nato`, `/nato help` and unknown sub-commands, with example questions as buttons.
 
     `usage` is (form, what it does) per sub-command: handlers/commands.py's table, so help lists every one
-    (tests/test_slack_manifest.py checks it against the manifest's usage hint).
+    (tests/wire/test_slack_manifest.py checks it against the manifest's usage hint).
     """
     cmd = plain(command, 40)
     lines = "\n".join(f"`{cmd} {plain(form, 200)}`: {text}" for form, text in usage)

@@ -1,6 +1,6 @@
 """The tables: the one schema source, for the store's queries, Alembic's env.py and its autogenerate check.
 
-bot/store/migrations/versions holds the Alembic revisions that build it; tests/test_migrations.py checks the migrated
+bot/store/migrations/versions holds the Alembic revisions that build it; tests/unit/test_migrations.py checks the migrated
 database matches this MetaData exactly.
 """
 
@@ -59,7 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 # The current shape of the tables, for queries: the one schema source. bot/store/migrations/versions holds the
-# Alembic revisions that build it; tests/test_migrations.py checks the migrated database matches it exactly.
+# Alembic revisions that build it; tests/unit/test_migrations.py checks the migrated database matches it exactly.
 metadata = MetaData()
 events = Table(
     "events", metadata,

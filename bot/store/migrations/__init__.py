@@ -1,7 +1,7 @@
 """Schema migrations for the state store, run by Alembic.
 
 bot/store/schema.py's MetaData is the one description of the tables; each revision in versions/ is a snapshot of the
-DDL one step applied, and tests/test_migrations.py checks that the revisions bring an empty database to exactly
+DDL one step applied, and tests/unit/test_migrations.py checks that the revisions bring an empty database to exactly
 that MetaData (Alembic's autogenerate comparison) on SQLite and PostgreSQL.
 
 `migrate` runs at every start-up over the store's own connection, inside its transaction, and is safe when
