@@ -1,7 +1,7 @@
 """The tables: the one schema source, for the store's queries, Alembic's env.py and its autogenerate check.
 
-bot/store/migrations/versions holds the Alembic revisions that build it; tests/unit/test_migrations.py checks the migrated
-database matches this MetaData exactly.
+bot/store/migrations/versions holds the Alembic revisions that build it; tests/unit/test_migrations.py checks
+the migrated database matches this MetaData exactly.
 """
 
 from __future__ import annotations
