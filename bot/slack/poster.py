@@ -117,8 +117,9 @@ class Poster:
     async def _api(self, client: AsyncWebClient, method: str, params: dict[str, Any],
                    already: Lookup | None = None) -> dict[str, Any]:
         if not retry.carries(client.retry_handlers):
-            # A client made elsewhere (a test, a benchmark) gets the policy too; make_client's already has it.
-            client.retry_handlers = [*self.handlers, *(client.retry_handlers or [])]
+            # A client made elsewhere (a test, a benchmark) gets the policy too (make_client's has it already),
+            # in place of slack_sdk's defaults, which would add a retry of their own past the budget.
+            client.retry_handlers = list(self.handlers)
         policy = self._policy(_describe(method, params), already)
         try:
             resp = await self._run(policy, lambda: client.api_call(method, json=params))
