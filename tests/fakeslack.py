@@ -57,7 +57,7 @@ class Call:
 @dataclass(frozen=True)
 class _Failure:
     status: int
-    retry_after: int | None
+    retry_after: float | str | None
     error: str | None
 
 
@@ -195,14 +195,15 @@ class FakeSlack:
         method: str,
         *,
         status: int = 500,
-        retry_after: int | None = None,
+        retry_after: float | str | None = None,
         error: str | None = None,
         times: int = 1,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (queued after failures already pending).
 
         - ``status=429``: HTTP 429 with a ``Retry-After`` header (``retry_after``, default 1) and
-          ``{"ok": false, "error": "ratelimited"}`` (or ``error`` when given);
+          ``{"ok": false, "error": "ratelimited"}`` (or ``error`` when given); a string is sent as it is (an
+          HTTP-date, ``"1.5"``), and ``""`` sends no header at all;
         - otherwise with ``error`` given: HTTP 200 ``{"ok": false, "error": error}``, Slack's usual API error;
         - otherwise HTTP ``status`` (500 by default) with ``{"ok": false, "error": "fatal_error"}``.
         ``method`` may also be ``"response_url"``.
@@ -319,7 +320,7 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": failure.error or "ratelimited"},
                 status=429,
-                headers={"Retry-After": str(retry_after)},
+                headers={"Retry-After": str(retry_after)} if retry_after != "" else {},
             )
         if failure.error is not None:
             return web.json_response({"ok": False, "error": failure.error})

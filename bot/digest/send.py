@@ -130,9 +130,11 @@ def slack_error(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         # Read as the poster reads it. A refusal Slack answered with HTTP 200 is shown as its bare code (what
         # CHANNEL_ERRORS names); anything else (5xx, 429, a transient ok:false) as the poster words it.
-        verdict = classify(exc)
-        code = getattr(verdict, "error", None)  # only a refusal not worth retrying carries Slack's code
-        return str(code) if code and int(exc.response.status_code) == 200 else verdict.reason
+        status = int(exc.response.status_code)
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        error = data.get("error")
+        reason, transient = classify(status, str(error) if error else None)
+        return str(error) if error and not transient and status == 200 else reason
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ClientError | OSError):

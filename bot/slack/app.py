@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.settings import Mode, Settings
 from bot.slack.deps import Deps
 from bot.slack.identity import Identity
+from bot.slack.retry import handlers
 from bot.slack.work import CONTEXT_KEY, WorkQueue
 
 log = logging.getLogger("natobot.slack")
@@ -107,8 +108,8 @@ async def dispatch(app: AsyncApp, deps: Deps, request: AsyncBoltRequest) -> Bolt
 
 def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    # retry_handlers=[]: bot.slack.poster owns the retry policy, so attempts are not multiplied.
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session, retry_handlers=[],
+    # bot.slack.retry's handlers retry only under a Poster call's policy; other calls are tried once, as before.
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session, retry_handlers=handlers(),
                           logger=logging.getLogger("natobot.slack_sdk"))
 
 

@@ -29,9 +29,6 @@ ALLOWED = {
     "bot.render": ("bot.render", "bot.answering", "knowledge"),
 }
 SLACK = ("slack_bolt", "slack_sdk", "aiohttp")
-# The few modules still over the limits (the store, the digest's sending, the load benchmark) fail these;
-# strict, so each must lose its mark once it passes.
-PENDING = pytest.mark.xfail(strict=True, reason="issue 11: packages by subsystem not done yet")
 
 
 def sources(*tops: str) -> Iterator[Path]:
@@ -105,7 +102,6 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@PENDING
 def test_no_function_is_too_complex() -> None:
     over = []
     for path in sources(*CHECKED):

@@ -8,12 +8,10 @@ import logging
 import time
 from typing import Any
 
-import aiohttp
 import pytest
 from fakeslack import FakeSlack
 from slack_harness import App, engine, posted
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.slack_response import SlackResponse
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from bot.render import blocks
@@ -79,44 +77,22 @@ async def test_feedback_stores_only_catalogue_entries(app: App, fake: FakeSlack,
     assert [r.entry for r in rows] == [stored]
 
 
-class ScriptedClient:
-    """A Web API client whose calls fail as scripted: the outage seen under load, then Slack back."""
-
-    def __init__(self, clock: list[float]) -> None:
-        self.clock = clock
-        self.script = ["500"] * 4 + ["429"] * 6
-        self.refused_until = 0.0
-        self.calls = 0
-
-    async def api_call(self, method: str, json: dict[str, Any]) -> SlackResponse:
-        self.calls += 1
-        if self.script:
-            kind = self.script.pop(0)
-            status, headers = (500, {}) if kind == "500" else (429, {"Retry-After": "1"})
-            response = SlackResponse(client=None, http_verb="POST", api_url=method, req_args={},
-                                     data={"ok": False, "error": "fatal_error" if status == 500 else "ratelimited"},
-                                     headers=headers, status_code=status)
-            if not self.script:
-                self.refused_until = self.clock[0] + 6.0  # then connections are refused for 6 s
-            raise SlackApiError("failed", response)
-        if self.clock[0] < self.refused_until:
-            raise aiohttp.ClientConnectionError("refused")
-        return SlackResponse(client=None, http_verb="POST", api_url=method, req_args={},
-                             data={"ok": True, "ts": "1.2"}, headers={}, status_code=200)
-
-
-async def test_the_default_budget_rides_out_a_multi_second_outage() -> None:
+async def test_the_default_budget_rides_out_a_multi_second_outage(fake: FakeSlack) -> None:
     clock = [0.0]
 
     async def sleep(seconds: float) -> None:
         clock[0] += seconds
 
-    client = ScriptedClient(clock)
+    # The outage seen under load: 5xx, then a run of 429s, then 5xx again before Slack is back.
+    fake.fail_next("chat.postMessage", status=500, times=4)
+    fake.fail_next("chat.postMessage", status=429, retry_after=1, times=6)
+    fake.fail_next("chat.postMessage", status=503)
+    client = AsyncWebClient(token="xoxb-test", base_url=fake.url)
     poster = Poster(Metrics(), sleep=sleep, clock=lambda: clock[0])
-    ts = await poster.post_message(client, channel="C1", text="hi")  # type: ignore[arg-type]
-    assert ts == "1.2"
-    assert 12.0 <= clock[0] <= BUDGET_S  # 4 x 500, 6 x Retry-After 1, 6 s refused: inside the budget
-    assert client.calls > 11
+    assert await poster.post_message(client, channel="C1", text="hi")
+    # 4 backoffs (0.25..2 s), 6 x Retry-After 1, one 8 s backoff, with jitter: inside the budget.
+    assert 12.0 <= clock[0] <= BUDGET_S
+    assert len(fake.calls_to("chat.postMessage")) == 12
 
 
 def test_a_lookup_cap_is_far_above_any_catalogue_name() -> None:
