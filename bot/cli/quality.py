@@ -107,7 +107,7 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     from bot.evaluation.bench import run_bench
 
     try:
-        report = run_bench(args.data, rounds=args.rounds)
+        report = run_bench(args.data, rounds=args.rounds, question_set=args.set)
     except ValueError as exc:  # no question set to time (an installed natobot has none of its own)
         sys.stderr.write(f"natobot bench: {exc}\n")
         return EXIT_USAGE
@@ -117,7 +117,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_commands(sub: Any) -> None:
     ev = sub.add_parser("eval", help="precision/recall on a labelled question set")
-    ev.add_argument("--set", type=Path, default=None, help="YAML question set (default: tests/data/devset.yaml)")
+    ev.add_argument("--set", type=Path, default=None,
+                    help="YAML question set (default: a checkout's tests/data/devset.yaml; required when installed)")
     ev.add_argument("--json-out", metavar="FILE", help="also write the figures as JSON")
     ev.add_argument("--report", type=Path, default=Path("eval-report"), metavar="DIR",
                     help="where to write the report: eval.json and PNG plots (default: ./eval-report)")
@@ -130,4 +131,6 @@ def add_commands(sub: Any) -> None:
 
     bench = sub.add_parser("bench", help="match time per question and start-up time")
     bench.add_argument("--rounds", type=int, default=20)
+    bench.add_argument("--set", type=Path, default=None, metavar="FILE",
+                       help="dev-style question set to time (default: a checkout's tests/data/devset.yaml)")
     bench.set_defaults(func=cmd_bench)

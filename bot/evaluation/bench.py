@@ -43,11 +43,12 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int = 5, speed_runs: int = 15) -> str:
+def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int = 5, speed_runs: int = 15,
+              question_set: Path | None = None) -> str:
     t0 = time.perf_counter()
     engine = Engine.load(data)
     load_s = time.perf_counter() - t0
-    questions = bench_questions()
+    questions = bench_questions(question_set)
     engine.ask(STARTUP_QUESTION)  # a running bot has answered before; the rounds empty its caches anyway
     ms = [t * 1000 for t in ask_times(engine, questions, rounds)]
     st = startup_times(data, startup_runs)
@@ -66,5 +67,5 @@ def run_bench(data: Path | None = None, *, rounds: int = 20, startup_runs: int =
         f"start to answer <= {STARTUP_TARGET_S * 1000:.0f} ms {_verdict(start <= STARTUP_TARGET_S)}",
         # Issue 13's figures, each a ratio measured in this run (bot/evaluation/speed.py).
         bench_speed.run(data, rounds=max(1, rounds // 2), runs=speed_runs, cold_runs=min(3, speed_runs),
-                        engine=engine),
+                        engine=engine, questions=questions),
     ])

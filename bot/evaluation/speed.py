@@ -150,13 +150,14 @@ def report(s: Startup, f: Fallback, ask_cmd: list[str]) -> str:
 
 def run(
     data: Path | None = None, *, rounds: int = 10, runs: int = 15, cold_runs: int = 3, engine: Engine | None = None,
+    questions: list[str] | None = None,
 ) -> str:
     from bot.evaluation.timing import STARTUP_QUESTION as question
     from bot.evaluation.timing import bench_questions, natobot_command
 
     cmd = natobot_command() + (["--data", str(data)] if data else []) + ["ask", question]
     engine = engine or Engine.load(data)
-    return report(startup(cmd, runs, cold_runs), fallback(engine, bench_questions(), rounds), cmd)
+    return report(startup(cmd, runs, cold_runs), fallback(engine, questions or bench_questions(), rounds), cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

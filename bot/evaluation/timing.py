@@ -27,9 +27,10 @@ def clear_caches(engine: Engine) -> None:
             value.cache_clear()
 
 
-def bench_questions(blind_set: Path = SET_A) -> list[str]:
-    """The dev set's questions, then blind set A's questions and conversation turns."""
-    questions = [item.q for item in load_set()]
+def bench_questions(dev_set: Path | None = None, blind_set: Path = SET_A) -> list[str]:
+    """The dev set's questions (a checkout's, or `dev_set`), then blind set A's questions and conversation
+    turns when the checkout has them."""
+    questions = [item.q for item in load_set(dev_set)]
     if blind_set.exists():
         loaded = blind.load(blind_set)
         questions += [q.q for q in loaded.questions] + [t.q for c in loaded.conversations for t in c.turns]

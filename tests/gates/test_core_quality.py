@@ -133,7 +133,7 @@ def test_no_training_question_is_a_blind_item(devset: list[Item]) -> None:
         training[f"tests/data/train/{path.name}"] = _questions(blind.load(path))
     leaked = {name: sorted({_key(q) for q in qs} & blind_questions) for name, qs in training.items()}
     assert {name: qs for name, qs in leaked.items() if qs} == {}
-    tables = (TESTS / "test_core_answering.py").read_text(encoding="utf-8")
+    tables = (TESTS / "unit" / "test_core_answering.py").read_text(encoding="utf-8")
     quoted = {_key(q) for q in re.findall(r'"([^"\n]{6,})"', tables)}
     copied = sorted(q for q in quoted & blind_questions if len(q.split()) >= 3)  # a bare name may recur
     assert copied == [], "test-table questions that are blind items"

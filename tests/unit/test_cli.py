@@ -23,6 +23,7 @@ import yaml
 from bot.answering.engine import Engine
 from bot.cli import ask as cli_ask
 from bot.cli import main as cli
+from bot.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -600,3 +601,15 @@ def test_eval_with_a_set_lists_its_misses(tmp_path: Path, run_main: RunMain) -> 
     summary = json.loads(figures.read_text(encoding="utf-8"))
     assert summary["questions"] == 3
     assert summary["in_scope_accuracy"] == 0.5
+
+
+@pytest.mark.parametrize("argv", [["eval", "--no-report"], ["eval", "--fit"], ["bench", "--rounds", "1"]])
+def test_outside_a_checkout_eval_and_bench_ask_for_a_set(
+        argv: list[str], engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # An installed natobot has no tests/ beside it: no default set, and one short line instead of a traceback.
+    monkeypatch.setattr(evaluate, "DEFAULT_SET", tmp_path / "no-devset.yaml")
+    monkeypatch.setattr(cli_ask, "load_engine", lambda args: engine)
+    assert cli.main(argv, io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert "give --set FILE" in err and "Traceback" not in err
