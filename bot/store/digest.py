@@ -48,8 +48,9 @@ def check_cadence(cadence: str, weekday: int | None) -> None:
 def check_schedule(time: str, tz: str) -> None:
     """Raise ValueError with a message fit for a user when a digest time or zone is wrong."""
     # Stored times are parse_time's canonical form: "9:00" is parsed on the way in, never stored as typed.
-    if parse_time(time) != time:
-        raise ValueError(f"bad time {time!r}: store it as parse_time gives it ({parse_time(time)!r})")
+    canonical = parse_time(time)  # raises for anything that is not a time at all
+    if canonical != time:
+        raise ValueError(f"bad time {time!r}: use HH:MM on the 24-hour clock, like {canonical}")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
