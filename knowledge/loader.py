@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge.errors import KnowledgeError as KnowledgeError  # re-exported: callers import it from here
@@ -37,7 +36,6 @@ GENERATED_LEXICON_FILE = "lexicon_generated.yaml"
 MODEL_FILE = "model.yaml"
 FACTS_DIR = "facts"
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -67,8 +65,10 @@ class KnowledgeBase:
 
 
 def _read(path: Path, model: type[M]) -> M:
+    import yaml  # here, not at the top: a cached start unpickles a KnowledgeBase and never reads YAML
+
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -162,8 +162,10 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
 def _read_generated(path: Path) -> dict[str, tuple[str, float]]:
     if not path.exists():
         return {}
+    import yaml  # as in _read
+
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         return {str(w): (str(v["word"]), float(v["similarity"])) for w, v in (raw.get("reads_as") or {}).items()}
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise KnowledgeError(f"{path}: not a generated lexicon (reads_as: word: {{word, similarity}}): {exc}") from None

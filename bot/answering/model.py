@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answering.confidence import QUESTION_FEATURES, REPLY_FEATURES
@@ -68,7 +67,9 @@ CONFIDENCE_FEATURES = ("share", "margin", "margin_other", "agreement", *REPLY_FE
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Built on the first validation, not at import: a cached `natobot ask` unpickles its model (cache.py)
+    # and never validates one, so it skips building the validator (and pydantic's plugin lookup with it).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # Ranking: which unit answers best.
     bias: float = -3.0
@@ -99,6 +100,8 @@ class Model(BaseModel):
         """The fitted model, or the prior when there is none or it was fitted on other features."""
         if not path.exists():
             return cls()
+        import yaml  # only to build: a cached start takes the model from the cache and never reads YAML
+
         loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         model = cls.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
         return model if model.fits_code() else cls()
