@@ -6,7 +6,8 @@ The procedure, so anyone can repeat it:
    with --train (tests/data/train/*.yaml: written from the source documents alone, labelled with the
    facts a right answer holds, conversations included), plus generated variants of each: the same
    question wrapped in Slack framing, in lower case without apostrophes, in chat spellings, or with a
-   typo (`variants`, seeded, so every run makes the same ones). The blind sets are never used.
+   typo (`variants`, seeded, so every run makes the same ones), and each question about one named subject
+   asked again as a follow-up that calls it "it" (`follow_up`). The blind sets are never used.
 2. Each question is analysed and its candidates (scoring.Scorer.rows: the same ones a real question
    gets) scored with the features of scoring.py. A candidate is right when the reply built on it holds
    every fact the label asks for (a dev-set label without facts: the entry and facet it names); a
@@ -190,7 +191,26 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
             if q.unknown_number or (q.ambiguous and not q.names):
                 continue  # answered without ranking ("there is no objective 5.1")
             out.append(_example(engine, item, q, group, variant=n > 0))
+            if n == 0 and not item.before:
+                again = follow_up(q)
+                if again is not None:
+                    text, carried = again
+                    out.append(_example(engine, item, engine.analyse(text, carried), group, variant=True))
     return out
+
+
+def follow_up(q: Question) -> tuple[str, Context] | None:
+    """The question asked as the next turn of a conversation about its one subject, which it now calls
+    "it" ("who heads MARCOM?" after "tell me about MARCOM" -> "who heads it?"), with that conversation's
+    context. Written training conversations are few; without these the models meet a carried subject
+    too rarely to trust one (a fit without them declined "who heads it?" after "where is MARCOM?")."""
+    if len(q.entries) != 1 or q.follow_up or not q.names:
+        return None
+    name = q.names[0]
+    words = list(q.words)
+    start = name.start - 1 if name.start and words[name.start - 1] == "the" else name.start
+    # Read words, not as typed ("MARCOM's role" -> "what is it role"): the features read words alike.
+    return " ".join([*words[:start], "it", *words[name.end:]]), Context([name.entry])
 
 
 def _conversation(engine: Engine, before: Sequence[str]) -> Context | None:
