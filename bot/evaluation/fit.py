@@ -58,6 +58,11 @@ RANK_L2 = 1e-3
 # cross-validated figures it gave in `fitted`.
 MAX_CONFIDENTLY_WRONG = 0.02
 FOLDS = 5
+# The threshold is chosen on a grid this fine (steps of 0.001). The calibrated confidences crowd around
+# the chosen point: on a 0.01 grid the rule landed up to two points of overall accuracy short of the
+# best threshold within MAX_CONFIDENTLY_WRONG (cross-validation on 2026-12-02: 76.0% at 0.88 against
+# 78.1% reachable at 2.0%).
+THRESHOLD_GRID = 1000
 VARIANTS_PER_QUESTION = 2
 SEED = 20261202
 
@@ -305,13 +310,14 @@ def _confidence_rows(
     return out
 
 
-def sweep(tops: Sequence[tuple[float, bool, bool]]) -> list[dict[str, float]]:
-    """(confidence, right, in scope) per question -> the figures at each threshold."""
+def sweep(tops: Sequence[tuple[float, bool, bool]], *, per: int = 100) -> list[dict[str, float]]:
+    """(confidence, right, in scope) per question -> the figures at each threshold from 0.05 to 0.95 in
+    steps of 1/per."""
     rows = []
     n = len(tops)
     in_scope = sum(scope for _, _, scope in tops)
-    for step in range(5, 96):
-        t = step / 100
+    for step in range(5 * per // 100, 95 * per // 100 + 1):
+        t = round(step / per, 6)
         right = sum(p >= t and ok for p, ok, scope in tops if scope)
         declined = sum(p < t or ok for p, ok, scope in tops if not scope)
         wrong = sum(p >= t and not ok for p, ok, _ in tops)
@@ -331,7 +337,7 @@ def fit(engine: Engine, items: Sequence[TrainItem], *, set_name: str) -> tuple[M
     raw = _cross_validate(data)
     calibration = calibrate.fit([p for p, _, _ in raw], [ok for _, ok, _ in raw])
     held_out = [(calibration(p), ok, scope) for p, ok, scope in raw]
-    rows = sweep(held_out)
+    rows = sweep(held_out, per=THRESHOLD_GRID)
     threshold = choose_threshold(rows)
     bias, weights = 0.0, fit_ranker(data)
     forest, vocab = _fit_confidence(data, bias, weights)
