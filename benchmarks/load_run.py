@@ -24,6 +24,12 @@ from benchmarks.slack_rig import load_fake, mention_event, percentiles, sign
 
 # Slack retries an event whose HTTP response takes longer than this.
 SLACK_ACK_DEADLINE_S = 3.0
+# Keep-alive connections the client holds to each replica, as Slack's delivery holds a bounded number. Unbounded,
+# the client opened ever more under a stall, each ~78 KB of the server's RSS, so the RSS trace measured the
+# client's connection count. 64 carries 400 events/s while acks average under 160 ms (Little's law), above
+# every rate run here; past that an event waits for a connection, and the wait counts in its ack and reply
+# times (both are timed from when it was due).
+CLIENT_CONNECTIONS = 64
 
 # Questions the knowledge base answers, and some it does not (they get the fallback, and are recorded as
 # unanswered: a different database write).
@@ -147,7 +153,7 @@ async def _stop(run: _Run) -> list[int]:
 
 
 async def _measure(run: _Run, *, drain: float, rss_every: int, kind: str) -> None:
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=CLIENT_CONNECTIONS, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         urls = [server.url + "/slack/events" for server in run.servers]
