@@ -36,6 +36,8 @@ _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoo
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
 _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do", "you", "who", "are"})
 
+# How a name must be found for a declined question to set the conversation's subject (question.Name.how).
+_SURE_NAMES = frozenset({"alias", "stem", "number"})
 # Used only when a knowledge directory has no presentation.yaml (a bare test directory).
 _PLAIN = Presentation(help="I answer questions from these sources: {documents}.",
                       default_suggestions=["What is the International Military Staff?"])
@@ -47,6 +49,14 @@ class Decision:
     support: list[Scored] = field(default_factory=list)  # close runners-up shown after the answer
     ranked: list[Scored] = field(default_factory=list)
     confidence: float = 0.0
+
+
+def _named(q: Question) -> list[str]:
+    """What a declined question names outright, which is still what the conversation is about: after "who
+    is SACEUR now?" (not in the sources), "where is he based?" asks about SACEUR. The training
+    conversations are read the same way (fit._conversation). Names only guessed (fuzzy, an ordinary word)
+    or carried over from before do not set a subject."""
+    return list(dict.fromkeys(n.entry for n in q.names if n.how in _SURE_NAMES))
 
 
 class Engine:
@@ -101,8 +111,10 @@ class Engine:
         q = self.analyser.analyse(text, context, pairs=pairs)
         answer = self._answer(q)
         answer.question = question  # as typed, not as cleaned
-        if context is not None and answer.entities and answer.status in ("answer", "no-data"):
-            remember(context, q, answer.entities, self.analyser.specificity)
+        if context is not None:
+            subject = answer.entities if answer.status in ("answer", "no-data") else _named(q)
+            if subject:
+                remember(context, q, subject, self.analyser.specificity)
         return answer
 
     def analyse(self, question: str, context: Context | None = None) -> Question:

@@ -147,3 +147,14 @@ def test_the_subject_drops_names_of_the_setting(engine: Engine) -> None:
     assert context.entities == ["mgmt-objective-2"], "the objective is the subject, not the whole mission"
     remember(context, q, ["usnato"], engine.analyser.specificity)
     assert context.entities == ["usnato"], "a general name alone stays the subject"
+
+
+def test_a_declined_question_still_sets_the_subject_it_names(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sources give no budget, but "it" in the next turn is still the IMS the asker named."""
+    turns = ["what is the IMS budget?", "where is it based?"]
+    context = Context()
+    assert not engine.ask(turns[0], context).answered
+    answer = engine.ask(turns[1], context)
+    assert answer.answered and answer.entry == "ims" and _holds(answer.text, "Brussels"), answer.text[:160]
+    shell = _shell_json(engine, monkeypatch, turns)
+    assert [o["answered"] for o in shell] == [False, True] and _holds(shell[1]["text"], "Brussels")
