@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fakeslack import FakeSlack
 from slack_harness import PROXY_VARS, App, running
+from slack_sdk.web.async_client import AsyncWebClient
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +21,16 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 async def fake() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as server:
         yield server
+
+
+# The token the `client` fixture sends, for tests that check what reached the fake Web API.
+TOKEN = "xoxb-test-token"
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> AsyncWebClient:
+    """A slack_sdk client pointed at the fake Web API."""
+    return AsyncWebClient(token=TOKEN, base_url=fake.url)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 import aiohttp
 import slack_signing as sig
-from fakeslack import Call, FakeSlack
+from fakeslack import Call, FakeSlack, envelope
 
 from bot.answering.engine import Engine
 from bot.settings import Mode, Settings
@@ -95,6 +96,16 @@ class App:
         self.sent.append(body)
         return await self.post(sig.json_body(body), json_body=True, **kw)
 
+    async def deliver(self, event: dict[str, Any], *, mode: str) -> None:
+        """An event the way `mode` ("http" or "socket") brings it: signed HTTP acked with a 200, or a Socket
+        Mode envelope the app acks."""
+        body = sig.event_callback(event)
+        if mode == "socket":
+            await self.fake.wait_ack(await self.fake.socket_send(envelope("events_api", body)))
+        else:
+            status, _ = await self.post(sig.json_body(body), json_body=True)
+            assert status == 200
+
     async def command(self, text: str, *, token: str = "cmd", **kw: Any) -> tuple[int, str]:
         fields = sig.slash_command(text, response_url=self.fake.response_url(token), **kw)
         return await self.post(sig.form_body(fields), json_body=False)
@@ -154,6 +165,11 @@ def posted(call: Call) -> dict[str, Any]:
     if isinstance(params.get("blocks"), str):
         params["blocks"] = json.loads(params["blocks"])
     return params
+
+
+def posted_channels(fake: FakeSlack) -> Counter[str]:
+    """How many messages went to each channel."""
+    return Counter(str(c.params.get("channel")) for c in fake.calls_to("chat.postMessage"))
 
 
 def block_text(payload: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
+from block_checks import check_blocks
 from slack_sdk.models.views import View
 
 from bot.answering.answer import Answer, AnswerField, Part, Source
@@ -72,19 +72,6 @@ def displayed(obj: Any) -> list[str]:
     return out
 
 
-def text_objects(obj: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(obj, dict):
-        if obj.get("type") in ("mrkdwn", "plain_text"):
-            out.append(obj)
-        for val in obj.values():
-            out += text_objects(val)
-    elif isinstance(obj, list):
-        for item in obj:
-            out += text_objects(item)
-    return out
-
-
 KNOWN_LINKS = re.compile("<(" + "|".join(re.escape(d.url) for d in Engine.load().kb.documents.values() if d.url)
                          + r")\|[^<>|]*>")
 
@@ -97,37 +84,6 @@ def no_ping(text: str) -> None:
     text = KNOWN_LINKS.sub("", text)
     assert "<" not in text and ">" not in text, text[:200]
     assert not re.search(r"&(?!amp;|lt;|gt;)", text), text[:200]
-
-
-def check_blocks(bs: list[dict[str, Any]], max_blocks: int) -> None:
-    assert 1 <= len(bs) <= max_blocks
-    block_ids = [b["block_id"] for b in bs if "block_id" in b]
-    assert len(block_ids) == len(set(block_ids))
-    action_ids = [e["action_id"] for b in bs for e in b.get("elements", []) if "action_id" in e]
-    assert len(action_ids) == len(set(action_ids)), action_ids
-    for b in bs:
-        Block.parse(b).validate_json()  # type: ignore[union-attr]
-        if b["type"] == "section":
-            assert "text" in b or "fields" in b
-            if "text" in b:
-                assert 1 <= len(b["text"]["text"]) <= 3000
-            assert len(b.get("fields", [])) <= 10
-            assert all(len(f["text"]) <= 2000 for f in b.get("fields", []))
-        if b["type"] == "header":
-            assert 1 <= len(b["text"]["text"]) <= 150
-        if b["type"] == "context":
-            assert 1 <= len(b["elements"]) <= 10
-        if b["type"] == "actions":
-            assert 1 <= len(b["elements"]) <= 25
-            for e in b["elements"]:
-                assert 1 <= len(e["text"]["text"]) <= 75
-                assert 1 <= len(e["value"]) <= 2000
-                assert len(e["action_id"]) <= 255
-    for t in text_objects(bs):
-        assert t["text"].strip(), "Slack refuses empty text"
-        assert len(t["text"]) <= 3000
-        if t["type"] == "mrkdwn":
-            assert t["verbatim"] is True  # no automatic parsing of a bare @here
 
 
 def check_message(msg: dict[str, Any]) -> None:

@@ -10,13 +10,16 @@ import argparse
 import asyncio
 import io
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from db_fixtures import Clock
+from fakeslack import FakeSlack
+from slack_fixtures import TOKEN
+from slack_harness import posted_channels
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering.engine import Engine
@@ -25,9 +28,6 @@ from bot.digest import service as dg
 from bot.store.digest import Subscription
 from bot.store.state import Store
 from handlers.digest import digest_command, parse_subscribe
-from tests.fakeslack import FakeSlack
-
-TOKEN = "xoxb-test-token"
 
 # Monday 3 March 2025, 08:00 UTC = 09:00 in Brussels (CET, UTC+1): the default digest time.
 MONDAY_9_BRUSSELS = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
@@ -36,21 +36,6 @@ MONDAY = date(2025, 3, 3)
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(token=TOKEN, base_url=slack.url)
-
-
-def posted_channels(slack: FakeSlack) -> Counter[str]:
-    return Counter(str(c.params.get("channel")) for c in slack.calls_to("chat.postMessage"))
 
 
 async def subscribe(store: Store, channel: str, *, time: str = "09:00", tz: str = "Europe/Brussels",
@@ -211,7 +196,7 @@ async def test_slash_subscribe_rejects_bad_time_or_zone(
 
 # -- send_due: posting exactly once ----------------------------------------------------------------------
 
-async def test_send_due_posts_due_channels_once(store: Store, client: AsyncWebClient, slack: FakeSlack,
+async def test_send_due_posts_due_channels_once(store: Store, client: AsyncWebClient, fake: FakeSlack,
                                                 engine: Engine, clock: Clock) -> None:
     await subscribe(store, "CBRUSSELS")  # 09:00 Brussels = now: due
     await subscribe(store, "CLATER", time="10:00")  # not yet
@@ -220,8 +205,8 @@ async def test_send_due_posts_due_channels_once(store: Store, client: AsyncWebCl
     report = await dg.send_due(store, client, engine, clock.now)
     assert report.posted == ["CBRUSSELS", "CTOKYO", "CWEEKEND"]
     assert (report.checked, report.due, report.failed, report.channel_errors) == (4, 3, {}, {})
-    assert posted_channels(slack) == Counter({"CBRUSSELS": 1, "CTOKYO": 1, "CWEEKEND": 1})
-    call = slack.calls_to("chat.postMessage")[0]
+    assert posted_channels(fake) == Counter({"CBRUSSELS": 1, "CTOKYO": 1, "CWEEKEND": 1})
+    call = fake.calls_to("chat.postMessage")[0]
     assert call.token == TOKEN
     assert call.params["blocks"] == dg.digest_blocks(dg.build_digest(engine, MONDAY))["blocks"]  # 3 March 2025's
     assert call.params["unfurl_links"] is False
@@ -235,22 +220,22 @@ async def test_send_due_posts_due_channels_once(store: Store, client: AsyncWebCl
     clock.now += timedelta(hours=1)
     later = await dg.send_due(store, client, engine, clock.now)
     assert later.posted == ["CLATER"]
-    assert sum(posted_channels(slack).values()) == 4
+    assert sum(posted_channels(fake).values()) == 4
 
 
 async def test_three_concurrent_runs_on_two_stores_post_each_digest_once(
-        open_store: Callable[[], Awaitable[Store]], slack: FakeSlack, engine: Engine, clock: Clock) -> None:
+        open_store: Callable[[], Awaitable[Store]], fake: FakeSlack, engine: Engine, clock: Clock) -> None:
     first, second = await open_store(), await open_store()
     channels = [f"C{i:03d}" for i in range(30)]
     for ch in channels:
         await subscribe(first, ch)
-    clients = [AsyncWebClient(token=TOKEN, base_url=slack.url) for _ in range(3)]
+    clients = [AsyncWebClient(token=TOKEN, base_url=fake.url) for _ in range(3)]
     reports = await asyncio.gather(
         dg.send_due(first, clients[0], engine, clock.now),
         dg.send_due(second, clients[1], engine, clock.now),
         dg.send_due(first, clients[2], engine, clock.now),
     )
-    assert posted_channels(slack) == Counter({ch: 1 for ch in channels})
+    assert posted_channels(fake) == Counter({ch: 1 for ch in channels})
     assert sorted(ch for r in reports for ch in r.posted) == channels
     assert all(not r.failed for r in reports)
     assert sum(len(r.posted) for r in reports) == len(channels)  # no channel in two runs' posted lists
@@ -261,10 +246,10 @@ async def test_three_concurrent_runs_on_two_stores_post_each_digest_once(
 @pytest.mark.parametrize("failure", [{"status": 500}, {"status": 503}, {"error": "internal_error"},
                                      {"status": 429, "retry_after": 1}])
 async def test_failed_post_leaves_the_digest_due_and_the_next_run_sends_it(
-        failure: dict[str, Any], store: Store, client: AsyncWebClient, slack: FakeSlack, engine: Engine,
+        failure: dict[str, Any], store: Store, client: AsyncWebClient, fake: FakeSlack, engine: Engine,
         clock: Clock) -> None:
     await subscribe(store, "C1")
-    slack.fail_next("chat.postMessage", **failure)
+    fake.fail_next("chat.postMessage", **failure)
     report = await dg.send_due(store, client, engine, clock.now)
     assert report.posted == [] and list(report.failed) == ["C1"]
     after = await store.subscription("C1")
@@ -274,10 +259,10 @@ async def test_failed_post_leaves_the_digest_due_and_the_next_run_sends_it(
     clock.now += timedelta(seconds=30)  # the next scheduler tick
     retry = await dg.send_due(store, client, engine, clock.now)
     assert retry.posted == ["C1"]
-    assert len(slack.calls_to("chat.postMessage")) == 2  # the failed try and the post
+    assert len(fake.calls_to("chat.postMessage")) == 2  # the failed try and the post
 
 
-async def test_timeout_leaves_the_digest_due(store: Store, slack: FakeSlack, engine: Engine,
+async def test_timeout_leaves_the_digest_due(store: Store, fake: FakeSlack, engine: Engine,
                                              clock: Clock) -> None:
     # A real server that accepts the request and never answers.
     hung: list[asyncio.StreamWriter] = []
@@ -297,12 +282,12 @@ async def test_timeout_leaves_the_digest_due(store: Store, slack: FakeSlack, eng
             writer.close()
         server.close()
         await server.wait_closed()
-    retry = await dg.send_due(store, AsyncWebClient(token=TOKEN, base_url=slack.url), engine, clock.now)
+    retry = await dg.send_due(store, AsyncWebClient(token=TOKEN, base_url=fake.url), engine, clock.now)
     assert retry.posted == ["C1"]
 
 
 async def test_after_days_of_downtime_only_todays_digest_goes_out(
-        store: Store, client: AsyncWebClient, slack: FakeSlack, engine: Engine, clock: Clock) -> None:
+        store: Store, client: AsyncWebClient, fake: FakeSlack, engine: Engine, clock: Clock) -> None:
     await subscribe(store, "C1")
     await subscribe(store, "C2", weekdays=True)
     assert (await dg.send_due(store, client, engine, clock.now)).posted == ["C1", "C2"]
@@ -310,8 +295,8 @@ async def test_after_days_of_downtime_only_todays_digest_goes_out(
     clock.now = utc(2025, 3, 8, 15, 0)
     report = await dg.send_due(store, client, engine, clock.now)
     assert report.posted == ["C1"]  # C2 is weekdays only: nothing on Saturday, no make-up for Tuesday-Friday
-    assert posted_channels(slack) == Counter({"C1": 2, "C2": 1})
-    saturday = slack.calls_to("chat.postMessage")[-1]
+    assert posted_channels(fake) == Counter({"C1": 2, "C2": 1})
+    saturday = fake.calls_to("chat.postMessage")[-1]
     assert dg.build_digest(engine, date(2025, 3, 8)).label in saturday.params["text"]
     c1 = await store.subscription("C1")
     assert c1 is not None and c1.last_sent_date == date(2025, 3, 8)
@@ -322,11 +307,11 @@ async def test_after_days_of_downtime_only_todays_digest_goes_out(
 
 @pytest.mark.parametrize("error", sorted(dg.CHANNEL_ERRORS))
 async def test_channel_error_is_marked_shown_and_other_channels_unaffected(
-        error: str, store: Store, client: AsyncWebClient, slack: FakeSlack, engine: Engine, clock: Clock,
+        error: str, store: Store, client: AsyncWebClient, fake: FakeSlack, engine: Engine, clock: Clock,
         db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for ch in ("C1", "C2", "C3"):
         await subscribe(store, ch)
-    slack.fail_next("chat.postMessage", error=error)
+    fake.fail_next("chat.postMessage", error=error)
     report = await dg.send_due(store, client, engine, clock.now, concurrency=1)
     assert len(report.channel_errors) == 1
     (bad, reason), = report.channel_errors.items()
@@ -337,11 +322,11 @@ async def test_channel_error_is_marked_shown_and_other_channels_unaffected(
     assert marked is not None and marked.error == error and marked.last_sent_date is None
 
     # Paused: the next runs do not hammer a channel that cannot take posts.
-    calls = len(slack.calls_to("chat.postMessage"))
+    calls = len(fake.calls_to("chat.postMessage"))
     clock.now += timedelta(minutes=10)
     later = await dg.send_due(store, client, engine, clock.now)
     assert later.posted == [] and later.paused == [bad]
-    assert len(slack.calls_to("chat.postMessage")) == calls
+    assert len(fake.calls_to("chat.postMessage")) == calls
 
     # Shown by `/nato digest status` and `natobot digest list`.
     status = await digest_command("digest status", channel=bad, team="T1", store=store, client=client,
@@ -360,7 +345,7 @@ async def test_channel_error_is_marked_shown_and_other_channels_unaffected(
                                  engine=engine, now=clock.now)
     assert "gets the digest at 09:00 Europe/Brussels, every day" in reply["text"]
     assert (await dg.send_due(store, client, engine, clock.now)).posted == [bad]
-    assert posted_channels(slack) == Counter({"C1": 1, "C2": 1, "C3": 1}) + Counter({bad: 1})
+    assert posted_channels(fake) == Counter({"C1": 1, "C2": 1, "C3": 1}) + Counter({bad: 1})
 
 
 # -- /nato digest ----------------------------------------------------------------------------------------
@@ -388,13 +373,13 @@ async def test_slash_command_subscribe_status_unsubscribe(store: Store, client: 
     assert "is not a digest command" in await nato("digest frobnicate")
 
 
-async def test_slash_command_now_posts_todays_digest(store: Store, client: AsyncWebClient, slack: FakeSlack,
+async def test_slash_command_now_posts_todays_digest(store: Store, client: AsyncWebClient, fake: FakeSlack,
                                                      engine: Engine, clock: Clock) -> None:
     reply = await digest_command("digest now", channel="C5", team="T1", store=store, client=client,
                                  engine=engine, now=clock.now)
     today = dg.build_digest(engine, MONDAY)
     assert reply["text"].startswith(f"Posted today's digest: {today.heading}")
-    (call,) = slack.calls_to("chat.postMessage")
+    (call,) = fake.calls_to("chat.postMessage")
     assert call.params["channel"] == "C5" and call.params["blocks"] == dg.digest_blocks(today)["blocks"]
     # An on-demand post does not use up the scheduled one.
     await subscribe(store, "C5")
@@ -402,9 +387,9 @@ async def test_slash_command_now_posts_todays_digest(store: Store, client: Async
 
 
 async def test_slash_command_now_reports_and_clears_channel_errors(
-        store: Store, client: AsyncWebClient, slack: FakeSlack, engine: Engine, clock: Clock) -> None:
+        store: Store, client: AsyncWebClient, fake: FakeSlack, engine: Engine, clock: Clock) -> None:
     await subscribe(store, "C5")
-    slack.fail_next("chat.postMessage", error="not_in_channel")
+    fake.fail_next("chat.postMessage", error="not_in_channel")
     reply = await digest_command("now", channel="C5", team="T1", store=store, client=client, engine=engine,
                                  now=clock.now)
     assert "not_in_channel" in reply["text"] and "Invite me" in reply["text"]
@@ -420,11 +405,11 @@ async def test_slash_command_now_reports_and_clears_channel_errors(
 # -- the CLI on the same database ------------------------------------------------------------------------
 
 @pytest.fixture
-def cli_env(db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def cli_env(db_url: str, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    monkeypatch.setenv("SLACK_API_URL", fake.url)
     yield
 
 
@@ -434,7 +419,7 @@ async def cli(*argv: str) -> tuple[int, str]:
 
 
 @pytest.mark.usefixtures("cli_env")
-async def test_cli_subscribe_list_send_due_unsubscribe(slack: FakeSlack) -> None:
+async def test_cli_subscribe_list_send_due_unsubscribe(fake: FakeSlack) -> None:
     code, out = await cli("digest", "subscribe", "C1")
     assert code == 0 and out.startswith("subscribed C1: 09:00 Europe/Brussels, every day; next ")
     code, out = await cli("digest", "subscribe", "C2", "--time", "7:15", "--tz", "asia/tokyo", "--weekdays")
@@ -446,7 +431,7 @@ async def test_cli_subscribe_list_send_due_unsubscribe(slack: FakeSlack) -> None
     assert code == 0 and out.startswith("digest send-due: 1 posted, 1 due")
     code, out = await cli("digest", "send-due", "--now", "2025-03-03T10:00:00")  # naive: UTC
     assert code == 0 and out.startswith("digest send-due: 0 posted, 0 due")
-    assert posted_channels(slack) == Counter({"C1": 1, "C2": 1})
+    assert posted_channels(fake) == Counter({"C1": 1, "C2": 1})
 
     code, out = await cli("digest", "list")
     assert code == 0
@@ -458,9 +443,9 @@ async def test_cli_subscribe_list_send_due_unsubscribe(slack: FakeSlack) -> None
 
 
 @pytest.mark.usefixtures("cli_env")
-async def test_cli_send_due_leaves_failures_due_and_exits_0(slack: FakeSlack) -> None:
+async def test_cli_send_due_leaves_failures_due_and_exits_0(fake: FakeSlack) -> None:
     await cli("digest", "subscribe", "C1")
-    slack.fail_next("chat.postMessage", status=502)
+    fake.fail_next("chat.postMessage", status=502)
     code, out = await cli("digest", "send-due", "--now", "2025-03-03T08:00:00Z")
     assert code == 0 and "0 posted" in out and "C1: HTTP 502 fatal_error (still due)" in out
     code, out = await cli("digest", "send-due", "--now", "2025-03-03T08:00:30Z")

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from db_fixtures import Clock
+from fakeslack import FakeSlack
+from slack_harness import posted_channels
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering.engine import Engine
 from bot.digest import service as dg
 from bot.store.digest import LOOK_AGAIN
 from bot.store.state import Store
-from tests.fakeslack import FakeSlack
 
 pytest_plugins = ["db_fixtures"]
 
@@ -24,26 +24,11 @@ MONDAY_9_BRUSSELS = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # db_fixtures' T0
 MONDAY = date(2025, 3, 3)
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(token="xoxb-test-token", base_url=slack.url)
-
-
-def posted(slack: FakeSlack) -> Counter[str]:
-    return Counter(str(c.params.get("channel")) for c in slack.calls_to("chat.postMessage"))
-
-
 async def subscribe(store: Store, channel: str, time: str = "09:00") -> None:
     await store.subscribe(channel=channel, team="T1", time=time, tz="Europe/Brussels", weekdays=False)
 
 
-async def test_a_pass_looks_only_at_what_is_due(store: Store, client: AsyncWebClient, slack: FakeSlack,
+async def test_a_pass_looks_only_at_what_is_due(store: Store, client: AsyncWebClient, fake: FakeSlack,
                                                 engine: Engine, clock: Clock) -> None:
     for n in range(6):
         await subscribe(store, f"CNINE{n}")
@@ -63,10 +48,10 @@ async def test_a_pass_looks_only_at_what_is_due(store: Store, client: AsyncWebCl
     tuesday = await dg.send_due(store, client, engine, clock.now)
     assert (tuesday.checked, tuesday.posted) == (6, [f"CNINE{n}" for n in range(6)])
     # Once a day each: the nine o'clock ones twice by now, the ten o'clock ones once.
-    assert posted(slack) == Counter({**{f"CNINE{n}": 2 for n in range(6)}, **{f"CTEN{n}": 1 for n in range(6)}})
+    assert posted_channels(fake) == Counter({**{f"CNINE{n}": 2 for n in range(6)}, **{f"CTEN{n}": 1 for n in range(6)}})
 
 
-async def test_a_changed_schedule_is_looked_at_again(store: Store, client: AsyncWebClient, slack: FakeSlack,
+async def test_a_changed_schedule_is_looked_at_again(store: Store, client: AsyncWebClient, fake: FakeSlack,
                                                      engine: Engine, clock: Clock) -> None:
     await subscribe(store, "C1", time="10:00")
     assert (await dg.send_due(store, client, engine, clock.now)).posted == []
@@ -83,7 +68,7 @@ async def test_a_changed_schedule_is_looked_at_again(store: Store, client: Async
 
     clock.advance(timedelta(minutes=30))
     assert (await dg.send_due(store, client, engine, clock.now)).posted == ["C1"]
-    assert posted(slack) == Counter({"C1": 1})
+    assert posted_channels(fake) == Counter({"C1": 1})
 
 
 async def test_claim_deliveries_race_has_one_winner(open_store: Callable[[], Awaitable[Store]],
@@ -110,7 +95,7 @@ async def test_claim_deliveries_race_has_one_winner(open_store: Callable[[], Awa
 
 
 async def test_racing_replicas_page_through_and_post_each_once(
-        open_store: Callable[[], Awaitable[Store]], client: AsyncWebClient, slack: FakeSlack, engine: Engine,
+        open_store: Callable[[], Awaitable[Store]], client: AsyncWebClient, fake: FakeSlack, engine: Engine,
         clock: Clock) -> None:
     replicas = [await open_store() for _ in range(3)]
     channels = [f"C{n:03d}" for n in range(45)]
@@ -121,7 +106,7 @@ async def test_racing_replicas_page_through_and_post_each_once(
     # Pages of 7 and chunks of 2 x 4: many pages and claims, interleaved across the replicas.
     reports = await asyncio.gather(*(dg.send_due(s, client, engine, clock.now, concurrency=2, page=7)
                                      for s in replicas))
-    assert posted(slack) == Counter({c: 1 for c in channels[5:]})
+    assert posted_channels(fake) == Counter({c: 1 for c in channels[5:]})
     assert sorted(c for r in reports for c in r.posted) == channels[5:]
     assert all(r.failed == {} for r in reports)
     clock.advance(timedelta(minutes=1))

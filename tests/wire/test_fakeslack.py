@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ import slack_signing
 from fakeslack import BOT_USER_ID, FakeSlack, envelope
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_fixtures import TOKEN
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
@@ -23,30 +23,11 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-BOT_TOKEN = "xoxb-fake-bot-token"
 APP_TOKEN = "xapp-1-A1-1-fake"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
-PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk picks proxies up from the environment; traffic to 127.0.0.1 must go direct.
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(token=BOT_TOKEN, base_url=fake.url)
+# The shared fixtures (slack_fixtures) give `fake`, `client` (sending TOKEN) and clear proxy variables:
+# slack_sdk picks proxies up from the environment, and traffic to 127.0.0.1 must go direct.
 
 
 # ---- Web API ---------------------------------------------------------------------------------------------------
@@ -74,8 +55,8 @@ async def test_methods_answer_and_are_recorded(
         assert response[key] == value
     [call] = fake.calls
     assert call.method == method.replace("_", ".", 1)
-    assert call.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
-    assert call.token == BOT_TOKEN
+    assert call.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert call.token == TOKEN
     for key, value in kwargs.items():
         assert call.params[key] == value
     assert call.at == pytest.approx(time.time(), abs=5)
@@ -169,7 +150,7 @@ async def test_fail_next(
 
 async def test_fail_next_times_and_rate_limit_retry(fake: FakeSlack) -> None:
     retrying = AsyncWebClient(
-        token=BOT_TOKEN, base_url=fake.url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+        token=TOKEN, base_url=fake.url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
     )
     fake.fail_next("chat.postMessage", status=429, retry_after=0, times=2)
     response = await retrying.chat_postMessage(channel="C1", text="x")
@@ -199,7 +180,7 @@ async def test_response_url_posts_are_recorded(fake: FakeSlack) -> None:
 
 async def test_connections_open_needs_an_app_token(fake: FakeSlack, client: AsyncWebClient) -> None:
     with pytest.raises(SlackApiError) as err:
-        await client.apps_connections_open(app_token=BOT_TOKEN)
+        await client.apps_connections_open(app_token=TOKEN)
     assert err.value.response["error"] == "not_allowed_token_type"
     opened = await client.apps_connections_open(app_token=APP_TOKEN)
     assert opened["url"] == fake.socket_url and opened["url"].startswith("ws://127.0.0.1:")
@@ -282,7 +263,7 @@ async def test_socket_send_without_client_times_out(fake: FakeSlack) -> None:
 
 async def test_bolt_socket_mode_app(fake: FakeSlack) -> None:
     """The whole stack natobot uses: AsyncApp + AsyncSocketModeHandler against the fake."""
-    app = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=fake.url))
+    app = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=fake.url))
 
     @app.command("/nato")
     async def command(ack: Any, respond: Any, command: dict[str, Any]) -> None:
@@ -306,7 +287,7 @@ async def test_bolt_socket_mode_app(fake: FakeSlack) -> None:
         await fake.wait_ack(await fake.socket_send(envelope("events_api", slack_signing.event_callback(event))))
         [post] = await fake.wait_for("chat.postMessage")
         assert (post.params["channel"], post.params["text"], post.params["thread_ts"]) == ("C5", "answer", event["ts"])
-        assert post.token == BOT_TOKEN
+        assert post.token == TOKEN
         assert fake.calls_to("auth.test"), "bolt verifies its token with auth.test"
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]

@@ -4,23 +4,13 @@ a status while answering, answers in the assistant thread with follow-up context
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import slack_signing as sig
-from fakeslack import FakeSlack, envelope
+from fakeslack import FakeSlack
 from slack_harness import App, header, posted, running
 
 from handlers.assistant import PROMPTS, STATUS
-
-
-async def deliver(app: App, mode: str, event: dict[str, Any]) -> None:
-    body = sig.event_callback(event)
-    if mode == "socket":
-        await app.fake.wait_ack(await app.fake.socket_send(envelope("events_api", body)))
-    else:
-        status, _ = await app.post(sig.json_body(body), json_body=True)
-        assert status == 200
 
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
@@ -28,7 +18,7 @@ async def test_assistant_thread(fake: FakeSlack, tmp_path: Path, mode: str) -> N
     async with running(fake, tmp_path, mode=mode) as app:
         thread_ts = sig.new_ts()
         viewing = {"channel_id": "C77", "team_id": "T1", "enterprise_id": None}
-        await deliver(app, mode, sig.assistant_thread_started_event(thread_ts=thread_ts, context=viewing))
+        await app.deliver(sig.assistant_thread_started_event(thread_ts=thread_ts, context=viewing), mode=mode)
         [prompts] = await fake.wait_for("assistant.threads.setSuggestedPrompts")
         assert (prompts.params["channel_id"], prompts.params["thread_ts"]) == ("D1", thread_ts)
         assert [p["title"] for p in prompts.params["prompts"]] == [p["title"] for p in PROMPTS]
@@ -38,7 +28,7 @@ async def test_assistant_thread(fake: FakeSlack, tmp_path: Path, mode: str) -> N
         assert await app.deps.store.thread_context("D1", thread_ts) == viewing
 
         # A question: the status first, then the answer in the assistant thread.
-        await deliver(app, mode, sig.assistant_user_message_event("what is the IMS?", thread_ts=thread_ts))
+        await app.deliver(sig.assistant_user_message_event("what is the IMS?", thread_ts=thread_ts), mode=mode)
         calls = await fake.wait_for("chat.postMessage", 2)
         [status] = fake.calls_to("assistant.threads.setStatus")
         assert (status.params["channel_id"], status.params["thread_ts"], status.params["status"]) == (
@@ -51,13 +41,13 @@ async def test_assistant_thread(fake: FakeSlack, tmp_path: Path, mode: str) -> N
         assert title.params["title"] == "what is the IMS?"
 
         # A follow-up in the same thread keeps its context; the title is set once.
-        await deliver(app, mode, sig.assistant_user_message_event("who heads it?", thread_ts=thread_ts))
+        await app.deliver(sig.assistant_user_message_event("who heads it?", thread_ts=thread_ts), mode=mode)
         calls = await fake.wait_for("chat.postMessage", 3)
         assert "Director General" in header(posted(calls[2])) and posted(calls[2])["thread_ts"] == thread_ts
 
         # The person switches channels next to the assistant: the new context is kept.
         moved = {"channel_id": "C88", "team_id": "T1", "enterprise_id": None}
-        await deliver(app, mode, sig.assistant_thread_context_changed_event(thread_ts=thread_ts, context=moved))
+        await app.deliver(sig.assistant_thread_context_changed_event(thread_ts=thread_ts, context=moved), mode=mode)
         await app.idle()
         assert await app.deps.store.thread_context("D1", thread_ts) == moved
         assert len(fake.calls_to("assistant.threads.setStatus")) == 2

@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import slack_signing as sig
-from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack, envelope
+from fakeslack import BOT_ID, BOT_USER_ID, FakeSlack
 from slack_harness import App, header, posted, running
-
-
-async def deliver(app: App, mode: str, event: dict[str, Any]) -> None:
-    body = sig.event_callback(event)
-    if mode == "socket":
-        await app.fake.wait_ack(await app.fake.socket_send(envelope("events_api", body)))
-    else:
-        status, _ = await app.post(sig.json_body(body), json_body=True)
-        assert status == 200
 
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
@@ -27,7 +17,7 @@ async def test_edit_updates_and_delete_deletes_the_answer_in_a_thread(fake: Fake
                                                                        mode: str) -> None:
     async with running(fake, tmp_path, mode=mode) as app:
         question = sig.app_mention_event("who heads the IMS?")
-        await deliver(app, mode, question)
+        await app.deliver(question, mode=mode)
         await fake.wait_for("chat.postMessage")
         await app.idle()  # the answer is posted and its mapping stored
         [answer] = fake.messages["C1"]
@@ -36,9 +26,9 @@ async def test_edit_updates_and_delete_deletes_the_answer_in_a_thread(fake: Fake
         # The person fixes their question. Slack sends message_changed and, as it mentions the bot, an edited
         # app_mention for the same edit: one chat.update.
         changed = sig.message_changed_event(question, "where is SHAPE?", with_mention=True)
-        await deliver(app, mode, changed)
+        await app.deliver(changed, mode=mode)
         mention_again = {**question, "text": changed["message"]["text"], "edited": changed["message"]["edited"]}
-        await deliver(app, mode, mention_again)
+        await app.deliver(mention_again, mode=mode)
         [update] = await fake.wait_for("chat.update")
         await app.idle()
         assert len(fake.calls_to("chat.update")) == 1
@@ -49,12 +39,12 @@ async def test_edit_updates_and_delete_deletes_the_answer_in_a_thread(fake: Fake
         # An edit that changes nothing a person wrote (a link preview arriving) does nothing.
         unfurl = sig.message_changed_event(question, "where is SHAPE?", with_mention=True)
         unfurl["previous_message"]["text"] = unfurl["message"]["text"]
-        await deliver(app, mode, unfurl)
+        await app.deliver(unfurl, mode=mode)
 
         # The question is deleted: so is the answer, once, even if Slack delivers the deletion twice.
         deleted = sig.message_deleted_event(question)
-        await deliver(app, mode, deleted)
-        await deliver(app, mode, deleted)
+        await app.deliver(deleted, mode=mode)
+        await app.deliver(deleted, mode=mode)
         [delete] = await fake.wait_for("chat.delete")
         await app.idle()
         assert (delete.params["channel"], delete.params["ts"]) == ("C1", answer_ts)

@@ -6,12 +6,11 @@ Home, help, and every modal (lookup, subscription, feedback form, sources)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
+from block_checks import LIMITS, check_blocks
 from slack_sdk.models.views import View
 
 from bot.answering.engine import Engine
@@ -24,58 +23,10 @@ from bot.render import blocks, citations, feedback, home, lookup
 from bot.store.digest import Subscription
 from handlers.commands import usage_lines
 
-# Slack's limits (Block Kit and views reference).
-LIMITS = {"message_blocks": 50, "view_blocks": 100, "section_text": 3000, "fields": 10, "field_text": 2000,
-          "context_elements": 10, "actions_elements": 25, "button_text": 75, "value": 2000, "option_text": 75,
-          "option_value": 150, "header_text": 150, "private_metadata": 3000, "view_title": 24, "text": 40000}
-
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return Engine.load()
-
-
-def walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk(item)
-
-
-def check_blocks(bs: list[dict[str, Any]], max_blocks: int) -> None:
-    assert 1 <= len(bs) <= max_blocks
-    block_ids = [b["block_id"] for b in bs if "block_id" in b]
-    assert len(block_ids) == len(set(block_ids)), block_ids
-    action_ids = [e["action_id"] for e in walk(bs) if "action_id" in e]
-    assert len(action_ids) == len(set(action_ids)), action_ids
-    for b in bs:
-        Block.parse(b).validate_json()  # type: ignore[union-attr]
-        if b["type"] == "section":
-            assert "text" in b or "fields" in b
-            if "text" in b:
-                assert 1 <= len(b["text"]["text"]) <= LIMITS["section_text"]
-            assert len(b.get("fields", [])) <= LIMITS["fields"]
-            assert all(len(f["text"]) <= LIMITS["field_text"] for f in b.get("fields", []))
-        if b["type"] == "header":
-            assert 1 <= len(b["text"]["text"]) <= LIMITS["header_text"]
-        if b["type"] == "context":
-            assert 1 <= len(b["elements"]) <= LIMITS["context_elements"]
-            assert all(e["text"].strip() for e in b["elements"])
-        if b["type"] == "actions":
-            assert 1 <= len(b["elements"]) <= LIMITS["actions_elements"]
-    for element in walk(bs):
-        if element.get("type") == "button":
-            assert 1 <= len(element["text"]["text"]) <= LIMITS["button_text"]
-            assert "value" not in element or 1 <= len(element["value"]) <= LIMITS["value"]
-        if "options" in element and isinstance(element["options"], list):
-            for option in element["options"]:
-                assert len(option["text"]["text"]) <= LIMITS["option_text"]
-                assert len(option["value"]) <= LIMITS["option_value"]
-        if element.get("type") == "mrkdwn":
-            assert element.get("verbatim") is True, element["text"][:80]  # never auto-parse @here
 
 
 def check_message(payload: dict[str, Any]) -> None:
