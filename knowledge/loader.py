@@ -23,6 +23,7 @@ from knowledge.models import (
     Presentation,
 )
 from knowledge.text import normalise
+from knowledge.wordtable import WordTable
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DOCUMENTS_FILE = "documents.yaml"
@@ -53,7 +54,7 @@ class KnowledgeBase:
     # Coverage items deliberately not carried, with their reasons, from the facts files.
     coverage_ignore: dict[str, str] = field(default_factory=dict)
     # Common English words and their Zipf frequency (english.tsv, see scripts/english_words.py).
-    english: dict[str, float] = field(default_factory=dict)
+    english: WordTable = field(default_factory=WordTable)
     presentation: Presentation | None = None
     # Everyday words read as a knowledge-base word, with how close they are (lexicon_generated.yaml,
     # written by scripts/semantic_lexicon.py).
@@ -171,9 +172,9 @@ def _read_generated(path: Path) -> dict[str, tuple[str, float]]:
         raise KnowledgeError(f"{path}: not a generated lexicon (reads_as: word: {{word, similarity}}): {exc}") from None
 
 
-def _read_english(path: Path) -> dict[str, float]:
+def _read_english(path: Path) -> WordTable:
     if not path.exists():
-        return {}
+        return WordTable()
     out: dict[str, float] = {}
     try:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -182,7 +183,7 @@ def _read_english(path: Path) -> dict[str, float]:
                 out[word] = float(zipf)
     except (OSError, ValueError) as exc:
         raise KnowledgeError(f"{path}: not a word list (word<TAB>frequency per line): {exc}") from None
-    return out
+    return WordTable(out.items())
 
 
 def problems(kb: KnowledgeBase) -> Iterable[str]:

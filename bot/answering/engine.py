@@ -38,9 +38,11 @@ _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do
 
 # How a name must be found for a declined question to set the conversation's subject (question.Name.how).
 _SURE_NAMES = frozenset({"alias", "stem", "number"})
-# Used only when a knowledge directory has no presentation.yaml (a bare test directory).
-_PLAIN = Presentation(help="I answer questions from these sources: {documents}.",
-                      default_suggestions=["What is the International Military Staff?"])
+# Used only when a knowledge directory has no presentation.yaml (a bare test directory). Built on first
+# use: a pydantic object made at import would build its validator, and with it pydantic's plugin lookup
+# (importlib.metadata), on every start.
+_PLAIN_HELP = "I answer questions from these sources: {documents}."
+_PLAIN_SUGGESTIONS = ["What is the International Military Staff?"]
 
 
 @dataclass
@@ -195,7 +197,7 @@ class Engine:
     # -- what the app says about itself (knowledge/data/presentation.yaml) -----------------
     @property
     def presentation(self) -> Presentation:
-        return self.kb.presentation or _PLAIN
+        return self.kb.presentation or Presentation(help=_PLAIN_HELP, default_suggestions=_PLAIN_SUGGESTIONS)
 
     @property
     def help_text(self) -> str:

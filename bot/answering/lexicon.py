@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.answering.words import STOPWORDS
@@ -30,16 +31,16 @@ class Lexicon:
     framing: frozenset[str]
     places: frozenset[str]
     asks: dict[str, str]  # word -> the kind of answer it asks for
-    english: dict[str, float]  # common English words -> Zipf frequency
+    english: Mapping[str, float]  # common English words -> Zipf frequency (a WordTable: 57,000 of them)
+    # rarity() of the words commoner than ZIPF_RARE, the only ones under 1: a dict, as the engine asks
+    # for a rarity for every word of every question.
+    rarities: dict[str, float]
     people: frozenset[str]  # the people the documents name, as normalised word sequences
     reads_as: dict[str, tuple[str, float]]  # everyday word -> (knowledge-base word, similarity)
 
     def rarity(self, word: str) -> float:
         """How much a word says when a statement lacks it: 1 for rare words, little for "keep" or "side"."""
-        zipf = self.english.get(word)
-        if zipf is None:
-            return 1.0
-        return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - zipf) / (ZIPF_COMMON - ZIPF_RARE)))
+        return self.rarities.get(word, 1.0)
 
     def rewrite(self, words: list[str]) -> list[tuple[str, int]]:
         """The words with spellings applied, each with the index of the word it came from."""
@@ -64,9 +65,10 @@ class Lexicon:
 
 
 def build_lexicon(
-    data: LexiconData, english: dict[str, float] | None = None, reads_as: dict[str, tuple[str, float]] | None = None,
+    data: LexiconData, english: Mapping[str, float] | None = None, reads_as: dict[str, tuple[str, float]] | None = None,
 ) -> Lexicon:
     words, phrases = _spellings(data.spellings)
+    english = english if english is not None else {}
     return Lexicon(
         words=words,
         phrases=phrases,
@@ -77,10 +79,15 @@ def build_lexicon(
         places=frozenset(" ".join(tokens(p)) for p in data.places),
         asks={w.lower(): kind for w, kind in data.asks.items()},
         # Shared with the knowledge base, not copied: 65,000 words would be kept (and cached) twice.
-        english=english if english is not None else {},
+        english=english,
+        rarities={w: _rarity(z) for w, z in english.items() if z > ZIPF_RARE},
         people=frozenset(" ".join(tokens(p)) for p in data.people),
         reads_as=dict(reads_as or {}),
     )
+
+
+def _rarity(zipf: float) -> float:
+    return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - zipf) / (ZIPF_COMMON - ZIPF_RARE)))
 
 
 def _spellings(spellings: dict[str, str]) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
