@@ -78,6 +78,10 @@ class Analyser:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.concept = lru_cache(maxsize=16384)(self.lex.concept)
         self._stem = lru_cache(maxsize=16384)(stem)
+        # Word -> the longest intent cue it starts: most words start none and need no lookups.
+        self._cue_starts: dict[str, int] = {}
+        for key in catalogue.intents.cues:
+            self._cue_starts[key[0]] = max(self._cue_starts.get(key[0], 0), len(key))
 
     def _correct_uncached(self, word: str) -> tuple[str, float]:
         if word in self.cat.known_words or word in self.lex.words or word in self.lex.phrase_words:
@@ -282,12 +286,12 @@ class Analyser:
         return entry, "alias"
 
     def _cues(self, words: list[str], covered: list[bool]) -> tuple[int | None, list[bool]]:
-        cues = self.cat.intents.cues
+        cues, starts = self.cat.intents.cues, self._cue_starts
         hit = [False] * len(words)
         best: int | None = None
         n = len(words)
         for i in range(n):
-            for length in range(min(self.cat.intents.max_cue_len, n - i), 0, -1):
+            for length in range(min(starts.get(words[i], 0), n - i), 0, -1):
                 if any(covered[i:i + length]) or any(hit[i:i + length]):
                     continue
                 rank = cues.get(tuple(words[i:i + length]))

@@ -115,6 +115,47 @@ def _wants_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
     return (1.0, 0.0) if q.wants in iu.kinds and adds else (0.0, 1.0)
 
 
+_Five = tuple[float, float, float, float, float]
+_ZEROS: _Five = (0.0, 0.0, 0.0, 0.0, 0.0)
+_NO_ASKED = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _walk(
+    words: tuple[tuple[str, float, float, int], ...], tf_of: dict[str, int], norm: float,
+    own: frozenset[str] | None, entity_concepts: frozenset[str],
+) -> _Five:
+    """(BM25, matched, missing, foreign, unknown) of one unit over the question's words; `own` is the
+    statement's own concepts when the question names its entity (its name's words are spent), else None."""
+    score = matched = missing = foreign = unknown = 0.0
+    for concept, weight, against, kind in words:
+        tf = tf_of.get(concept, 0)  # non-zero exactly for the unit's concepts
+        if tf:
+            score += weight * tf * (BM25_K1 + 1) / (tf + norm)
+            if own is None or concept in own:
+                matched += weight
+                continue
+        if kind == 1:
+            unknown += 1.0  # a word the knowledge base never uses ("Sweden", "salary")
+        elif kind == 2:
+            unknown += RARITY_FLOOR  # ... unless it is everyday filler ("thing", "stuff")
+        elif kind == 3:
+            if concept in entity_concepts:
+                missing += against
+            else:
+                foreign += against
+    return score, matched, missing, foreign, unknown
+
+
+def _word_features(
+    total: float, matched: float, missing: float, foreign: float, unknown: float, max_idf: float,
+) -> _Five:
+    """(lex, lex_mass, miss, miss_entity, unknown)."""
+    return (
+        matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
+        min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
+    )
+
+
 class Scorer:
     def __init__(self, index: UnitIndex, model: Model) -> None:
         self.index = index
@@ -126,6 +167,10 @@ class Scorer:
         self._confidence_prior = model.confidence_vector()
         n = len(index.units)
         self._posting_cap = max(10, int(n * POSTING_SHARE))
+        # Per unit, what every question's walk over it needs: BM25's length normalisation and the
+        # concepts of its entity's statements.
+        self._norms = [BM25_K1 * (1 - BM25_B + BM25_B * iu.length / index.average_length) for iu in index.units]
+        self._entity_concepts = [index.entity_concepts.get(iu.unit.entry, frozenset()) for iu in index.units]
 
     def candidates(self, q: Question, only: str | None = None) -> list[int]:
         ix = self.index
@@ -148,7 +193,8 @@ class Scorer:
             for i in posting:
                 found[i] = found.get(i, 0.0) + gain
         if len(found) > MAX_CANDIDATES:
-            return sorted(found, key=lambda i: -found[i])[:MAX_CANDIDATES]
+            # Best first, ties in the order found (a stable sort, which reverse=True keeps).
+            return sorted(found, key=found.__getitem__, reverse=True)[:MAX_CANDIDATES]
         return list(found)
 
     def view(self, q: Question, only: str | None = None) -> _View:
@@ -168,75 +214,81 @@ class Scorer:
             carrying=any(kind != 0 for *_, kind in words),
         )
 
-    def bm25(self, view: _View, iu: IndexedUnit) -> float:
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * iu.length / self.index.average_length)
-        score = 0.0
-        tf_of = iu.tf
-        for concept, weight, _, _ in view.words:
-            tf = tf_of.get(concept, 0)
-            if tf:
-                score += weight * tf * (BM25_K1 + 1) / (tf + norm)
-        return score
-
     def rows(self, q: Question, only: str | None = None) -> tuple[list[int], list[tuple[float, ...]]]:
         """The candidates and their features, as rank() scores them and fit.py trains on them."""
         found = self.candidates(q, only)
         view = self.view(q, only)
-        units = self.index.units
-        scores = [self.bm25(view, units[i]) for i in found]
+        units = [self.index.units[i] for i in found]
+        # A candidate's BM25 feature is relative to the best candidate's: the evidence that needs a walk
+        # over the question's names and words comes first, for all candidates, then the rows.
+        names = [_name_evidence(view, iu) for iu in units] if view.names else [_ZEROS] * len(units)
+        scores, words = self._word_rows(view, found, names)
         best = max(scores, default=0.0)
-        return found, [self.features(q, view, units[i], bm, best) for i, bm in zip(found, scores, strict=True)]
+        return found, self._assemble(q, view, units, names, scores, words, best)
 
-    def features(
-        self, q: Question, view: _View, iu: IndexedUnit, bm25: float, best: float,
-    ) -> tuple[float, ...]:
-        """The unit's evidence, in FEATURES order."""
-        about, outranked, mention, name_miss, context = _name_evidence(view, iu)
-        lex, lex_mass, miss, miss_entity, unknown = self._word_evidence(view, iu, named=about > 0.0)
-        facet, facet_other, facet_generic, facet_absent = self._facet_evidence(q, iu)
+    def _assemble(
+        self, q: Question, view: _View, units: list[IndexedUnit], names: list[_Five], scores: list[float],
+        words: list[_Five], best: float,
+    ) -> list[tuple[float, ...]]:
+        """Each candidate's evidence in FEATURES order."""
+        uncarried = 0.0 if view.carrying else 1.0
+        unnamed = 1.0 if view.unnamed else 0.0
+        focus = q.focus
+        # The facet features depend on the unit's aspect and entry alone: worked out once per question.
+        facets: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+        out = []
+        for iu, name, bm25, word in zip(units, names, scores, words, strict=True):
+            about, outranked, mention, name_miss, context = name
+            lex, lex_mass, miss, miss_entity, unknown = word
+            unit = iu.unit
+            key = (unit.aspect, unit.entry)
+            facet_row = facets.get(key)
+            if facet_row is None:
+                facet_row = facets[key] = self._facet_evidence(q, iu)
+            facet, facet_other, facet_generic, facet_absent = facet_row
+            wants, wants_miss, counts, count_miss, defines, defines_miss = self._asked_evidence(q, iu)
+            out.append((
+                about, outranked, mention, name_miss, context, lex, lex_mass,
+                min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
+                miss, miss_entity, unknown,
+                uncarried, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
+                1.0 if unit.aspect == "overview" else 0.0, iu.log_size,
+                1.0 if focus is not None and focus not in iu.concepts else 0.0, defines, defines_miss,
+                unnamed, about * facet, about * wants, about * lex, counts, count_miss,
+            ))
+        return out
+
+    def _asked_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float, float, float]:
+        """(wants, wants_miss, counts, count_miss, defines, defines_miss)."""
         # Most questions want no kind, count nothing and spell nothing out: no call for those.
+        if q.wants is None and not q.counted and not q.acronyms:
+            return _NO_ASKED
         wants, wants_miss = _wants_evidence(q, iu) if q.wants is not None else (0.0, 0.0)
         counts, count_miss = _count_evidence(q, iu) if q.counted else (0.0, 0.0)
         defines, defines_miss = self._defines(q, iu) if q.acronyms else (0.0, 0.0)
-        return (
-            about, outranked, mention, name_miss, context, lex, lex_mass,
-            min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
-            miss, miss_entity, unknown,
-            0.0 if view.carrying else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
-            1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
-            1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0, defines, defines_miss,
-            1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex, counts, count_miss,
-        )
+        return wants, wants_miss, counts, count_miss, defines, defines_miss
 
-    def _word_evidence(
-        self, view: _View, iu: IndexedUnit, *, named: bool,
-    ) -> tuple[float, float, float, float, float]:
-        """(lex, lex_mass, miss, miss_entity, unknown): what the unit shares of the question's content
-        words and what the question carries that it lacks."""
-        ix = self.index
-        total = matched = missing = foreign = unknown = 0.0
-        entity_concepts = ix.entity_concepts.get(iu.unit.entry, frozenset())
-        # When the question names the unit's entity, its name's words are spent: "who commands JFC
-        # Naples" must not find "command" in the name "Joint Force Command Naples".
-        concepts = iu.own if named else iu.concepts
-        for concept, weight, against, kind in view.words:
+    def _word_rows(self, view: _View, found: list[int], names: list[_Five]) -> tuple[list[float], list[_Five]]:
+        """Per candidate: BM25, and (lex, lex_mass, miss, miss_entity, unknown), what it shares of the
+        question's content words and what the question carries that it lacks. One walk over the words
+        for both."""
+        if not view.words:
+            return [0.0] * len(found), [_ZEROS] * len(found)
+        units, norms, entity_concepts = self.index.units, self._norms, self._entity_concepts
+        words, max_idf = view.words, self.index.max_idf
+        total = 0.0
+        for _, weight, _, _ in words:
             total += weight
-            if concept in concepts:
-                matched += weight
-            elif kind == 1:
-                unknown += 1.0  # a word the knowledge base never uses ("Sweden", "salary")
-            elif kind == 2:
-                unknown += RARITY_FLOOR  # ... unless it is everyday filler ("thing", "stuff")
-            elif kind == 3:
-                if concept in entity_concepts:
-                    missing += against
-                else:
-                    foreign += against
-        max_idf = ix.max_idf
-        return (
-            matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
-            min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
-        )
+        scores, out = [], []
+        for i, name in zip(found, names, strict=True):
+            iu = units[i]
+            # When the question names the unit's entity, its name's words are spent: "who commands JFC
+            # Naples" must not find "command" in the name "Joint Force Command Naples".
+            own = iu.own if name[0] > 0.0 else None
+            score, matched, missing, foreign, unknown = _walk(words, iu.tf, norms[i], own, entity_concepts[i])
+            scores.append(score)
+            out.append(_word_features(total, matched, missing, foreign, unknown, max_idf))
+        return scores, out
 
     def _facet_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float]:
         """(facet, facet_other, facet_generic, facet_absent): whether the unit is of the facet asked."""
@@ -261,12 +313,10 @@ class Scorer:
         return (1.0, 0.0) if spelled else (0.0, 1.0)
 
     def rank(self, q: Question, *, only: str | None = None, limit: int = RANK_DEPTH) -> list[Scored]:
-        out: list[Scored] = []
-        bias, weights = self.model.bias, self.weights
         found, rows = self.rows(q, only)
-        ranked = rank_rows(rows, [self.index.units[i].unit.entry for i in found], bias, weights)
-        out = [Scored(found[s.index], s.probability, s.features, s.logit, s.entry) for s in ranked[:limit]]
-        return out
+        units = self.index.units
+        return rank_rows(rows, [units[i].unit.entry for i in found], self.model.bias, self.weights,
+                         depth=limit, ids=found)
 
     def terms(self, q: Question) -> Terms:
         ix = self.index
@@ -294,17 +344,23 @@ class Scorer:
 
 def rank_rows(
     rows: Sequence[tuple[float, ...]], entries: Sequence[str], bias: float, weights: Sequence[float],
+    *, depth: int | None = None, ids: Sequence[int] | None = None,
 ) -> list[Scored]:
-    """Candidates best first, each with its softmax share of all of them (`probability`)."""
+    """Candidates best first, each with its softmax share of all of them (`probability`); with `depth`,
+    only the best `depth` of them (the others' shares still count). Each Scored's index is its row's,
+    or with `ids` the row's id (its unit)."""
     logits = [bias + sum(map(operator.mul, weights, f)) for f in rows]
     if not logits:
         return []
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
     total = sum(exps)
-    ranked = [Scored(i, exps[i] / total, rows[i], logits[i], entries[i]) for i in range(len(rows))]
-    ranked.sort(key=lambda s: (-s.logit, s.index))
-    return _facet_first(ranked)
+    # Best first, ties in row order (a stable sort, which reverse=True keeps).
+    order = sorted(range(len(rows)), key=logits.__getitem__, reverse=True)
+    # _facet_first looks no deeper than RANK_DEPTH: the Scored beyond `depth` are never made.
+    keep = order if depth is None else order[:max(depth, RANK_DEPTH)]
+    ranked = [Scored(i if ids is None else ids[i], exps[i] / total, rows[i], logits[i], entries[i]) for i in keep]
+    return _facet_first(ranked)[:depth]
 
 
 _FACET = FEATURES.index("facet")
