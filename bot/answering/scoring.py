@@ -121,11 +121,12 @@ _NO_ASKED = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _walk(
-    words: tuple[tuple[str, float, float, int], ...], tf_of: dict[str, int], norm: float,
-    own: frozenset[str] | None, entity_concepts: frozenset[str],
-) -> _Five:
-    """(BM25, matched, missing, foreign, unknown) of one unit over the question's words; `own` is the
-    statement's own concepts when the question names its entity (its name's words are spent), else None."""
+    words: tuple[tuple[str, float, float, int], ...], total: float, tf_of: dict[str, int], norm: float,
+    own: frozenset[str] | None, entity_concepts: frozenset[str], max_idf: float,
+) -> tuple[float, _Five]:
+    """BM25, and (lex, lex_mass, miss, miss_entity, unknown), of one unit over the question's words;
+    `own` is the statement's own concepts when the question names its entity (its name's words are
+    spent), else None. `total` is the words' summed weight."""
     score = matched = missing = foreign = unknown = 0.0
     for concept, weight, against, kind in words:
         tf = tf_of.get(concept, 0)  # non-zero exactly for the unit's concepts
@@ -143,17 +144,27 @@ def _walk(
                 missing += against
             else:
                 foreign += against
-    return score, matched, missing, foreign, unknown
-
-
-def _word_features(
-    total: float, matched: float, missing: float, foreign: float, unknown: float, max_idf: float,
-) -> _Five:
-    """(lex, lex_mass, miss, miss_entity, unknown)."""
-    return (
+    return score, (
         matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
         min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
     )
+
+
+# (aspect -> (facet, facet_other, facet_generic), entry -> facet_absent, facet_absent of an entry without units)
+_FacetTable = tuple[dict[str, tuple[float, float, float]], dict[str, float], float]
+
+
+def _facet_table(
+    facet: str | None, spells: bool, aspects: set[str], entry_aspects: dict[str, frozenset[str]],
+) -> _FacetTable:
+    """Whether a unit is of the facet asked, by its aspect, and whether its entry has the facet at all."""
+    if facet is None:
+        # Nothing specific asked: "what does X stand for" wants the name, anything else the overview.
+        wanted = "name" if spells else "overview"
+        return {a: ((1.0 if a == wanted else 0.0), 0.0, 0.0) for a in aspects}, {}, 0.0
+    by_aspect = {a: (1.0 if a == facet else 0.0, 1.0 if a in _FACETS and a != facet else 0.0,
+                     1.0 if a not in _FACETS else 0.0) for a in aspects}
+    return by_aspect, {e: 1.0 if facet not in have else 0.0 for e, have in entry_aspects.items()}, 1.0
 
 
 class Scorer:
@@ -171,6 +182,9 @@ class Scorer:
         # concepts of its entity's statements.
         self._norms = [BM25_K1 * (1 - BM25_B + BM25_B * iu.length / index.average_length) for iu in index.units]
         self._entity_concepts = [index.entity_concepts.get(iu.unit.entry, frozenset()) for iu in index.units]
+        self._facets = self._facet_tables()
+        self._statics = [(iu.unit.aspect, iu.unit.entry, 1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
+                          iu.concepts) for iu in index.units]
 
     def candidates(self, q: Question, only: str | None = None) -> list[int]:
         ix = self.index
@@ -224,45 +238,43 @@ class Scorer:
         names = [_name_evidence(view, iu) for iu in units] if view.names else [_ZEROS] * len(units)
         scores, words = self._word_rows(view, found, names)
         best = max(scores, default=0.0)
-        return found, self._assemble(q, view, units, names, scores, words, best)
+        return found, self._assemble(q, view, found, units, names, scores, words, best)
 
     def _assemble(
-        self, q: Question, view: _View, units: list[IndexedUnit], names: list[_Five], scores: list[float],
-        words: list[_Five], best: float,
+        self, q: Question, view: _View, found: list[int], units: list[IndexedUnit], names: list[_Five],
+        scores: list[float], words: list[_Five], best: float,
     ) -> list[tuple[float, ...]]:
         """Each candidate's evidence in FEATURES order."""
         uncarried = 0.0 if view.carrying else 1.0
         unnamed = 1.0 if view.unnamed else 0.0
         focus = q.focus
-        # The facet features depend on the unit's aspect and entry alone: worked out once per question.
-        facets: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+        key = (q.facet, q.intent == "stands_for")
+        by_aspect, absent, no_units = self._facets.get(key) or _facet_table(
+            *key, {iu.unit.aspect for iu in units}, self.index.aspects)
+        asks = q.wants is not None or bool(q.counted) or bool(q.acronyms)
+        statics = self._statics
         out = []
-        for iu, name, bm25, word in zip(units, names, scores, words, strict=True):
+        for i, iu, name, bm25, word in zip(found, units, names, scores, words, strict=True):
             about, outranked, mention, name_miss, context = name
             lex, lex_mass, miss, miss_entity, unknown = word
-            unit = iu.unit
-            key = (unit.aspect, unit.entry)
-            facet_row = facets.get(key)
-            if facet_row is None:
-                facet_row = facets[key] = self._facet_evidence(q, iu)
-            facet, facet_other, facet_generic, facet_absent = facet_row
-            wants, wants_miss, counts, count_miss, defines, defines_miss = self._asked_evidence(q, iu)
+            aspect, entry, overview, log_size, concepts = statics[i]
+            facet, facet_other, facet_generic = by_aspect[aspect]
+            # Most questions want no kind, count nothing and spell nothing out: no call for those.
+            wants, wants_miss, counts, count_miss, defines, defines_miss = (
+                self._asked_evidence(q, iu) if asks else _NO_ASKED)
             out.append((
                 about, outranked, mention, name_miss, context, lex, lex_mass,
                 min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
                 miss, miss_entity, unknown,
-                uncarried, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
-                1.0 if unit.aspect == "overview" else 0.0, iu.log_size,
-                1.0 if focus is not None and focus not in iu.concepts else 0.0, defines, defines_miss,
+                uncarried, facet, facet_other, facet_generic, absent.get(entry, no_units), wants, wants_miss,
+                overview, log_size,
+                1.0 if focus is not None and focus not in concepts else 0.0, defines, defines_miss,
                 unnamed, about * facet, about * wants, about * lex, counts, count_miss,
             ))
         return out
 
     def _asked_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float, float, float]:
         """(wants, wants_miss, counts, count_miss, defines, defines_miss)."""
-        # Most questions want no kind, count nothing and spell nothing out: no call for those.
-        if q.wants is None and not q.counted and not q.acronyms:
-            return _NO_ASKED
         wants, wants_miss = _wants_evidence(q, iu) if q.wants is not None else (0.0, 0.0)
         counts, count_miss = _count_evidence(q, iu) if q.counted else (0.0, 0.0)
         defines, defines_miss = self._defines(q, iu) if q.acronyms else (0.0, 0.0)
@@ -284,25 +296,19 @@ class Scorer:
             iu = units[i]
             # When the question names the unit's entity, its name's words are spent: "who commands JFC
             # Naples" must not find "command" in the name "Joint Force Command Naples".
-            own = iu.own if name[0] > 0.0 else None
-            score, matched, missing, foreign, unknown = _walk(words, iu.tf, norms[i], own, entity_concepts[i])
+            score, evidence = _walk(words, total, iu.tf, norms[i], iu.own if name[0] > 0.0 else None,
+                                    entity_concepts[i], max_idf)
             scores.append(score)
-            out.append(_word_features(total, matched, missing, foreign, unknown, max_idf))
+            out.append(evidence)
         return scores, out
 
-    def _facet_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float]:
-        """(facet, facet_other, facet_generic, facet_absent): whether the unit is of the facet asked."""
-        aspect = iu.unit.aspect
-        if q.facet is None:
-            # Nothing specific asked: "what does X stand for" wants the name, anything else the overview.
-            wanted = "name" if q.intent == "stands_for" else "overview"
-            return (1.0 if aspect == wanted else 0.0), 0.0, 0.0, 0.0
-        return (
-            1.0 if aspect == q.facet else 0.0,
-            1.0 if aspect in _FACETS and aspect != q.facet else 0.0,
-            1.0 if aspect not in _FACETS else 0.0,
-            1.0 if q.facet not in self.index.aspects.get(iu.unit.entry, frozenset()) else 0.0,
-        )
+    def _facet_tables(self) -> dict[tuple[str | None, bool], _FacetTable]:
+        """The facet features of every unit's aspect and entry, for every facet a question can ask
+        (intents.yaml's) and whether it asks what a name stands for: a question looks them up."""
+        ix = self.index
+        asked = {i.facet for i in ix.cat.intents.by_id.values()} | {None}
+        aspects = {iu.unit.aspect for iu in ix.units}
+        return {(f, spells): _facet_table(f, spells, aspects, ix.aspects) for f in asked for spells in (False, True)}
 
     @staticmethod
     def _defines(q: Question, iu: IndexedUnit) -> tuple[float, float]:
