@@ -83,20 +83,24 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _name_evidence(view: _View, iu: IndexedUnit) -> tuple[float, float, float, float, float]:
-    """(about, outranked, mention, name_miss, context): how the question's names bear on the unit."""
-    about = mention = outranked = context = 0.0
-    entities, mentions = iu.entities, iu.mentions
-    for entry, score, spec, from_context in view.names:
-        if entry in entities:
-            if score > about:
-                about = score
-                outranked = view.most_specific - spec
-                context = 1.0 if from_context else 0.0
-        elif entry in mentions and score * spec > mention:
-            mention = score * spec
-    name_miss = 1.0 if view.names and about == 0.0 and mention == 0.0 else 0.0
-    return about, outranked, mention, name_miss, context
+def _name_rows(view: _View, units: list[IndexedUnit]) -> list[_Five]:
+    """Per unit, (about, outranked, mention, name_miss, context): how the question's names bear on it."""
+    if not view.names:
+        return [_ZEROS] * len(units)
+    out = []
+    for iu in units:
+        about = mention = outranked = context = 0.0
+        entities, mentions = iu.entities, iu.mentions
+        for entry, score, spec, from_context in view.names:
+            if entry in entities:
+                if score > about:
+                    about = score
+                    outranked = view.most_specific - spec
+                    context = 1.0 if from_context else 0.0
+            elif entry in mentions and score * spec > mention:
+                mention = score * spec
+        out.append((about, outranked, mention, 1.0 if about == 0.0 and mention == 0.0 else 0.0, context))
+    return out
 
 
 def _count_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
@@ -120,36 +124,6 @@ _ZEROS: _Five = (0.0, 0.0, 0.0, 0.0, 0.0)
 _NO_ASKED = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def _walk(
-    words: tuple[tuple[str, float, float, int], ...], total: float, tf_of: dict[str, int], norm: float,
-    own: frozenset[str] | None, entity_concepts: frozenset[str], max_idf: float,
-) -> tuple[float, _Five]:
-    """BM25, and (lex, lex_mass, miss, miss_entity, unknown), of one unit over the question's words;
-    `own` is the statement's own concepts when the question names its entity (its name's words are
-    spent), else None. `total` is the words' summed weight."""
-    score = matched = missing = foreign = unknown = 0.0
-    for concept, weight, against, kind in words:
-        tf = tf_of.get(concept, 0)  # non-zero exactly for the unit's concepts
-        if tf:
-            score += weight * tf * (BM25_K1 + 1) / (tf + norm)
-            if own is None or concept in own:
-                matched += weight
-                continue
-        if kind == 1:
-            unknown += 1.0  # a word the knowledge base never uses ("Sweden", "salary")
-        elif kind == 2:
-            unknown += RARITY_FLOOR  # ... unless it is everyday filler ("thing", "stuff")
-        elif kind == 3:
-            if concept in entity_concepts:
-                missing += against
-            else:
-                foreign += against
-    return score, (
-        matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
-        min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
-    )
-
-
 # (aspect -> (facet, facet_other, facet_generic), entry -> facet_absent, facet_absent of an entry without units)
 _FacetTable = tuple[dict[str, tuple[float, float, float]], dict[str, float], float]
 
@@ -167,6 +141,17 @@ def _facet_table(
     return by_aspect, {e: 1.0 if facet not in have else 0.0 for e, have in entry_aspects.items()}, 1.0
 
 
+def _add(found: dict[int, float], ids: Sequence[int], gain: float) -> None:
+    """Add `gain` to the pre-score of each unit in `ids` (each listed once): the same sums as
+    found.get(i, 0.0) + gain, with the loop in C when no unit of `ids` has a score yet."""
+    if found.keys().isdisjoint(ids):
+        found.update(dict.fromkeys(ids, gain))
+        return
+    get = found.get
+    for i in ids:
+        found[i] = get(i, 0.0) + gain
+
+
 class Scorer:
     def __init__(self, index: UnitIndex, model: Model) -> None:
         self.index = index
@@ -180,9 +165,10 @@ class Scorer:
         self._posting_cap = max(10, int(n * POSTING_SHARE))
         # Per unit, what every question's walk over it needs: BM25's length normalisation and the
         # concepts of its entity's statements.
-        self._norms = [BM25_K1 * (1 - BM25_B + BM25_B * iu.length / index.average_length) for iu in index.units]
-        self._entity_concepts = [index.entity_concepts.get(iu.unit.entry, frozenset()) for iu in index.units]
+        self._walks = [(iu.tf, iu.own, index.entity_concepts.get(iu.unit.entry, frozenset()),
+                        BM25_K1 * (1 - BM25_B + BM25_B * iu.length / index.average_length)) for iu in index.units]
         self._facets = self._facet_tables()
+        self._entries = [iu.unit.entry for iu in index.units]
         self._statics = [(iu.unit.aspect, iu.unit.entry, 1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
                           iu.concepts) for iu in index.units]
 
@@ -194,18 +180,14 @@ class Scorer:
         for name in q.names:
             # A name everyone uses (NATO) must not crowd out the statements the other words point to.
             spec = ix.specificity.get(name.entry, 1.0)
-            for i in ix.about.get(name.entry, []):
-                found[i] = found.get(i, 0.0) + 2.0 * spec
+            _add(found, ix.about.get(name.entry, ()), 2.0 * spec)
             if spec >= 0.5:
-                for i in ix.mentioned.get(name.entry, []):
-                    found[i] = found.get(i, 0.0) + spec
+                _add(found, ix.mentioned.get(name.entry, ()), spec)
         for w in q.content:
             posting = ix.postings.get(w.concept, ())
             if not posting or len(posting) > self._posting_cap:
                 continue
-            gain = ix.idf[w.concept] / ix.max_idf
-            for i in posting:
-                found[i] = found.get(i, 0.0) + gain
+            _add(found, posting, ix.idf[w.concept] / ix.max_idf)
         if len(found) > MAX_CANDIDATES:
             # Best first, ties in the order found (a stable sort, which reverse=True keeps).
             return sorted(found, key=found.__getitem__, reverse=True)[:MAX_CANDIDATES]
@@ -235,7 +217,7 @@ class Scorer:
         units = [self.index.units[i] for i in found]
         # A candidate's BM25 feature is relative to the best candidate's: the evidence that needs a walk
         # over the question's names and words comes first, for all candidates, then the rows.
-        names = [_name_evidence(view, iu) for iu in units] if view.names else [_ZEROS] * len(units)
+        names = _name_rows(view, units)
         scores, words = self._word_rows(view, found, names)
         best = max(scores, default=0.0)
         return found, self._assemble(q, view, found, units, names, scores, words, best)
@@ -286,20 +268,37 @@ class Scorer:
         for both."""
         if not view.words:
             return [0.0] * len(found), [_ZEROS] * len(found)
-        units, norms, entity_concepts = self.index.units, self._norms, self._entity_concepts
-        words, max_idf = view.words, self.index.max_idf
+        statics, words, max_idf = self._walks, view.words, self.index.max_idf
         total = 0.0
         for _, weight, _, _ in words:
             total += weight
         scores, out = [], []
         for i, name in zip(found, names, strict=True):
-            iu = units[i]
+            tf_of, own, entity_concepts, norm = statics[i]
             # When the question names the unit's entity, its name's words are spent: "who commands JFC
             # Naples" must not find "command" in the name "Joint Force Command Naples".
-            score, evidence = _walk(words, total, iu.tf, norms[i], iu.own if name[0] > 0.0 else None,
-                                    entity_concepts[i], max_idf)
+            named = name[0] > 0.0
+            score = matched = missing = foreign = unknown = 0.0
+            for concept, weight, against, kind in words:
+                tf = tf_of.get(concept, 0)  # non-zero exactly for the unit's concepts
+                if tf:
+                    score += weight * tf * (BM25_K1 + 1) / (tf + norm)
+                    if not named or concept in own:
+                        matched += weight
+                        continue
+                if kind == 3:
+                    if concept in entity_concepts:
+                        missing += against
+                    else:
+                        foreign += against
+                elif kind:
+                    # A word the knowledge base never uses ("Sweden", "salary"), unless everyday filler.
+                    unknown += 1.0 if kind == 1 else RARITY_FLOOR
             scores.append(score)
-            out.append(evidence)
+            out.append((
+                matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
+                min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
+            ))
         return scores, out
 
     def _facet_tables(self) -> dict[tuple[str | None, bool], _FacetTable]:
@@ -320,8 +319,7 @@ class Scorer:
 
     def rank(self, q: Question, *, only: str | None = None, limit: int = RANK_DEPTH) -> list[Scored]:
         found, rows = self.rows(q, only)
-        units = self.index.units
-        return rank_rows(rows, [units[i].unit.entry for i in found], self.model.bias, self.weights,
+        return rank_rows(rows, list(map(self._entries.__getitem__, found)), self.model.bias, self.weights,
                          depth=limit, ids=found)
 
     def terms(self, q: Question) -> Terms:
