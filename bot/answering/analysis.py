@@ -116,8 +116,8 @@ class Analyser:
             text=text, words=tuple(r.words), names=tuple(names), content=content, intent=intent, facet=facet,
             wants=asked.wants(r.words, facet, self.lex.asks, holder=holder), listed=listed, follow_up=follow_up,
             ambiguous=tuple(ambiguous), unknown_number=unknown,
-            cue_words=tuple(w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit),
-            numbers=frozenset(w for w in r.words if w[:1].isdigit()),
+            cue_words=tuple([w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit]),
+            numbers=frozenset([w for w in r.words if w[:1].isdigit()]),
             focus=self._focus(r.words, content_idx), acronyms=self._acronyms(r, names),
             counted=tuple(dict.fromkeys(self.concept(r.words[i]) for i in asked.counted(r.words))),
             now=asked.asks_now(r.words), exact=asked.asks_exact(r.words),
@@ -250,14 +250,15 @@ class Analyser:
     ) -> list[Name]:
         """Longest-first alias spans, exact then by stems; returns the ordinary-word ones apart."""
         cat = self.cat
-        stems = [self._stem(w) for w in words]
+        starts, stem_starts = cat.alias_starts, cat.alias_stem_starts
+        stems = list(map(self._stem, words))
         weak: list[Name] = []
         i, n = 0, len(words)
         while i < n:
             if covered[i]:
                 i += 1
                 continue
-            longest = max(cat.alias_starts.get(words[i], 0), cat.alias_stem_starts.get(stems[i], 0))
+            longest = max(starts.get(words[i], 0), stem_starts.get(stems[i], 0))
             for length in range(min(longest, n - i), 0, -1):
                 if any(covered[i:i + length]):
                     continue

@@ -21,14 +21,11 @@ from bot.answering import outside
 from bot.answering.boost import Forest
 from bot.answering.calibrate import Calibration
 from bot.answering.confidence import RANK_DEPTH, Terms, confidence_row, question_row, reply_features
-from bot.answering.index import IndexedUnit, UnitIndex
+from bot.answering.index import FacetTable, IndexedUnit, UnitIndex, facet_table
 from bot.answering.lexicon import RARITY_FLOOR
 from bot.answering.model import FEATURES, Model
 from bot.answering.question import Question, Word
 
-_FACETS = frozenset(
-    "head role location size parent components members founded motto description justification linkages risks".split()
-)
 # Okapi BM25's usual parameters: term saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -83,6 +80,10 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+_Five = tuple[float, float, float, float, float]
+_ZEROS: _Five = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
 def _name_rows(view: _View, units: list[IndexedUnit]) -> list[_Five]:
     """Per unit, (about, outranked, mention, name_miss, context): how the question's names bear on it."""
     if not view.names:
@@ -119,26 +120,7 @@ def _wants_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
     return (1.0, 0.0) if q.wants in iu.kinds and adds else (0.0, 1.0)
 
 
-_Five = tuple[float, float, float, float, float]
-_ZEROS: _Five = (0.0, 0.0, 0.0, 0.0, 0.0)
 _NO_ASKED = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-
-
-# (aspect -> (facet, facet_other, facet_generic), entry -> facet_absent, facet_absent of an entry without units)
-_FacetTable = tuple[dict[str, tuple[float, float, float]], dict[str, float], float]
-
-
-def _facet_table(
-    facet: str | None, spells: bool, aspects: set[str], entry_aspects: dict[str, frozenset[str]],
-) -> _FacetTable:
-    """Whether a unit is of the facet asked, by its aspect, and whether its entry has the facet at all."""
-    if facet is None:
-        # Nothing specific asked: "what does X stand for" wants the name, anything else the overview.
-        wanted = "name" if spells else "overview"
-        return {a: ((1.0 if a == wanted else 0.0), 0.0, 0.0) for a in aspects}, {}, 0.0
-    by_aspect = {a: (1.0 if a == facet else 0.0, 1.0 if a in _FACETS and a != facet else 0.0,
-                     1.0 if a not in _FACETS else 0.0) for a in aspects}
-    return by_aspect, {e: 1.0 if facet not in have else 0.0 for e, have in entry_aspects.items()}, 1.0
 
 
 def _add(found: dict[int, float], ids: Sequence[int], gain: float) -> None:
@@ -231,11 +213,11 @@ class Scorer:
         unnamed = 1.0 if view.unnamed else 0.0
         focus = q.focus
         key = (q.facet, q.intent == "stands_for")
-        by_aspect, absent, no_units = self._facets.get(key) or _facet_table(
+        by_aspect, absent, no_units = self._facets.get(key) or facet_table(
             *key, {iu.unit.aspect for iu in units}, self.index.aspects)
         asks = q.wants is not None or bool(q.counted) or bool(q.acronyms)
         statics = self._statics
-        out = []
+        out: list[tuple[float, ...]] = []
         for i, iu, name, bm25, word in zip(found, units, names, scores, words, strict=True):
             about, outranked, mention, name_miss, context = name
             lex, lex_mass, miss, miss_entity, unknown = word
@@ -301,13 +283,13 @@ class Scorer:
             ))
         return scores, out
 
-    def _facet_tables(self) -> dict[tuple[str | None, bool], _FacetTable]:
+    def _facet_tables(self) -> dict[tuple[str | None, bool], FacetTable]:
         """The facet features of every unit's aspect and entry, for every facet a question can ask
         (intents.yaml's) and whether it asks what a name stands for: a question looks them up."""
         ix = self.index
         asked = {i.facet for i in ix.cat.intents.by_id.values()} | {None}
         aspects = {iu.unit.aspect for iu in ix.units}
-        return {(f, spells): _facet_table(f, spells, aspects, ix.aspects) for f in asked for spells in (False, True)}
+        return {(f, spells): facet_table(f, spells, aspects, ix.aspects) for f in asked for spells in (False, True)}
 
     @staticmethod
     def _defines(q: Question, iu: IndexedUnit) -> tuple[float, float]:
