@@ -78,6 +78,10 @@ class Analyser:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.concept = lru_cache(maxsize=16384)(self.lex.concept)
         self._stem = lru_cache(maxsize=16384)(stem)
+        # Word -> the longest intent cue it starts: most words start none and need no lookups.
+        self._cue_starts: dict[str, int] = {}
+        for key in catalogue.intents.cues:
+            self._cue_starts[key[0]] = max(self._cue_starts.get(key[0], 0), len(key))
 
     def _correct_uncached(self, word: str) -> tuple[str, float]:
         if word in self.cat.known_words or word in self.lex.words or word in self.lex.phrase_words:
@@ -112,8 +116,8 @@ class Analyser:
             text=text, words=tuple(r.words), names=tuple(names), content=content, intent=intent, facet=facet,
             wants=asked.wants(r.words, facet, self.lex.asks, holder=holder), listed=listed, follow_up=follow_up,
             ambiguous=tuple(ambiguous), unknown_number=unknown,
-            cue_words=tuple(w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit),
-            numbers=frozenset(w for w in r.words if w[:1].isdigit()),
+            cue_words=tuple([w for w, hit in zip(r.words, r.cue_hit, strict=True) if hit]),
+            numbers=frozenset([w for w in r.words if w[:1].isdigit()]),
             focus=self._focus(r.words, content_idx), acronyms=self._acronyms(r, names),
             counted=tuple(dict.fromkeys(self.concept(r.words[i]) for i in asked.counted(r.words))),
             now=asked.asks_now(r.words), exact=asked.asks_exact(r.words),
@@ -246,14 +250,15 @@ class Analyser:
     ) -> list[Name]:
         """Longest-first alias spans, exact then by stems; returns the ordinary-word ones apart."""
         cat = self.cat
-        stems = [self._stem(w) for w in words]
+        starts, stem_starts = cat.alias_starts, cat.alias_stem_starts
+        stems = list(map(self._stem, words))
         weak: list[Name] = []
         i, n = 0, len(words)
         while i < n:
             if covered[i]:
                 i += 1
                 continue
-            longest = max(cat.alias_starts.get(words[i], 0), cat.alias_stem_starts.get(stems[i], 0))
+            longest = max(starts.get(words[i], 0), stem_starts.get(stems[i], 0))
             for length in range(min(longest, n - i), 0, -1):
                 if any(covered[i:i + length]):
                     continue
@@ -282,12 +287,12 @@ class Analyser:
         return entry, "alias"
 
     def _cues(self, words: list[str], covered: list[bool]) -> tuple[int | None, list[bool]]:
-        cues = self.cat.intents.cues
+        cues, starts = self.cat.intents.cues, self._cue_starts
         hit = [False] * len(words)
         best: int | None = None
         n = len(words)
         for i in range(n):
-            for length in range(min(self.cat.intents.max_cue_len, n - i), 0, -1):
+            for length in range(min(starts.get(words[i], 0), n - i), 0, -1):
                 if any(covered[i:i + length]) or any(hit[i:i + length]):
                     continue
                 rank = cues.get(tuple(words[i:i + length]))

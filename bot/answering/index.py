@@ -34,6 +34,11 @@ _DURATION = re.compile(
 )
 _REASON = re.compile(r"\b(?:because|so that|in order to|so as to|to ensure|since|reason|matters|why)\b", re.I)
 
+# The facets a question can ask for (intents.yaml's), as units' aspects.
+FACETS = frozenset(
+    "head role location size parent components members founded motto description justification linkages risks".split()
+)
+
 
 @dataclass(frozen=True)
 class IndexedUnit:
@@ -233,6 +238,23 @@ def _per_entity(units: list[IndexedUnit]) -> tuple[dict[str, frozenset[str]], di
             aspects.setdefault(e, set()).add(iu.unit.aspect)
             concepts.setdefault(e, set()).update(iu.own)
     return {e: frozenset(v) for e, v in aspects.items()}, {e: frozenset(v) for e, v in concepts.items()}
+
+
+# (aspect -> (facet, facet_other, facet_generic), entry -> facet_absent, facet_absent of an entry without units)
+FacetTable = tuple[dict[str, tuple[float, float, float]], dict[str, float], float]
+
+
+def facet_table(
+    facet: str | None, spells: bool, aspects: set[str], entry_aspects: dict[str, frozenset[str]],
+) -> FacetTable:
+    """Whether a unit is of the facet asked, by its aspect, and whether its entry has the facet at all."""
+    if facet is None:
+        # Nothing specific asked: "what does X stand for" wants the name, anything else the overview.
+        wanted = "name" if spells else "overview"
+        return {a: ((1.0 if a == wanted else 0.0), 0.0, 0.0) for a in aspects}, {}, 0.0
+    by_aspect = {a: (1.0 if a == facet else 0.0, 1.0 if a in FACETS and a != facet else 0.0,
+                     1.0 if a not in FACETS else 0.0) for a in aspects}
+    return by_aspect, {e: 1.0 if facet not in have else 0.0 for e, have in entry_aspects.items()}, 1.0
 
 
 def stem_concept(catalogue: Catalogue, word: str) -> str:

@@ -21,14 +21,11 @@ from bot.answering import outside
 from bot.answering.boost import Forest
 from bot.answering.calibrate import Calibration
 from bot.answering.confidence import RANK_DEPTH, Terms, confidence_row, question_row, reply_features
-from bot.answering.index import IndexedUnit, UnitIndex
+from bot.answering.index import FacetTable, IndexedUnit, UnitIndex, facet_table
 from bot.answering.lexicon import RARITY_FLOOR
 from bot.answering.model import FEATURES, Model
 from bot.answering.question import Question, Word
 
-_FACETS = frozenset(
-    "head role location size parent components members founded motto description justification linkages risks".split()
-)
 # Okapi BM25's usual parameters: term saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -83,20 +80,28 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _name_evidence(view: _View, iu: IndexedUnit) -> tuple[float, float, float, float, float]:
-    """(about, outranked, mention, name_miss, context): how the question's names bear on the unit."""
-    about = mention = outranked = context = 0.0
-    entities, mentions = iu.entities, iu.mentions
-    for entry, score, spec, from_context in view.names:
-        if entry in entities:
-            if score > about:
-                about = score
-                outranked = view.most_specific - spec
-                context = 1.0 if from_context else 0.0
-        elif entry in mentions and score * spec > mention:
-            mention = score * spec
-    name_miss = 1.0 if view.names and about == 0.0 and mention == 0.0 else 0.0
-    return about, outranked, mention, name_miss, context
+_Five = tuple[float, float, float, float, float]
+_ZEROS: _Five = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _name_rows(view: _View, units: list[IndexedUnit]) -> list[_Five]:
+    """Per unit, (about, outranked, mention, name_miss, context): how the question's names bear on it."""
+    if not view.names:
+        return [_ZEROS] * len(units)
+    out = []
+    for iu in units:
+        about = mention = outranked = context = 0.0
+        entities, mentions = iu.entities, iu.mentions
+        for entry, score, spec, from_context in view.names:
+            if entry in entities:
+                if score > about:
+                    about = score
+                    outranked = view.most_specific - spec
+                    context = 1.0 if from_context else 0.0
+            elif entry in mentions and score * spec > mention:
+                mention = score * spec
+        out.append((about, outranked, mention, 1.0 if about == 0.0 and mention == 0.0 else 0.0, context))
+    return out
 
 
 def _count_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
@@ -115,6 +120,20 @@ def _wants_evidence(q: Question, iu: IndexedUnit) -> tuple[float, float]:
     return (1.0, 0.0) if q.wants in iu.kinds and adds else (0.0, 1.0)
 
 
+_NO_ASKED = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _add(found: dict[int, float], ids: Sequence[int], gain: float) -> None:
+    """Add `gain` to the pre-score of each unit in `ids` (each listed once): the same sums as
+    found.get(i, 0.0) + gain, with the loop in C when no unit of `ids` has a score yet."""
+    if found.keys().isdisjoint(ids):
+        found.update(dict.fromkeys(ids, gain))
+        return
+    get = found.get
+    for i in ids:
+        found[i] = get(i, 0.0) + gain
+
+
 class Scorer:
     def __init__(self, index: UnitIndex, model: Model) -> None:
         self.index = index
@@ -126,6 +145,14 @@ class Scorer:
         self._confidence_prior = model.confidence_vector()
         n = len(index.units)
         self._posting_cap = max(10, int(n * POSTING_SHARE))
+        # Per unit, what every question's walk over it needs: BM25's length normalisation and the
+        # concepts of its entity's statements.
+        self._walks = [(iu.tf, iu.own, index.entity_concepts.get(iu.unit.entry, frozenset()),
+                        BM25_K1 * (1 - BM25_B + BM25_B * iu.length / index.average_length)) for iu in index.units]
+        self._facets = self._facet_tables()
+        self._entries = [iu.unit.entry for iu in index.units]
+        self._statics = [(iu.unit.aspect, iu.unit.entry, 1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
+                          iu.concepts) for iu in index.units]
 
     def candidates(self, q: Question, only: str | None = None) -> list[int]:
         ix = self.index
@@ -135,20 +162,17 @@ class Scorer:
         for name in q.names:
             # A name everyone uses (NATO) must not crowd out the statements the other words point to.
             spec = ix.specificity.get(name.entry, 1.0)
-            for i in ix.about.get(name.entry, []):
-                found[i] = found.get(i, 0.0) + 2.0 * spec
+            _add(found, ix.about.get(name.entry, ()), 2.0 * spec)
             if spec >= 0.5:
-                for i in ix.mentioned.get(name.entry, []):
-                    found[i] = found.get(i, 0.0) + spec
+                _add(found, ix.mentioned.get(name.entry, ()), spec)
         for w in q.content:
             posting = ix.postings.get(w.concept, ())
             if not posting or len(posting) > self._posting_cap:
                 continue
-            gain = ix.idf[w.concept] / ix.max_idf
-            for i in posting:
-                found[i] = found.get(i, 0.0) + gain
+            _add(found, posting, ix.idf[w.concept] / ix.max_idf)
         if len(found) > MAX_CANDIDATES:
-            return sorted(found, key=lambda i: -found[i])[:MAX_CANDIDATES]
+            # Best first, ties in the order found (a stable sort, which reverse=True keeps).
+            return sorted(found, key=found.__getitem__, reverse=True)[:MAX_CANDIDATES]
         return list(found)
 
     def view(self, q: Question, only: str | None = None) -> _View:
@@ -168,89 +192,104 @@ class Scorer:
             carrying=any(kind != 0 for *_, kind in words),
         )
 
-    def bm25(self, view: _View, iu: IndexedUnit) -> float:
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * iu.length / self.index.average_length)
-        score = 0.0
-        tf_of = iu.tf
-        for concept, weight, _, _ in view.words:
-            tf = tf_of.get(concept, 0)
-            if tf:
-                score += weight * tf * (BM25_K1 + 1) / (tf + norm)
-        return score
-
     def rows(self, q: Question, only: str | None = None) -> tuple[list[int], list[tuple[float, ...]]]:
         """The candidates and their features, as rank() scores them and fit.py trains on them."""
         found = self.candidates(q, only)
         view = self.view(q, only)
-        units = self.index.units
-        scores = [self.bm25(view, units[i]) for i in found]
+        units = [self.index.units[i] for i in found]
+        # A candidate's BM25 feature is relative to the best candidate's: the evidence that needs a walk
+        # over the question's names and words comes first, for all candidates, then the rows.
+        names = _name_rows(view, units)
+        scores, words = self._word_rows(view, found, names)
         best = max(scores, default=0.0)
-        return found, [self.features(q, view, units[i], bm, best) for i, bm in zip(found, scores, strict=True)]
+        return found, self._assemble(q, view, found, units, names, scores, words, best)
 
-    def features(
-        self, q: Question, view: _View, iu: IndexedUnit, bm25: float, best: float,
-    ) -> tuple[float, ...]:
-        """The unit's evidence, in FEATURES order."""
-        about, outranked, mention, name_miss, context = _name_evidence(view, iu)
-        lex, lex_mass, miss, miss_entity, unknown = self._word_evidence(view, iu, named=about > 0.0)
-        facet, facet_other, facet_generic, facet_absent = self._facet_evidence(q, iu)
-        # Most questions want no kind, count nothing and spell nothing out: no call for those.
+    def _assemble(
+        self, q: Question, view: _View, found: list[int], units: list[IndexedUnit], names: list[_Five],
+        scores: list[float], words: list[_Five], best: float,
+    ) -> list[tuple[float, ...]]:
+        """Each candidate's evidence in FEATURES order."""
+        uncarried = 0.0 if view.carrying else 1.0
+        unnamed = 1.0 if view.unnamed else 0.0
+        focus = q.focus
+        key = (q.facet, q.intent == "stands_for")
+        by_aspect, absent, no_units = self._facets.get(key) or facet_table(
+            *key, {iu.unit.aspect for iu in units}, self.index.aspects)
+        asks = q.wants is not None or bool(q.counted) or bool(q.acronyms)
+        statics = self._statics
+        out: list[tuple[float, ...]] = []
+        for i, iu, name, bm25, word in zip(found, units, names, scores, words, strict=True):
+            about, outranked, mention, name_miss, context = name
+            lex, lex_mass, miss, miss_entity, unknown = word
+            aspect, entry, overview, log_size, concepts = statics[i]
+            facet, facet_other, facet_generic = by_aspect[aspect]
+            # Most questions want no kind, count nothing and spell nothing out: no call for those.
+            wants, wants_miss, counts, count_miss, defines, defines_miss = (
+                self._asked_evidence(q, iu) if asks else _NO_ASKED)
+            out.append((
+                about, outranked, mention, name_miss, context, lex, lex_mass,
+                min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
+                miss, miss_entity, unknown,
+                uncarried, facet, facet_other, facet_generic, absent.get(entry, no_units), wants, wants_miss,
+                overview, log_size,
+                1.0 if focus is not None and focus not in concepts else 0.0, defines, defines_miss,
+                unnamed, about * facet, about * wants, about * lex, counts, count_miss,
+            ))
+        return out
+
+    def _asked_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float, float, float]:
+        """(wants, wants_miss, counts, count_miss, defines, defines_miss)."""
         wants, wants_miss = _wants_evidence(q, iu) if q.wants is not None else (0.0, 0.0)
         counts, count_miss = _count_evidence(q, iu) if q.counted else (0.0, 0.0)
         defines, defines_miss = self._defines(q, iu) if q.acronyms else (0.0, 0.0)
-        return (
-            about, outranked, mention, name_miss, context, lex, lex_mass,
-            min(bm25, 20.0) / 10.0, bm25 / best if best > 0 else 0.0,
-            miss, miss_entity, unknown,
-            0.0 if view.carrying else 1.0, facet, facet_other, facet_generic, facet_absent, wants, wants_miss,
-            1.0 if iu.unit.aspect == "overview" else 0.0, iu.log_size,
-            1.0 if q.focus is not None and q.focus not in iu.concepts else 0.0, defines, defines_miss,
-            1.0 if view.unnamed else 0.0, about * facet, about * wants, about * lex, counts, count_miss,
-        )
+        return wants, wants_miss, counts, count_miss, defines, defines_miss
 
-    def _word_evidence(
-        self, view: _View, iu: IndexedUnit, *, named: bool,
-    ) -> tuple[float, float, float, float, float]:
-        """(lex, lex_mass, miss, miss_entity, unknown): what the unit shares of the question's content
-        words and what the question carries that it lacks."""
-        ix = self.index
-        total = matched = missing = foreign = unknown = 0.0
-        entity_concepts = ix.entity_concepts.get(iu.unit.entry, frozenset())
-        # When the question names the unit's entity, its name's words are spent: "who commands JFC
-        # Naples" must not find "command" in the name "Joint Force Command Naples".
-        concepts = iu.own if named else iu.concepts
-        for concept, weight, against, kind in view.words:
+    def _word_rows(self, view: _View, found: list[int], names: list[_Five]) -> tuple[list[float], list[_Five]]:
+        """Per candidate: BM25, and (lex, lex_mass, miss, miss_entity, unknown), what it shares of the
+        question's content words and what the question carries that it lacks. One walk over the words
+        for both."""
+        if not view.words:
+            return [0.0] * len(found), [_ZEROS] * len(found)
+        statics, words, max_idf = self._walks, view.words, self.index.max_idf
+        total = 0.0
+        for _, weight, _, _ in words:
             total += weight
-            if concept in concepts:
-                matched += weight
-            elif kind == 1:
-                unknown += 1.0  # a word the knowledge base never uses ("Sweden", "salary")
-            elif kind == 2:
-                unknown += RARITY_FLOOR  # ... unless it is everyday filler ("thing", "stuff")
-            elif kind == 3:
-                if concept in entity_concepts:
-                    missing += against
-                else:
-                    foreign += against
-        max_idf = ix.max_idf
-        return (
-            matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
-            min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
-        )
+        scores, out = [], []
+        for i, name in zip(found, names, strict=True):
+            tf_of, own, entity_concepts, norm = statics[i]
+            # When the question names the unit's entity, its name's words are spent: "who commands JFC
+            # Naples" must not find "command" in the name "Joint Force Command Naples".
+            named = name[0] > 0.0
+            score = matched = missing = foreign = unknown = 0.0
+            for concept, weight, against, kind in words:
+                tf = tf_of.get(concept, 0)  # non-zero exactly for the unit's concepts
+                if tf:
+                    score += weight * tf * (BM25_K1 + 1) / (tf + norm)
+                    if not named or concept in own:
+                        matched += weight
+                        continue
+                if kind == 3:
+                    if concept in entity_concepts:
+                        missing += against
+                    else:
+                        foreign += against
+                elif kind:
+                    # A word the knowledge base never uses ("Sweden", "salary"), unless everyday filler.
+                    unknown += 1.0 if kind == 1 else RARITY_FLOOR
+            scores.append(score)
+            out.append((
+                matched / total if total else 0.0, min(matched / max_idf, 3.0) / 3.0,
+                min(missing / max_idf, 3.0) / 3.0, min(foreign / max_idf, 3.0) / 3.0, min(unknown, 2.0) / 2.0,
+            ))
+        return scores, out
 
-    def _facet_evidence(self, q: Question, iu: IndexedUnit) -> tuple[float, float, float, float]:
-        """(facet, facet_other, facet_generic, facet_absent): whether the unit is of the facet asked."""
-        aspect = iu.unit.aspect
-        if q.facet is None:
-            # Nothing specific asked: "what does X stand for" wants the name, anything else the overview.
-            wanted = "name" if q.intent == "stands_for" else "overview"
-            return (1.0 if aspect == wanted else 0.0), 0.0, 0.0, 0.0
-        return (
-            1.0 if aspect == q.facet else 0.0,
-            1.0 if aspect in _FACETS and aspect != q.facet else 0.0,
-            1.0 if aspect not in _FACETS else 0.0,
-            1.0 if q.facet not in self.index.aspects.get(iu.unit.entry, frozenset()) else 0.0,
-        )
+    def _facet_tables(self) -> dict[tuple[str | None, bool], FacetTable]:
+        """The facet features of every unit's aspect and entry, for every facet a question can ask
+        (intents.yaml's) and whether it asks what a name stands for: a question looks them up."""
+        ix = self.index
+        asked = {i.facet for i in ix.cat.intents.by_id.values()} | {None}
+        aspects = {iu.unit.aspect for iu in ix.units}
+        return {(f, spells): facet_table(f, spells, aspects, ix.aspects) for f in asked for spells in (False, True)}
 
     @staticmethod
     def _defines(q: Question, iu: IndexedUnit) -> tuple[float, float]:
@@ -261,12 +300,9 @@ class Scorer:
         return (1.0, 0.0) if spelled else (0.0, 1.0)
 
     def rank(self, q: Question, *, only: str | None = None, limit: int = RANK_DEPTH) -> list[Scored]:
-        out: list[Scored] = []
-        bias, weights = self.model.bias, self.weights
         found, rows = self.rows(q, only)
-        ranked = rank_rows(rows, [self.index.units[i].unit.entry for i in found], bias, weights)
-        out = [Scored(found[s.index], s.probability, s.features, s.logit, s.entry) for s in ranked[:limit]]
-        return out
+        return rank_rows(rows, list(map(self._entries.__getitem__, found)), self.model.bias, self.weights,
+                         depth=limit, ids=found)
 
     def terms(self, q: Question) -> Terms:
         ix = self.index
@@ -294,17 +330,23 @@ class Scorer:
 
 def rank_rows(
     rows: Sequence[tuple[float, ...]], entries: Sequence[str], bias: float, weights: Sequence[float],
+    *, depth: int | None = None, ids: Sequence[int] | None = None,
 ) -> list[Scored]:
-    """Candidates best first, each with its softmax share of all of them (`probability`)."""
+    """Candidates best first, each with its softmax share of all of them (`probability`); with `depth`,
+    only the best `depth` of them (the others' shares still count). Each Scored's index is its row's,
+    or with `ids` the row's id (its unit)."""
     logits = [bias + sum(map(operator.mul, weights, f)) for f in rows]
     if not logits:
         return []
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
     total = sum(exps)
-    ranked = [Scored(i, exps[i] / total, rows[i], logits[i], entries[i]) for i in range(len(rows))]
-    ranked.sort(key=lambda s: (-s.logit, s.index))
-    return _facet_first(ranked)
+    # Best first, ties in row order (a stable sort, which reverse=True keeps).
+    order = sorted(range(len(rows)), key=logits.__getitem__, reverse=True)
+    # _facet_first looks no deeper than RANK_DEPTH: the Scored beyond `depth` are never made.
+    keep = order if depth is None else order[:max(depth, RANK_DEPTH)]
+    ranked = [Scored(i if ids is None else ids[i], exps[i] / total, rows[i], logits[i], entries[i]) for i in keep]
+    return _facet_first(ranked)[:depth]
 
 
 _FACET = FEATURES.index("facet")
