@@ -199,3 +199,19 @@ def test_other_commands_still_have_every_sub_command(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True)
     for command in ("ask", "serve", "digest", "kb"):
         assert command in run.stdout
+
+
+def test_cached_build_holds_the_same_index_and_word_table(data: Path) -> None:
+    """IndexedUnit and WordTable keep less on disk than in memory and rebuild the rest on loading: what
+    comes back must equal what was built, set for set and word for word."""
+    fresh = engine_mod.Engine.load(data)  # builds and saves
+    cached = engine_mod.Engine.load(data)  # loads the saved build
+    assert cached.index is not fresh.index
+    assert cached.index.units == fresh.index.units
+    for before, after in zip(fresh.index.units, cached.index.units, strict=True):
+        assert (after.concepts, after.own, after.reply_concepts) == (before.concepts, before.own, before.reply_concepts)
+        assert after.own <= after.concepts <= after.reply_concepts
+    english = fresh.catalogue.lexicon.english
+    assert len(english) > 50_000
+    assert dict(cached.catalogue.lexicon.english.items()) == dict(english.items())
+    assert cached.ask(QUESTION).model_dump() == fresh.ask(QUESTION).model_dump()
