@@ -121,6 +121,9 @@ def targets(rows: list[BlindRow]) -> list[dict[str, Any]]:
     for name in dict.fromkeys(r.key for r in rows[1:]):
         best = max((r for r in rows if r.key == name), key=lambda r: r.figures.overall_accuracy)
         points = (nato - best.figures.overall_accuracy) * 100
+        # Shares of one set differ by whole questions: 131/150 - 116/150 is ten points, which floats make
+        # 9.999999999999998. Round away what floats add before holding it to the target.
+        points = round(points, 9)
         out.append({
             "target": f"natobot vs {name}", "status": "PASS" if points >= TARGET_POINTS else "FAIL",
             "points": points, "baseline": best.label,

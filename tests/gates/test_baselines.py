@@ -444,3 +444,17 @@ def test_blind_comparison_end_to_end(engine: Engine, tmp_path: Path) -> None:
     text = blind_compare.format_result(result)
     assert len({len(line) for line in text.splitlines()[1:4]}) == 1, "columns line up"
     json.dumps(blind_compare.as_json(results))
+
+
+@pytest.mark.parametrize(("nato_ok", "bm25_ok", "status"), [
+    (131, 116, "PASS"),  # exactly ten points: 131/150 - 116/150 is 9.999999999999998 in floats
+    (131, 117, "FAIL"),
+    (150, 0, "PASS"),
+])
+def test_blind_target_counts_whole_questions(nato_ok: int, bm25_ok: int, status: str) -> None:
+    def row(key: str, ok: int) -> BlindRow:
+        declined = min(ok, 40)  # of 40 questions to decline; the rest of `ok` are right answers
+        return BlindRow(key, key, "entries", BlindFigures(150, 110, ok - declined, declined, 0), [])
+
+    (check,) = blind_compare.targets([row("natobot", nato_ok), row("bm25", bm25_ok)])
+    assert check["status"] == status
