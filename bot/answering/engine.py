@@ -6,6 +6,7 @@ together and handles what needs no matching: empty, oversized and purely social 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,8 @@ _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoo
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
 _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do", "you", "who", "are"})
 
+# A word the engine can read has a Latin letter or a digit ("İzmir" and "2014" do; "北约" and "НАТО" do not).
+_LATIN = re.compile(r"[a-z0-9]")
 # How a name must be found for a declined question to set the conversation's subject (question.Name.how).
 _SURE_NAMES = frozenset({"alias", "stem", "number"})
 # Used only when a knowledge directory has no presentation.yaml (a bare test directory). Built on first
@@ -258,6 +261,11 @@ class Engine:
         if not words:
             return self._social(question, "invalid", "Ask me something",
                                 "I could not find any words in that message. " + self.help_text)
+        if not any(_LATIN.search(w) for w in words):
+            # Nothing in it can match an English source; in a conversation the model would otherwise read
+            # it as a bare follow-up about the subject ("北约是什么？" after "what is the IMS?" scored 0.83).
+            return self._social(question, "invalid", "English, please",
+                                "I can only read questions in English, the language of my sources. " + self.help_text)
         reply = self._chat_reply(words)
         if reply is not None:
             return self._social(question, "greeting", "natobot", reply)

@@ -550,6 +550,28 @@ def test_bad_input_gets_a_short_answer(engine: Engine, question: str) -> None:
     assert len(answer.question) <= MAX_QUESTION_CHARS
 
 
+@pytest.mark.parametrize(("question", "invalid"), [
+    ("北约是什么？", True),
+    ("Что такое НАТО?", True),
+    ("ما هو الناتو؟", True),
+    ("NATO 是什么？", False),  # "nato" can be read
+    ("where is İzmir's command?", False),
+    ("2014?", False),
+])
+@pytest.mark.parametrize("in_conversation", [False, True])
+def test_a_message_with_no_word_in_latin_script_asks_for_english(
+    engine: Engine, question: str, invalid: bool, in_conversation: bool,
+) -> None:
+    context = Context()
+    if in_conversation:
+        engine.ask("what is the IMS?", context)
+    answer = engine.ask(question, context)
+    assert (answer.status == "invalid" and "English" in answer.text) is invalid
+    if invalid:
+        assert_declines(answer)
+        assert context.entities == (["ims"] if in_conversation else [])  # the subject stays
+
+
 @pytest.mark.parametrize("question", BAD_INPUT)
 def test_bad_input_in_a_conversation_and_as_a_lookup(engine: Engine, question: str) -> None:
     context = Context()
