@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.answering import cache
+from bot.answering import cache, clauses
 from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser
 from bot.answering.answer import Answer
@@ -113,6 +113,30 @@ class Engine:
         special = self._special(question, text, pairs)
         if special is not None:
             return special
+        several = self._several_questions(question, clauses.split(text), context)
+        if several is not None:
+            return several
+        return self._ask_one(question, text, pairs, context)
+
+    def _several_questions(self, question: str, parts: list[str], context: Context | None) -> Answer | None:
+        """Each clause asked as a turn of its own, the next with the subject the last one left; None (read
+        the message whole) unless every clause is answered. `context` is only changed when they all are."""
+        if not parts:
+            return None
+        turn = Context(list(context.entities), context.intent, context.facet) if context else Context()
+        answers = []
+        for part in parts:
+            text = clean(part)
+            pairs = tokens_with_case(text)
+            answer = self._special(part, text, pairs) or self._ask_one(part, text, pairs, turn)
+            if not answer.answered:
+                return None
+            answers.append(answer)
+        if context is not None:
+            context.entities, context.intent, context.facet = turn.entities, turn.intent, turn.facet
+        return clauses.combine(question, answers)
+
+    def _ask_one(self, question: str, text: str, pairs: list[tuple[str, str]], context: Context | None) -> Answer:
         q = self.analyser.analyse(text, context, pairs=pairs)
         answer = self._answer(q)
         answer.question = question  # as typed, not as cleaned

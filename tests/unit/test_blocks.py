@@ -179,6 +179,7 @@ def test_split(text: str, limit: int, max_chunks: int) -> None:
 REAL_QUESTIONS = [
     "who heads the ims",
     "where are JFC Naples and JFC Brunssum?",
+    "when was the IMS set up and how many people work there? who heads it?",
     "objective 2.2",
     "who commands jfc naples",
     "weather today",

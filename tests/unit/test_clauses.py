@@ -1,0 +1,69 @@
+"""Two questions in one message: bot.answering.clauses and the engine's use of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import clauses
+from bot.answering.context import Context
+from bot.answering.engine import Engine
+from knowledge.text import tokens_with_case
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("who heads the IMS and where is it based?", ["who heads the IMS", "where is it based"]),
+    ("who makes up the MC, and who makes up the NAC?", ["who makes up the MC", "who makes up the NAC"]),
+    ("what is the IMS? who heads it?", ["what is the IMS", "who heads it"]),
+    ("where is MARCOM; what does LANDCOM do", ["where is MARCOM", "what does LANDCOM do"]),
+    ("What is JFTC and WHERE is it", ["What is JFTC", "WHERE is it"]),
+    # One question: names or nouns joined, a clause too short to stand alone, or a paragraph.
+    ("where are MARCOM and LANDCOM?", []),
+    ("when and where was the treaty signed?", []),
+    ("L&R = logistics and what else?", []),
+    ("obj 1.2 is about decision speed right? what exactly", []),
+    ("who heads the IMS", []),
+    ("what is a? what is b? what is c? what is d?", []),
+    ("the IMS and the IS, what do they do and where do they sit?", ["the IMS and the IS, what do they do",
+                                                                    "where do they sit"]),
+])
+def test_split(text: str, parts: list[str]) -> None:
+    assert clauses.split(text) == parts
+
+
+def test_each_question_is_answered_in_turn(engine: Engine) -> None:
+    context = Context()
+    answer = engine.ask("who heads the IMS and where is it based?", context)
+    assert answer.answered and answer.status == "answer"
+    assert "Director General" in answer.text and "Brussels" in answer.text
+    assert answer.text.index("Director General") < answer.text.index("Brussels")  # in the order asked
+    assert answer.entities == ["ims"] and context.entities == ["ims"]
+    assert answer.confidence == min(engine.ask("who heads the IMS").confidence,
+                                    engine.ask("where is it based", Context(["ims"])).confidence)
+    labels = [s.label() for s in answer.sources]
+    assert len(labels) == len(set(labels))
+
+
+def test_two_subjects_both_answered_and_the_last_is_the_subject(engine: Engine) -> None:
+    context = Context()
+    answer = engine.ask("where is MARCOM and where is LANDCOM based?", context)
+    assert answer.answered
+    assert "Northwood" in answer.text and ("Izmir" in answer.text or "İzmir" in answer.text)
+    assert [p.entry for p in answer.parts] == ["marcom", "landcom"]
+    assert context.entities == ["landcom"]
+
+
+def test_a_clause_that_is_not_answered_reads_the_message_whole(engine: Engine) -> None:
+    question = "who heads the IMS and what is its annual budget?"
+    context, whole = Context(), Context()
+    answer = engine.ask(question, context)
+    # As before the split existed: the whole message ranked and judged as one question.
+    reference = engine._ask_one(question, question, tokens_with_case(question), whole)
+    assert answer.model_dump() == reference.model_dump()
+    assert context == whole
+
+
+def test_the_same_statement_found_twice_is_shown_once(engine: Engine) -> None:
+    answer = engine.ask("How many civilians work in the IMS and how big is the staff overall?")
+    assert answer.answered
+    paragraphs = answer.text.split("\n\n")
+    assert len(paragraphs) == len(set(paragraphs))
