@@ -2,9 +2,11 @@
 one answer that holds both replies.
 
 The engine answers each clause as a turn of its own, the second with the first's subject (so "it" is the
-IMS), and uses the split only when every clause is answered; otherwise it reads the message whole, as
-before. Read whole, such a message got the reply to one of its questions: the fact asked by the other was
-missing from a confident answer.
+IMS), and keeps the split when every clause is at least as sure as the fitted threshold; otherwise it reads
+the message whole, as before (engine._several_questions). Read whole, such a message got the reply to one
+of its questions: the fact asked by the other was missing from a confident answer. The combined reply is
+as sure as its least sure clause; under a stricter threshold than the fitted one (`natobot eval` sweeps
+them) it gives what it can, says which question it could not answer, and is not counted as answered.
 """
 
 from __future__ import annotations
@@ -34,8 +36,17 @@ def split(text: str) -> list[str]:
     return parts
 
 
+_ORDINALS = ("first", "second", "third")
+
+
 def combine(question: str, answers: list[Answer]) -> Answer:
     """One answer holding each clause's reply in turn, as sure as its least sure part."""
+    confidence = min(a.confidence for a in answers)
+    declined = [i for i, a in enumerate(answers) if not a.answered]
+    if len(declined) == len(answers):
+        return answers[0].model_copy(update={"question": question, "confidence": confidence})
+    if declined:
+        return _partly(question, answers, declined, confidence)
     first = answers[0]
     sources: dict[str, Source] = {}
     for a in answers:
@@ -48,6 +59,20 @@ def combine(question: str, answers: list[Answer]) -> Answer:
         text="\n\n".join(dict.fromkeys(para for a in answers for para in a.text.split("\n\n"))),
         parts=list({(p.entry, p.text): p for a in answers for p in a.parts}.values()),
         sources=list(sources.values()), related=first.related,
-        confidence=min(a.confidence for a in answers), intent=first.intent, facet=first.facet,
+        confidence=confidence, intent=first.intent, facet=first.facet,
         entry=first.entry, entities=list(dict.fromkeys(e for a in answers for e in a.entities)),
     )
+
+
+def _partly(question: str, answers: list[Answer], declined: list[int], confidence: float) -> Answer:
+    """Some clauses answered, some not: what is known, then which question is not answered. Declined
+    (answered false) because the reply does not give every fact asked; suggestions from the unanswered."""
+    done = [a for a in answers if a.answered]
+    missing = " and the ".join(_ORDINALS[i] for i in declined)
+    whole = combine(question, done)
+    text = f"{whole.text}\n\nI could not answer the {missing} question with confidence from the sources."
+    return whole.model_copy(update={
+        "status": "no-data", "answered": False, "text": text, "confidence": confidence,
+        "parts": [p.model_copy(update={"answered": False}) for p in whole.parts],
+        "suggestions": answers[declined[0]].suggestions,
+    })

@@ -119,8 +119,11 @@ class Engine:
         return self._ask_one(question, text, pairs, context)
 
     def _several_questions(self, question: str, parts: list[str], context: Context | None) -> Answer | None:
-        """Each clause asked as a turn of its own, the next with the subject the last one left; None (read
-        the message whole) unless every clause is answered. `context` is only changed when they all are."""
+        """Each clause asked as a turn of its own, the next with the subject the last one left (clauses.py
+        says how the replies combine); None (read the message whole) when it asks one question, or when a
+        clause is less sure than the fitted threshold: "is there a gender office? what does it do" is one
+        question read whole. The fitted threshold, not the one in force, so that the choice is the same
+        whatever threshold `natobot eval` sweeps: the reply's confidence is then its least sure clause's."""
         if not parts:
             return None
         turn = Context(list(context.entities), context.intent, context.facet) if context else Context()
@@ -128,10 +131,9 @@ class Engine:
         for part in parts:
             text = clean(part)
             pairs = tokens_with_case(text)
-            answer = self._special(part, text, pairs) or self._ask_one(part, text, pairs, turn)
-            if not answer.answered:
-                return None
-            answers.append(answer)
+            answers.append(self._special(part, text, pairs) or self._ask_one(part, text, pairs, turn))
+        if any(a.confidence < self.model.threshold for a in answers):
+            return None
         if context is not None:
             context.entities, context.intent, context.facet = turn.entities, turn.intent, turn.facet
         return clauses.combine(question, answers)

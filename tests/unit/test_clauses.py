@@ -7,6 +7,7 @@ import pytest
 from bot.answering import clauses
 from bot.answering.context import Context
 from bot.answering.engine import Engine
+from bot.evaluation.report import threshold_at
 from knowledge.text import tokens_with_case
 
 
@@ -52,7 +53,7 @@ def test_two_subjects_both_answered_and_the_last_is_the_subject(engine: Engine) 
     assert context.entities == ["landcom"]
 
 
-def test_a_clause_that_is_not_answered_reads_the_message_whole(engine: Engine) -> None:
+def test_a_clause_less_sure_than_the_threshold_reads_the_message_whole(engine: Engine) -> None:
     question = "who heads the IMS and what is its annual budget?"
     context, whole = Context(), Context()
     answer = engine.ask(question, context)
@@ -60,6 +61,30 @@ def test_a_clause_that_is_not_answered_reads_the_message_whole(engine: Engine) -
     reference = engine._ask_one(question, question, tokens_with_case(question), whole)
     assert answer.model_dump() == reference.model_dump()
     assert context == whole
+
+
+def test_under_a_stricter_threshold_a_split_message_gives_what_it_knows(engine: Engine) -> None:
+    question = "who heads the IMS and where is it based?"
+    sure = engine.ask(question)
+    assert sure.answered
+    # Between its clauses' confidences: the first is answered, the second is not.
+    first = engine.ask("who heads the IMS").confidence
+    second = engine.ask("where is it based", Context(["ims"])).confidence
+    assert sure.confidence == min(first, second) < max(first, second)
+    with threshold_at(engine, (first + second) / 2):
+        partly = engine.ask(question)
+    assert not partly.answered and partly.status == "no-data"
+    assert not any(p.answered for p in partly.parts)
+    unanswered = "first" if first < second else "second"
+    assert partly.text.endswith(f"I could not answer the {unanswered} question with confidence from the sources.")
+    assert partly.confidence == sure.confidence
+
+
+def test_no_clause_answered_is_a_plain_decline(engine: Engine) -> None:
+    question = "what is the DG's salary and what is the IMS's annual budget?"
+    answer = engine.ask(question)
+    assert not answer.answered and answer.status == "fallback"
+    assert answer.question == question
 
 
 def test_the_same_statement_found_twice_is_shown_once(engine: Engine) -> None:
