@@ -148,7 +148,7 @@ def test_the_grown_engine_cuts_synthetic_facts_into_units(grown_engine: Engine, 
 @pytest.mark.parametrize(
     ("question", "entries", "facts"),
     [
-        ("Who heads the International Military Staff?", {"ims", "dgims"}, ["Director General"]),
+        ("Who leads the International Military Staff?", {"ims", "dgims"}, ["Director General"]),
         ("where is JFC Brunssum", {"jfc-brunssum"}, ["Netherlands"]),
         ("who heads the internationl militery staf", {"ims", "dgims"}, ["Director General"]),  # typo correction
         ("What is objective 2.1?", {"objective-2-1"}, ["sharing"]),

@@ -343,7 +343,7 @@ def test_analyse_reads_a_follow_up_as_the_previous_subject(engine: Engine) -> No
         ("where are JFC Naples and JFC Brunssum?", ["jfc-naples", "jfc-brunssum"], True),
         ("mo3", ["mgmt-objective-3"], False),
         ("obj 2.2", ["objective-2-2"], False),
-        ("who heads the international military staff", ["ims"], False),
+        ("who leads the international military staff", ["ims"], False),
     ],
 )
 def test_analyse_finds_the_names_and_numbers(engine: Engine, question: str, entries: list[str],
