@@ -105,8 +105,11 @@ class WorkQueue:
 
     # -- intake ------------------------------------------------------------------------------------------
     async def intake(self, body: dict[str, Any], context: dict[str, Any],
-                     next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """Bolt middleware: record answerable work before the ack; drop what was seen; shed past the backlog."""
+                     next: Callable[[], Awaitable[None]], raw: str | None = None) -> BoltResponse | None:
+        """Bolt middleware: record answerable work before the ack; drop what was seen; shed past the backlog.
+
+        `raw`: the request's JSON text as Slack sent it, when `body` was parsed from it; stored as it is
+        rather than serialised again."""
         if context.get(CONTEXT_KEY) is not None:  # a replay of a job this replica claimed
             await next()
             return None
@@ -122,7 +125,7 @@ class WorkQueue:
         job = Job(key=key, kind=kind, body=body, accepted_at=time.monotonic())
         try:
             async with asyncio.timeout(ACCEPT_TIMEOUT_S):
-                fresh = await self.jobs.accept(key, kind, body)
+                fresh = await self.jobs.accept(key, kind, body, raw=raw)
         except Exception as exc:  # down, read-only, full or too slow: answer from memory, dedup from memory
             if isinstance(exc, TimeoutError):
                 self.store.health.failed(TimeoutError(f"a write took over {ACCEPT_TIMEOUT_S:g}s (locked?)"))
