@@ -64,6 +64,11 @@ class StoreThreadContexts(AsyncAssistantThreadContextStore):
         return AssistantThreadContext(found) if found and found.get("channel_id") else None
 
 
+# The only event types Bolt's assistant middleware acts on (slack_bolt.request.payload_utils.is_assistant_event and
+# is_other_message_sub_event_in_assistant_thread): assistant threads are DMs, so their messages are `message`.
+_ASSISTANT_EVENT_TYPES = frozenset({"assistant_thread_started", "assistant_thread_context_changed", "message"})
+
+
 class NatobotAssistant(AsyncAssistant):
     """AsyncAssistant that lets edits and deletions in assistant threads through to handlers.edits.
 
@@ -74,7 +79,12 @@ class NatobotAssistant(AsyncAssistant):
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
         event = (req.body or {}).get("event") or {}
-        if event.get("type") == "message" and event.get("subtype") in ("message_changed", "message_deleted"):
+        kind = event.get("type") if isinstance(event, dict) else None
+        if kind not in _ASSISTANT_EVENT_TYPES:
+            # Not an event any assistant listener matches (a mention, a command, a click): passing it on at
+            # once spares every request asking each of the assistant's matchers in turn.
+            return await next()
+        if kind == "message" and event.get("subtype") in ("message_changed", "message_deleted"):
             return await next()
         return await super().async_process(req=req, resp=resp, next=next)
 

@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -106,11 +106,36 @@ async def dispatch(app: AsyncApp, deps: Deps, request: AsyncBoltRequest) -> Bolt
     return response
 
 
+def _json_text(req: AsyncBoltRequest) -> str | None:
+    """The body as Slack sent it when it is the JSON Bolt parsed `body` from (Events API over HTTP), else None
+    (form-encoded commands and clicks, Socket Mode envelopes, replays)."""
+    raw = req.raw_body
+    # Bolt's own test for a JSON body (slack_bolt.request.internals.parse_body).
+    if req.mode == "http" and raw and (req.content_type == "application/json" or raw.startswith("{")):
+        return raw
+    return None
+
+
 def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # bot.slack.retry's handlers retry only under a Poster call's policy; other calls are tried once, as before.
+    logger = cast(logging.Logger, _LevelFromParents(logging.getLogger("natobot.slack_sdk"), {}))
     return AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session, retry_handlers=handlers(),
-                          logger=logging.getLogger("natobot.slack_sdk"))
+                          logger=logger)
+
+
+class _LevelFromParents(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The Web API client's logger, its `level` the one in force (the configured one, inherited).
+
+    slack_sdk asks `logger.level <= DEBUG` before every call and, when true, formats the whole request (every
+    block of the answer) into a debug line. A logger left at NOTSET (0) inherits its level and so always
+    passes that test: the line was built for every reply and then dropped. Records still go through the
+    logger as before; only that test now sees the level that applies.
+    """
+
+    @property
+    def level(self) -> int:
+        return int(self.logger.getEffectiveLevel())
 
 
 def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession | None = None) -> AsyncApp:
@@ -144,14 +169,14 @@ def build_app(deps: Deps, *, mode: Mode = "http", session: aiohttp.ClientSession
         # A plain function: Bolt passes arguments by the names it finds, and a bound method's `self` is one.
         return await identity.authorize(enterprise_id, team_id, user_id)
 
-    async def front(body: dict[str, Any], context: dict[str, Any],
+    async def front(req: AsyncBoltRequest, body: dict[str, Any], context: dict[str, Any],
                     next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         """Count the request, then the work queue's intake: all before authorization, so before any Slack call."""
         context["natobot_started"] = time.perf_counter()
         if context.get(CONTEXT_KEY) is None:
             kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
             deps.metrics.requests.inc(type=kind)
-        return await work.intake(body, context, next)
+        return await work.intake(body, context, next, raw=_json_text(req))
 
     client = make_client(settings, session)
     client.token = None  # set again below: Bolt warns about a token given beside `authorize`

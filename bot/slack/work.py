@@ -38,6 +38,7 @@ from slack_bolt.response import BoltResponse
 from bot.slack.metrics import Metrics
 from bot.store.jobs import Job, JobStore, current_job
 from bot.store.state import Store
+from bot.store.write import deferred
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -72,6 +73,9 @@ BUSY_SENDERS = 8
 BUSY_WAITING = 5000
 BUSY_PER_S = 50  # busy replies per second at most (a token bucket): under overload each costs a Slack call
 PRUNE_EVERY_S = 600.0
+# How long a job's end may wait to be written with other writes (bot.store.write.deferred): at 200 events/s a
+# process writes every few milliseconds, so it nearly always joins another batch; alone it is written after this.
+SETTLE_WITHIN_S = 0.02
 # A job no listener has taken up this long after it was accepted never will be (see _sweep).
 UNTAKEN_S = 30.0
 
@@ -105,8 +109,11 @@ class WorkQueue:
 
     # -- intake ------------------------------------------------------------------------------------------
     async def intake(self, body: dict[str, Any], context: dict[str, Any],
-                     next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """Bolt middleware: record answerable work before the ack; drop what was seen; shed past the backlog."""
+                     next: Callable[[], Awaitable[None]], raw: str | None = None) -> BoltResponse | None:
+        """Bolt middleware: record answerable work before the ack; drop what was seen; shed past the backlog.
+
+        `raw`: the request's JSON text as Slack sent it, when `body` was parsed from it; stored as it is
+        rather than serialised again."""
         if context.get(CONTEXT_KEY) is not None:  # a replay of a job this replica claimed
             await next()
             return None
@@ -122,7 +129,7 @@ class WorkQueue:
         job = Job(key=key, kind=kind, body=body, accepted_at=time.monotonic())
         try:
             async with asyncio.timeout(ACCEPT_TIMEOUT_S):
-                fresh = await self.jobs.accept(key, kind, body)
+                fresh = await self.jobs.accept(key, kind, body, raw=raw)
         except Exception as exc:  # down, read-only, full or too slow: answer from memory, dedup from memory
             if isinstance(exc, TimeoutError):
                 self.store.health.failed(TimeoutError(f"a write took over {ACCEPT_TIMEOUT_S:g}s (locked?)"))
@@ -238,9 +245,12 @@ class WorkQueue:
             # Tried even for a job kept in memory: its row may have been written after the intake stopped
             # waiting, and a row left queued would be taken over and run again (harmlessly, but needlessly).
             end = self.jobs.put_off(job, timedelta(seconds=delay)) if retry else self.jobs.finish(job.key)
-            # Submitted together, so the job's own end and the writes that wait for it share a transaction.
+            # Submitted together, so the job's own end and the writes that wait for it share a transaction; the
+            # answer is out, so they may wait a little to share the next one too (bot.store.write.deferred).
             with_it, job.settle_with = [write() for write in job.settle_with], []
-            outcomes = await asyncio.shield(asyncio.gather(end, *with_it, return_exceptions=True))
+            with deferred(SETTLE_WITHIN_S):
+                ends = asyncio.gather(end, *with_it, return_exceptions=True)  # its tasks start in this context
+            outcomes = await asyncio.shield(ends)
             for failed in outcomes[1:]:
                 if isinstance(failed, BaseException):
                     log.warning("a write after %s failed: %s", job.where, type(failed).__name__)

@@ -89,10 +89,14 @@ class JobStore:
     def _now(self) -> datetime:
         return self.store._now()
 
-    async def accept(self, key: str, kind: str, body: dict[str, Any], *, status: Status = "queued") -> bool:
-        """Record new work, held by this replica; False when the key was seen before (a retry, a replay)."""
+    async def accept(self, key: str, kind: str, body: dict[str, Any], *, status: Status = "queued",
+                     raw: str | None = None) -> bool:
+        """Record new work, held by this replica; False when the key was seen before (a retry, a replay).
+
+        `raw`: JSON text that `body` was parsed from, stored instead of serialising `body` again."""
         now = self._now()
-        values = {"key": key[:MAX_KEY], "kind": kind[:32], "body": json.dumps(body, ensure_ascii=False),
+        text = raw if raw is not None else json.dumps(body, ensure_ascii=False)
+        values = {"key": key[:MAX_KEY], "kind": kind[:32], "body": text,
                   "status": status, "owner": self.owner if status == "queued" else None,
                   "lease_until": now + self.lease, "attempts": 1, "created_at": now, "updated_at": now}
         stmt = self._accept

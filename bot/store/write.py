@@ -18,7 +18,8 @@ import contextlib
 import functools
 import queue
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection
@@ -28,6 +29,27 @@ Op = Callable[[Connection], Any]
 # Writes per transaction at most: a bounded batch keeps the write lock (SQLite) or the row locks (PostgreSQL)
 # short, so another process's writes are not held for long.
 MAX_BATCH = 256
+
+
+# Set (bot.slack.work, through `deferred`) for writes nobody waits on to go on: they may wait this long to join the
+# next batch instead of starting one of their own.
+_within: ContextVar[float | None] = ContextVar("natobot_write_within", default=None)
+
+
+@contextlib.contextmanager
+def deferred(within: float) -> Iterator[None]:
+    """Writes submitted in this block, and by tasks started in it, may wait up to `within` seconds for a batch.
+
+    For writes made once the user has their answer (a job's finish, which message answered): a transaction of
+    their own per event costs a BEGIN and a COMMIT (a round trip on PostgreSQL) and a wake-up of the event loop;
+    waiting a few milliseconds, they ride along with the next write that cannot wait. Durability is unchanged:
+    a crash before they are written is a crash before they were written, which the work queue already covers.
+    """
+    token = _within.set(within)
+    try:
+        yield
+    finally:
+        _within.reset(token)
 
 
 class _OpFailed(Exception):
@@ -99,6 +121,8 @@ class GroupCommit:
         self._in_flight = 0
         self._flush_scheduled = False
         self._idle: asyncio.Event | None = None
+        self._later: list[_Item] = []  # deferred writes, waiting to join the next batch
+        self._later_timer: asyncio.TimerHandle | None = None
 
     def submit(self, op: Op, *, alone: bool = False) -> asyncio.Future[Any]:
         """Write `op`, batched with others; `alone`, in a transaction of its own where rows are locked
@@ -107,21 +131,46 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests run one per test): nothing of the old one carries over
             self._loop, self._pending, self._in_flight, self._flush_scheduled = loop, [], 0, False
-            self._idle = None
+            self._idle, self._later, self._later_timer = None, [], None
         future: asyncio.Future[Any] = loop.create_future()
         if alone and self._start_alone is not None:
             item = _Item(op, future)
             self._start_alone([item], functools.partial(self._settle, [item]))
             return future
+        within = _within.get()
+        if within is not None and within > 0:
+            self._later.append(_Item(op, future))
+            if self._later_timer is None:
+                self._later_timer = loop.call_later(within, self._release_later)
+            return future
         self._pending.append(_Item(op, future))
+        self._schedule(loop)
+        return future
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self._flush_scheduled and self._in_flight < self._in_flight_max:
             # At the end of this turn of the loop: whatever else is submitted in it joins the batch.
             self._flush_scheduled = True
             loop.call_soon(self._flush)
-        return future
+
+    def _take_later(self) -> None:
+        """The deferred writes join the writes pending (ahead of them: they were submitted first)."""
+        if self._later_timer is not None:
+            self._later_timer.cancel()
+            self._later_timer = None
+        if self._later:
+            self._pending, self._later = self._later + self._pending, []
+
+    def _release_later(self) -> None:
+        self._later_timer = None
+        self._take_later()
+        if self._loop is not None:
+            self._schedule(self._loop)
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        if self._pending and self._in_flight < self._in_flight_max:
+            self._take_later()  # a batch goes out anyway: what may wait goes with it
         while self._pending and self._in_flight < self._in_flight_max:
             batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
             self._in_flight += 1
@@ -150,7 +199,8 @@ class GroupCommit:
     async def drain(self) -> None:
         """Wait until every write submitted on this loop has been written."""
         loop = asyncio.get_running_loop()
-        while loop is self._loop and (self._pending or self._in_flight):
+        while loop is self._loop and (self._pending or self._in_flight or self._later):
+            self._take_later()  # nothing waits for a batch to fill any more
             self._idle = asyncio.Event()
             if self._pending and not self._flush_scheduled and self._in_flight < self._in_flight_max:
                 self._flush()

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.answering.context import Context
 from bot.store import inline as dbinline
+from bot.store import write as dbwrite
 from bot.store.schema import contexts
 from bot.store.state import Store
 
@@ -125,6 +126,36 @@ async def test_close_writes_what_was_submitted(tmp_path: Path) -> None:
     again = await Store.open(url)
     try:
         assert await _keys(again) == {f"k{i}" for i in range(5)}
+    finally:
+        await again.close()
+
+
+async def test_a_deferred_write_joins_the_next_batch_or_goes_alone_after_its_wait(tmp_path: Path) -> None:
+    """bot.store.write.deferred: a job's end waits for the next write that cannot wait, not for its own commit."""
+    url = f"sqlite:///{tmp_path / 'natobot.db'}"
+    store = await Store.open(url)
+    try:
+        commits = count_commits(store)
+        with dbwrite.deferred(10.0):
+            later = asyncio.ensure_future(store._write(_insert("later")))
+        await asyncio.sleep(0.05)
+        assert not later.done() and sum(commits.values()) == 0  # waiting for company
+        assert await store._write(_insert("now")) == "now"
+        assert await later == "later"
+        assert sum(commits.values()) == 1  # one transaction for both
+        with dbwrite.deferred(0.05):
+            alone = asyncio.ensure_future(store._write(_insert("alone")))
+        assert await asyncio.wait_for(alone, 5) == "alone"  # nothing else came: written after its wait
+        assert sum(commits.values()) == 2
+        with dbwrite.deferred(10.0):
+            at_close = asyncio.ensure_future(store._write(_insert("at-close")))
+        await asyncio.sleep(0)
+    finally:
+        await store.close()  # written at close, without waiting out its 10 s
+    assert await asyncio.wait_for(at_close, 1) == "at-close"
+    again = await Store.open(url)
+    try:
+        assert await _keys(again) == {"later", "now", "alone", "at-close"}
     finally:
         await again.close()
 
