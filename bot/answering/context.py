@@ -23,6 +23,10 @@ class Context:
     intent: str | None = None
     facet: str | None = None
 
+    def copy(self) -> Context:
+        """The same conversation, to ask in without changing this one."""
+        return Context(list(self.entities), self.intent, self.facet)
+
 
 def remember(context: Context, q: Question, entities: list[str], specificity: Callable[[str], float]) -> None:
     """Keep what the answer was about as the subject of the next turn.

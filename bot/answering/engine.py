@@ -126,7 +126,7 @@ class Engine:
         whatever threshold `natobot eval` sweeps: the reply's confidence is then its least sure clause's."""
         if not parts:
             return None
-        turn = Context(list(context.entities), context.intent, context.facet) if context else Context()
+        turn = context.copy() if context else Context()
         answers = []
         for part in parts:
             text = clean(part)

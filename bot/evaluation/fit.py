@@ -191,7 +191,7 @@ def examples(engine: Engine, items: Sequence[TrainItem], *, seed: int = SEED) ->
     for group, item in enumerate(items):
         context = _conversation(engine, item.before)
         for n, text in enumerate([item.q, *variants(item.q, rng)]):
-            asked = Context(list(context.entities), context.intent, context.facet) if context else None
+            asked = context.copy() if context else None
             q = engine.analyse(text, asked)
             if q.unknown_number or (q.ambiguous and not q.names):
                 continue  # answered without ranking ("there is no objective 5.1")
