@@ -65,11 +65,19 @@ class KnowledgeBase:
         return [e for e in self.entries.values() if entry_id in e.relations.get("part_of", [])]
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, parsed by libyaml when PyYAML has it. PyYAML is imported here, not at the top: a
+    cached start unpickles its build and never reads YAML. Raises OSError and yaml.YAMLError."""
+    import yaml
+
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _read(path: Path, model: type[M]) -> M:
-    import yaml  # here, not at the top: a cached start unpickles a KnowledgeBase and never reads YAML
+    import yaml  # for its error type (read_yaml says why not at the top)
 
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = read_yaml(path)
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -166,7 +174,7 @@ def _read_generated(path: Path) -> dict[str, tuple[str, float]]:
     import yaml  # as in _read
 
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        raw = read_yaml(path) or {}
         return {str(w): (str(v["word"]), float(v["similarity"])) for w, v in (raw.get("reads_as") or {}).items()}
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise KnowledgeError(f"{path}: not a generated lexicon (reads_as: word: {{word, similarity}}): {exc}") from None

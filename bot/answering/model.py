@@ -100,10 +100,9 @@ class Model(BaseModel):
         """The fitted model, or the prior when there is none or it was fitted on other features."""
         if not path.exists():
             return cls()
-        import yaml  # only to build: a cached start takes the model from the cache and never reads YAML
+        from knowledge.loader import read_yaml  # only to build: a cached start takes the model from the cache
 
-        loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        model = cls.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {})
+        model = cls.model_validate(read_yaml(path) or {})
         return model if model.fits_code() else cls()
 
     def vector(self) -> list[float]:
