@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 import aiohttp
+from pydantic import SecretStr
 
 from bot.answering.engine import Engine
 from bot.settings import Settings
@@ -94,7 +95,8 @@ async def run(rate: float, seconds: float) -> dict[str, Any]:
     fake = fakeslack.FakeSlack()
     await fake.start()
     tmp = tempfile.TemporaryDirectory(prefix="natobot-bench-")
-    settings = Settings(slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=fake.url,
+    settings = Settings(slack_bot_token=SecretStr("xoxb-bench"), slack_signing_secret=SecretStr(SECRET),
+                        slack_api_url=fake.url,
                         database_url=f"sqlite:///{tmp.name}/bench.db", host="127.0.0.1", port=0,
                         log_level="WARNING", _env_file=None)
     store = await Store.open(settings.database)

@@ -55,12 +55,17 @@ class Forest:
             total += node[1]
         return total
 
-    def compiled(self) -> Callable[[Sequence[float]], float]:
+    def compiled(self, bytecode: bytes | None = None) -> Callable[[Sequence[float]], float]:
         """margin() as straight-line Python (nested conditional expressions, one statement a tree):
-        several times faster than walking the nodes, and exactly the same sums."""
+        several times faster than walking the nodes, and exactly the same sums. `bytecode` is this forest's
+        own, as `bytecode()` gave it (the engine's cache keeps it: looking it up by the forest's numbers
+        costs a cached `natobot ask` 1.5 ms)."""
         namespace: dict[str, Callable[[Sequence[float]], float]] = {}
-        exec(self._code(), namespace)
+        exec(marshal.loads(bytecode) if bytecode is not None else self._code(), namespace)
         return namespace["margin"]
+
+    def bytecode(self) -> bytes:
+        return marshal.dumps(self._code())
 
     def _source(self) -> str:
         used = sorted({int(node[0]) for tree in self.trees for node in tree if node[0] >= 0})

@@ -10,8 +10,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz.utils import default_process
-
 from bot.answering.fuzzy import NAME_PLAN, TYPO_PLAN, FuzzyIndex
 from bot.answering.lexicon import Lexicon, build_lexicon
 from bot.answering.words import STOPWORDS
@@ -61,6 +59,8 @@ class Catalogue:
 
 def sorted_key(text: str) -> str:
     """What fuzz.token_sort_ratio compares after default_process: processed words in sorted order."""
+    from rapidfuzz.utils import default_process  # only for a name not found as typed (see FuzzyIndex.best)
+
     return " ".join(sorted(default_process(text).split()))
 
 

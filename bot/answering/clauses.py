@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answering.answer import Answer, Source
+from bot.answering.answer import Answer, Source, new_answer
 
 # A clause starts with a question word after "and", a semicolon or a question mark: "... and where is it
 # based?", "...; who leads it?", "... ? when was it set up". "and" before anything else joins names or
@@ -52,7 +52,7 @@ def combine(question: str, answers: list[Answer]) -> Answer:
     for a in answers:
         for s in a.sources:
             sources.setdefault(s.label(), s)
-    return Answer(
+    return new_answer(
         question=question, status="answer", answered=True,
         title=" / ".join(dict.fromkeys(a.title for a in answers)),
         # Two clauses can find the same statements ("how many civilians ... and how big is the staff"): once.

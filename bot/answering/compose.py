@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.answering.answer import Answer, AnswerField, Part, Source
+from bot.answering.answer import Answer, AnswerField, Part, Source, Status, new_answer, new_field, new_part, new_source
 from bot.answering.index import UnitIndex
 from bot.answering.question import Question
 from bot.answering.scoring import Scored
@@ -56,13 +56,13 @@ class Composer:
         out: list[Source] = []
         for c in dict.fromkeys(citations):
             doc = self.kb.documents[c.doc]
-            out.append(Source(doc=c.doc, title=doc.title, date=doc.date, section=c.section,
+            out.append(new_source(doc=c.doc, title=doc.title, date=doc.date, section=c.section,
                               short=doc.short, url=doc.url))
         return out
 
     def part(self, unit: Unit) -> Part:
         entry = self.kb.entries[unit.entry]
-        return Part(
+        return new_part(
             entry=entry.id, title=entry.title, text=unit.reply(), fields=self._fields(entry, unit.aspect),
             caveat=unit.caveat, answered=unit.answers,
         )
@@ -74,7 +74,7 @@ class Composer:
         else:
             wanted = _FIELDS_FOR.get(aspect, ())
             items = [(k, v) for k, v in entry.fields.items() if k in wanted]
-        return [AnswerField(label=k, value=v) for k, v in items]
+        return [new_field(label=k, value=v) for k, v in items]
 
     def _units(self, scored: list[Scored]) -> list[Unit]:
         return [self.index.units[s.index].unit for s in scored]
@@ -94,7 +94,7 @@ class Composer:
         else:
             title = " / ".join(p.title for p in parts)
             text = "\n\n".join(f"{p.title}: {p.text}{_note(p.caveat)}" for p in parts)
-        return Answer(
+        return new_answer(
             question=q.text, status="answer" if answered else "no-data", answered=answered, title=title,
             text=text, parts=parts, sources=self.sources(citations), related=self.related(entry, q.text),
             suggestions=[] if answered else self._suggest([first.entry], q.text),
@@ -112,9 +112,9 @@ class Composer:
                          if iu.unit.aspect == "overview"), None)
         said = overview.text if overview else entry.short
         text = f"The sources do not say {asked}. What they do say about the {name}: {said}"
-        return Answer(
+        return new_answer(
             question=q.text, status="no-data", answered=False, title=entry.title, text=text,
-            parts=[Part(entry=entry.id, title=entry.title, text=text, answered=False)],
+            parts=[new_part(entry=entry.id, title=entry.title, text=text, answered=False)],
             sources=self.sources(list(overview.citations) if overview else list(entry.sources)),
             related=self.related(entry, q.text), suggestions=self._suggest([entry_id], q.text),
             confidence=confidence, intent=q.intent, facet=q.facet, entry=entry.id, entities=[entry.id],
@@ -146,9 +146,9 @@ class Composer:
         return self._declined(q, "fallback", "I don't know that one", text, confidence, self._suggest(near, q.text))
 
     def _declined(
-        self, q: Question, status: str, title: str, text: str, confidence: float, suggestions: list[str],
+        self, q: Question, status: Status, title: str, text: str, confidence: float, suggestions: list[str],
     ) -> Answer:
-        return Answer(
+        return new_answer(
             question=q.text, status=status,
             answered=False, title=title, text=text, suggestions=suggestions, confidence=round(confidence, 4),
             intent=q.intent, facet=q.facet, entry=None, entities=q.entries,

@@ -15,7 +15,7 @@ from typing import Any
 from bot.answering import cache, clauses
 from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser
-from bot.answering.answer import Answer
+from bot.answering.answer import Answer, Status, new_answer
 from bot.answering.compose import Composer
 from bot.answering.context import Context, remember
 from bot.answering.index import UnitIndex
@@ -73,12 +73,13 @@ class Engine:
             self.units = build_units(kb)
             self.catalogue = catalogue_mod.build(kb, [u.text for u in self.units])
             self.index = UnitIndex(self.units, self.catalogue)
+            forest_bytecode = None
         else:
-            self.units, self.catalogue, self.index = built
+            self.units, self.catalogue, self.index, forest_bytecode = built
         self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity)
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
-        self.scorer = Scorer(self.index, self.model)
+        self.scorer = Scorer(self.index, self.model, forest_bytecode=forest_bytecode)
         self._suggestion = lru_cache(maxsize=None)(self._suggestion_uncached)
         self._threshold = self.model.threshold
         self.composer = Composer(self.index, self.suggestion, defaults=self.default_suggestions)
@@ -92,15 +93,16 @@ class Engine:
         if use_cache:
             state = cache.load(key)
             if state is not None:
-                kb, units, catalogue, index, model = state
-                return cls(kb, model, built=(units, catalogue, index))
+                kb, units, catalogue, index, model, forest_bytecode = state
+                return cls(kb, model, built=(units, catalogue, index, forest_bytecode))
         kb = loader.load(data_dir)
         first = next(iter(loader.problems(kb)), None)
         if first is not None:
             raise loader.KnowledgeError(first)
         engine = cls(kb)
         if use_cache:
-            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model))
+            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model,
+                             engine.scorer.forest_bytecode))
         return engine
 
     # -- answering ---------------------------------------------------------------------
@@ -317,6 +319,6 @@ class Engine:
             f"{MAX_QUESTION_CHARS:,} characters.",
         )
 
-    def _social(self, question: str, status: str, title: str, text: str) -> Answer:
-        return Answer(question=question, status=status,
+    def _social(self, question: str, status: Status, title: str, text: str) -> Answer:
+        return new_answer(question=question, status=status,
                       answered=False, title=title, text=text, suggestions=self.default_suggestions)

@@ -11,8 +11,6 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 # Rounding room when turning a fuzz.ratio cutoff into the shortest common subsequence it allows,
 # ceil(cutoff * (len(a) + len(b)) / 200): that length is a whole number, so this only stops float
 # error from pushing an exact whole number up by one. It can let a candidate in, never keep one out.
@@ -129,6 +127,10 @@ class FuzzyIndex:
 
     def best(self, query: str, cutoff: float) -> tuple[int, float] | None:
         """(index, score) of the first best choice at or over the cutoff, as extractOne with fuzz.ratio finds it."""
+        # Imported here: only a word the catalogue has never seen (a typo) or a name it cannot place comes this
+        # far, and importing rapidfuzz is a tenth of `natobot ask`'s start.
+        from rapidfuzz import fuzz, process
+
         if not self.indexed:
             hit = process.extractOne(query, self.choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff)
             return None if hit is None else (hit[2], float(hit[1]))

@@ -135,12 +135,17 @@ def _add(found: dict[int, float], ids: Sequence[int], gain: float) -> None:
 
 
 class Scorer:
-    def __init__(self, index: UnitIndex, model: Model) -> None:
+    def __init__(self, index: UnitIndex, model: Model, *, forest_bytecode: bytes | None = None) -> None:
+        """`forest_bytecode`: the confidence forest's compiled code, as `self.forest_bytecode` was for this
+        model (the engine's cache keeps it)."""
         self.index = index
         self.model = model
         self.weights = model.vector()
         forest = Forest(model.confidence_base, tuple(model.confidence_trees)) if model.confidence_trees else None
-        self._forest = forest.compiled() if forest is not None else None
+        if forest is not None and forest_bytecode is None:
+            forest_bytecode = forest.bytecode()
+        self.forest_bytecode = forest_bytecode
+        self._forest = forest.compiled(forest_bytecode) if forest is not None else None
         self._calibration = Calibration.of(model.calibration)
         self._confidence_prior = model.confidence_vector()
         n = len(index.units)

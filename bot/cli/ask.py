@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -11,16 +12,25 @@ if TYPE_CHECKING:  # the engine is imported lazily so `natobot --help` stays ins
     from bot.answering.engine import Engine
 
 def load_engine(args: argparse.Namespace) -> Engine:
-    from bot.answering.engine import Engine
+    # Importing the engine (pydantic with it) and loading its build create a million objects and free
+    # almost none: the cyclic collector's passes over them are wasted, 5 ms of `natobot ask`'s 145. It is
+    # paused until the engine is loaded, and what was loaded is frozen out of its sight (cache.load).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        from bot.answering.engine import Engine
 
-    return Engine.load(args.data)
+        return Engine.load(args.data)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    engine = load_engine(args)
     from bot.answering.context import Context
     from bot.render import as_json, plain
 
-    engine = load_engine(args)
     if args.batch:
         if args.batch == "-":
             return _ask_lines(engine, sys.stdin, out, as_json=args.json)

@@ -18,7 +18,6 @@ from rapidfuzz.utils import default_process
 
 from benchmarks import growth as bench_growth
 from benchmarks import growth_synthetic as bench_growth_synthetic
-from bot.answering import fuzzy
 from bot.answering.catalogue import sorted_key
 from bot.answering.engine import Engine
 from bot.answering.fuzzy import NAME_PLAN, TYPO_PLAN, FuzzyIndex
@@ -255,7 +254,7 @@ def test_analysis_never_scans_the_whole_vocabulary(grown_engine: Engine, monkeyp
         sizes.append(len(choices))
         return real(query, choices, **kwargs)
 
-    monkeypatch.setattr(fuzzy.process, "extractOne", counting)
+    monkeypatch.setattr(process, "extractOne", counting)  # fuzzy.py imports rapidfuzz when first needed
     for value in vars(grown_engine.analyser).values():
         if callable(getattr(value, "cache_clear", None)):
             value.cache_clear()

@@ -195,6 +195,19 @@ def test_ask_imports_nothing_of_slack_the_database_or_the_digest(tmp_path: Path,
     assert not {m for m in modules if m.split(".")[0] in BUILD_ONLY}
 
 
+def test_a_plain_question_in_plain_text_needs_neither_rapidfuzz_nor_the_validators(tmp_path: Path) -> None:
+    """Only a word the catalogue has never seen (a typo) needs rapidfuzz, and only a validated or dumped
+    answer (JSON, Block Kit) needs pydantic's validators, whose plugin lookup imports importlib.metadata:
+    together a sixth of `natobot ask`'s start."""
+    _imported("ask", QUESTION, env_dir=tmp_path)
+    modules = _imported("ask", QUESTION, env_dir=tmp_path)
+    assert "bot.answering.engine" in modules
+    assert not {m for m in modules if m.split(".")[0] == "rapidfuzz" or m.startswith("importlib.metadata")}
+    typo = _imported("ask", "who heads the internationl militery staf", env_dir=tmp_path)
+    assert "rapidfuzz" in typo
+    assert "importlib.metadata" in _imported("ask", "--json", QUESTION, env_dir=tmp_path)
+
+
 def test_other_commands_still_have_every_sub_command(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True)
     for command in ("ask", "serve", "digest", "kb"):
