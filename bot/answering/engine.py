@@ -294,7 +294,9 @@ class Engine:
             # it as a bare follow-up about the subject ("北约是什么？" after "what is the IMS?" scored 0.83).
             return self._social(question, "invalid", "English, please",
                                 "I can only read questions in English, the language of my sources. " + self.help_text)
-        reply = self._chat_reply(words)
+        # A word typed in capitals names something ("how will the US help?" is about the United States,
+        # not a call for help), as the lexicon's ordinary-word names are read.
+        reply = None if any(len(raw) > 1 and raw.isupper() for _, raw in pairs) else self._chat_reply(words)
         if reply is not None:
             return self._social(question, "greeting", "natobot", reply)
         return None

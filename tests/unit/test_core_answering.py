@@ -295,6 +295,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
         (["where is JFC Brunssum?", "what about JFC Norfolk?"], "jfc-norfolk", ["Norfolk"]),
         (["where is MARCOM", "who heads it?"], "marcom", ["commander"]),
         (["what is objective 2.2", "what are its risks?"], "objective-2-2", []),
+        (["tell me about the Wales pledge", "by when?"], "wales-pledge", ["2024"]),
     ],
 )
 def test_follow_ups_keep_the_subject(engine: Engine, turns: list[str], entries: str | set[str],
@@ -307,6 +308,14 @@ def test_follow_ups_keep_the_subject(engine: Engine, turns: list[str], entries: 
 
 def test_a_follow_up_without_a_conversation_declines(engine: Engine) -> None:
     assert_declines(engine.ask("who heads it?"))
+
+
+@pytest.mark.parametrize(("question", "chat"), [
+    ("help", True), ("can you help me?", True), ("hi there", True), ("thanks!", True),
+    ("how will the US help?", False), ("how can the US help Allies?", False),
+])
+def test_a_word_in_capitals_is_a_name_not_chat(engine: Engine, question: str, chat: bool) -> None:
+    assert (engine.ask(question).status == "greeting") is chat
 
 
 def test_each_conversation_keeps_its_own_subject(engine: Engine) -> None:
