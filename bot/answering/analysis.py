@@ -43,6 +43,9 @@ FOCUS_RARITY = 0.3
 # A follow-up without a name of its own keeps the previous subject when it has at most this many
 # content words ("is it 24/7?", "when was that approved?").
 FOLLOW_UP_WORDS = 4
+# The entry field that places an entry in the command structure (structure.yaml's "Level"): two entries of
+# one kind at one level are each other's "other one".
+PEER_FIELD = "Level"
 # A follow-up whose only cue is a bare "what"/"who is" keeps the previous facet when it has at most this
 # many content words: "what rank?" asks the rank of the head just named. Chosen on the training
 # conversations (0, 1 and 2 tried; 1 gained a turn and lost none, 2 re-read "is it 24/7?" as a size).
@@ -68,6 +71,7 @@ class Analyser:
         self._specificity = specificity or {}
         # Entries that are posts: "who is the <post>" asks for the person holding it.
         self._posts = frozenset(e for e, entry in catalogue.kb.entries.items() if entry.kind == "position")
+        self._peer = _peers(catalogue)
         aliases_of: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for key, owner in catalogue.aliases.items():
             if len(key) > 1:
@@ -186,6 +190,14 @@ class Analyser:
         short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
         carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
         if not names:
+            # "the other (one)" points at one entry; "which other committees" asks for more of a kind.
+            the_other = any(a == "the" and b == "other" for a, b in itertools.pairwise(r.words))
+            peer = self._peer.get(context.entities[0]) if the_other else None
+            if peer is not None:
+                # "and the other one?" after "where is ACT?" asks where ACO is; "and the other strategic
+                # command?", which describes it, asks which (or what) it is.
+                asked = intent or (None if carrying else context.intent)
+                return [Name(peer, -1, -1, CONTEXT_NAME_SCORE, "alias")], asked, True
             return self._unnamed_follow_up(content, intent, context, carried, opener=opener, short=short)
         return self._named_follow_up(names, intent, context, carried, opener=opener, refers=pronoun)
 
@@ -341,3 +353,15 @@ def _listed(names: list[Name], words: list[str]) -> bool:
                            and any(w in CONJUNCTIONS for w in between)):
             return True
     return False
+
+
+def _peers(catalogue: Catalogue) -> dict[str, str]:
+    """Entry -> "the other one": the only other entry of its kind at its level of the command structure
+    (ACO and ACT, SACEUR and SACT, the IMS and the MC, the IS and the NAC); entries at a level with more
+    than two of a kind (the Joint Force Commands) have none."""
+    by_level: dict[tuple[str, str], list[str]] = {}
+    for entry in catalogue.kb.entries.values():
+        level = entry.fields.get(PEER_FIELD) if entry.fields else None
+        if level:
+            by_level.setdefault((entry.kind, level), []).append(entry.id)
+    return {a: b for pair in by_level.values() if len(pair) == 2 for a, b in (pair, pair[::-1])}

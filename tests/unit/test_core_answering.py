@@ -296,6 +296,8 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
         (["where is MARCOM", "who heads it?"], "marcom", ["commander"]),
         (["what is objective 2.2", "what are its risks?"], "objective-2-2", []),
         (["tell me about the Wales pledge", "by when?"], "wales-pledge", ["2024"]),
+        (["where is ACT?", "and the other strategic command?", "where's that one?"], "aco", ["Mons"]),
+        (["what does SACEUR do?", "and the other one?"], "sact", ["Transformation"]),
     ],
 )
 def test_follow_ups_keep_the_subject(engine: Engine, turns: list[str], entries: str | set[str],
