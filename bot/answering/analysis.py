@@ -190,9 +190,7 @@ class Analyser:
         short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
         carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
         if not names:
-            # "the other (one)" points at one entry; "which other committees" asks for more of a kind.
-            the_other = any(a == "the" and b == "other" for a, b in itertools.pairwise(r.words))
-            peer = self._peer.get(context.entities[0]) if the_other else None
+            peer = self._the_other(r.words, context.entities[0])
             if peer is not None:
                 # "and the other one?" after "where is ACT?" asks where ACO is; "and the other strategic
                 # command?", which describes it, asks which (or what) it is.
@@ -233,6 +231,13 @@ class Analyser:
             keep_intent = (intent is None and (opener or not carrying)) or (generic and carrying <= ATTRIBUTE_WORDS)
             return carried, context.intent if keep_intent else intent, True
         return [], intent, False
+
+    def _the_other(self, words: list[str], subject: str) -> str | None:
+        """The subject's one peer when "the other" points at it; "which other committees" asks for more
+        of a kind and points at none."""
+        if any(a == "the" and b == "other" for a, b in itertools.pairwise(words)):
+            return self._peer.get(subject)
+        return None
 
     def specificity(self, entry: str) -> float:
         return self._specificity.get(entry, 1.0)
