@@ -206,6 +206,7 @@ class Analyser:
         """A question that names something: "and JFC Naples?" asks the previous question of a new
         subject; the subject stays beside names of the setting only when a pronoun points back to it
         ("how does USNATO handle it?"), since "when was NATO founded?" asks about NATO."""
+        names = [self._own_part(n, context.entities[0]) for n in names]
         if opener and intent is None:
             return names, context.intent, True  # "and JFC Naples?" asks the previous question again
         general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
@@ -231,6 +232,24 @@ class Analyser:
             keep_intent = (intent is None and (opener or not carrying)) or (generic and carrying <= ATTRIBUTE_WORDS)
             return carried, context.intent if keep_intent else intent, True
         return [], intent, False
+
+    def whole_of(self, previous: list[str], subject: list[str]) -> str | None:
+        """The previous subject when a reply was about parts of it: after "and divisions?" about the IMS,
+        "where is it?" still asks about the IMS."""
+        if previous and subject and all(previous[0] in self._part_of(e) for e in subject):
+            return previous[0]
+        return None
+
+    def _part_of(self, entry: str) -> list[str]:
+        found = self.cat.kb.entries.get(entry)
+        return found.relations.get("part_of", []) if found is not None else []
+
+    def _own_part(self, name: Name, subject: str) -> Name:
+        """An ordinary word that names a part of the subject ("divisions" after the IMS: the IMS divisions)
+        is as sure a name as one typed in full."""
+        if name.how != "ordinary" or subject not in self._part_of(name.entry):
+            return name
+        return Name(name.entry, name.start, name.end, name.score / ORDINARY_NAME_SCORE, "alias")
 
     def _the_other(self, words: list[str], subject: str) -> str | None:
         """The subject's one peer when "the other" points at it; "which other committees" asks for more

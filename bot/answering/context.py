@@ -28,15 +28,21 @@ class Context:
         return Context(list(self.entities), self.intent, self.facet)
 
 
-def remember(context: Context, q: Question, entities: list[str], specificity: Callable[[str], float]) -> None:
+def remember(
+    context: Context, q: Question, entities: list[str], specificity: Callable[[str], float], *,
+    whole: str | None = None,
+) -> None:
     """Keep what the answer was about as the subject of the next turn.
 
     Names of the setting are dropped when something more specific was answered: after "usnato mgmt
-    obj 2?", "which partners does it rely on" asks about the objective, not about the whole mission."""
+    obj 2?", "which partners does it rely on" asks about the objective, not about the whole mission.
+    `whole`, when the answer was about parts of the previous subject, stays first whatever its specificity."""
     subject = list(dict.fromkeys(entities))
     specific = [e for e in subject if specificity(e) >= GENERAL_NAME]
     if specific:
         subject = specific
+    if whole is not None:
+        subject = list(dict.fromkeys([whole, *subject]))
     context.entities = subject
     context.intent = q.intent
     context.facet = q.facet

@@ -146,8 +146,9 @@ class Engine:
         answer.question = question  # as typed, not as cleaned
         if context is not None:
             subject = answer.entities if answer.status in ("answer", "no-data") else _named(q)
+            whole = self.analyser.whole_of(context.entities, subject)
             if subject:
-                remember(context, q, subject, self.analyser.specificity)
+                remember(context, q, subject, self.analyser.specificity, whole=whole)
         return answer
 
     def analyse(self, question: str, context: Context | None = None) -> Question:
