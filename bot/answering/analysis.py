@@ -46,6 +46,7 @@ FOLLOW_UP_WORDS = 4
 # The entry field that places an entry in the command structure (structure.yaml's "Level"): two entries of
 # one kind at one level are each other's "other one".
 PEER_FIELD = "Level"
+POSSESSIVES = frozenset({"its", "their", "his", "her"})
 # A follow-up whose only cue is a bare "what"/"who is" keeps the previous facet when it has at most this
 # many content words: "what rank?" asks the rank of the head just named. Chosen on the training
 # conversations (0, 1 and 2 tried; 1 gained a turn and lost none, 2 re-read "is it 24/7?" as a size).
@@ -302,6 +303,8 @@ class Analyser:
                 if entry is None:
                     continue
                 score = min(quality[i:i + length])
+                if length == 1 and words[i] in cat.ordinary and i > 0 and words[i - 1] in POSSESSIVES:
+                    break  # "its HQ" is the subject's own headquarters, not NATO HQ
                 if length == 1 and words[i] in cat.ordinary and not raw[i].isupper():
                     if words[i] not in STOPWORDS:
                         weak.append(Name(entry, i, i + 1, ORDINARY_NAME_SCORE * score, "ordinary"))

@@ -300,6 +300,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
         (["what does SACEUR do?", "and the other one?"], "sact", ["Transformation"]),
         (["tell me about the IMS intelligence division", "where does it get its intelligence?"], "ims-int",
          ["member countries"]),
+        (["what does Allied Maritime Command do?", "and where is its HQ?"], "marcom", ["Northwood"]),
         (["how big is the staff of the IMS?", "and divisions?"], "ims-divisions", ["five", "four"]),
         (["how big is the staff of the IMS?", "and divisions?", "when was it set up?"], "ims", ["1967"]),
     ],
