@@ -190,13 +190,13 @@ class Analyser:
         carrying = [w for w in content if w.carries]
         short = pronoun or opener or len(carrying) <= FOLLOW_UP_WORDS
         carried = [Name(e, -1, -1, CONTEXT_NAME_SCORE, "context") for e in context.entities]
+        peer = self._the_other(r.words, names, context.entities[0])
+        if peer is not None:
+            # "and the other one?" after "where is ACT?" asks where ACO is; "and the other strategic
+            # command?", which describes it, asks which (or what) it is.
+            asked = intent or (None if carrying else context.intent)
+            return [Name(peer, -1, -1, CONTEXT_NAME_SCORE, "alias")], asked, True
         if not names:
-            peer = self._the_other(r.words, context.entities[0])
-            if peer is not None:
-                # "and the other one?" after "where is ACT?" asks where ACO is; "and the other strategic
-                # command?", which describes it, asks which (or what) it is.
-                asked = intent or (None if carrying else context.intent)
-                return [Name(peer, -1, -1, CONTEXT_NAME_SCORE, "alias")], asked, True
             return self._unnamed_follow_up(content, intent, context, carried, opener=opener, short=short)
         return self._named_follow_up(names, intent, context, carried, opener=opener, refers=pronoun)
 
@@ -252,9 +252,11 @@ class Analyser:
             return name
         return Name(name.entry, name.start, name.end, name.score / ORDINARY_NAME_SCORE, "alias")
 
-    def _the_other(self, words: list[str], subject: str) -> str | None:
+    def _the_other(self, words: list[str], names: list[Name], subject: str) -> str | None:
         """The subject's one peer when "the other" points at it; "which other committees" asks for more
-        of a kind and points at none."""
+        of a kind and points at none. Only ordinary words may be names beside it ("the other one's HQ")."""
+        if any(words[n.start] not in self.cat.ordinary or n.end - n.start > 1 for n in names):
+            return None
         if any(a == "the" and b == "other" for a, b in itertools.pairwise(words)):
             return self._peer.get(subject)
         return None

@@ -298,6 +298,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
         (["tell me about the Wales pledge", "by when?"], "wales-pledge", ["2024"]),
         (["where is ACT?", "and the other strategic command?", "where's that one?"], "aco", ["Mons"]),
         (["what does SACEUR do?", "and the other one?"], "sact", ["Transformation"]),
+        (["what is Allied Command Transformation?", "where's the other one's HQ?"], "aco", ["Mons"]),
         (["tell me about the IMS intelligence division", "where does it get its intelligence?"], "ims-int",
          ["member countries"]),
         (["what does Allied Maritime Command do?", "and where is its HQ?"], "marcom", ["Northwood"]),
