@@ -60,8 +60,11 @@ def _named(q: Question) -> list[str]:
     """What a declined question names outright, which is still what the conversation is about: after "who
     is SACEUR now?" (not in the sources), "where is he based?" asks about SACEUR. The training
     conversations are read the same way (fit._conversation). Names only guessed (fuzzy, an ordinary word)
-    or carried over from before do not set a subject."""
-    return list(dict.fromkeys(n.entry for n in q.names if n.how in _SURE_NAMES))
+    or carried over from before do not set a subject, but when the analyser kept the subject beside a name
+    of the setting ("and when did it open its mission to NATO?"), the subject stays first."""
+    sure = [n.entry for n in q.names if n.how in _SURE_NAMES]
+    carried = [n.entry for n in q.names if n.how == "context"] if sure else []
+    return list(dict.fromkeys([*carried, *sure]))
 
 
 class Engine:

@@ -314,6 +314,15 @@ def test_follow_ups_keep_the_subject(engine: Engine, turns: list[str], entries: 
     assert_answers(engine.ask(turns[-1], context), entries, facts)
 
 
+def test_a_follow_up_that_names_the_setting_keeps_the_subject(engine: Engine) -> None:
+    """"it" is still Azerbaijan when the follow-up also names NATO, declined or not."""
+    context = Context()
+    engine.ask("tell me about Azerbaijan's relations with NATO", context)
+    assert context.entities == ["azerbaijan-nato"]
+    engine.ask("and when did it open its mission to NATO?", context)
+    assert context.entities[0] == "azerbaijan-nato"
+
+
 def test_a_follow_up_without_a_conversation_declines(engine: Engine) -> None:
     assert_declines(engine.ask("who heads it?"))
 
