@@ -68,6 +68,8 @@ def wants(words: Sequence[str], facet: str | None, asks: dict[str, str], *, hold
     if first == "who" and any(w in _NOW for w in words):
         return "named"  # "who's the chair of the MC now?" wants a name the sources may not give
     asked = [asks[w] for w in words if w in asks]
+    if "contact" in asked:
+        return "contact"  # "what's their email?": whatever the question word, it asks for a way to reach someone
     if first in _WANTS_WORDS:
         return _WANTS_WORDS[first]
     if first is None and asked:

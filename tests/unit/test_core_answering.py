@@ -323,6 +323,13 @@ def test_a_follow_up_that_names_the_setting_keeps_the_subject(engine: Engine) ->
     assert context.entities[0] == "azerbaijan-nato"
 
 
+@pytest.mark.parametrize("follow_up", ["whats their email?", "what's their phone number?", "which website?"])
+def test_a_follow_up_asking_for_contact_details_declines(engine: Engine, follow_up: str) -> None:
+    context = Context()
+    assert engine.ask("what does the PA&SCA do?", context).answered
+    assert_declines(engine.ask(follow_up, context))
+
+
 def test_a_follow_up_without_a_conversation_declines(engine: Engine) -> None:
     assert_declines(engine.ask("who heads it?"))
 
