@@ -16,6 +16,11 @@ from knowledge.text import stem, tokens
 ZIPF_COMMON = 6.0
 ZIPF_RARE = 3.5
 RARITY_FLOOR = 0.15
+# The words that say what is asked. Typo correction never turns a word into one of them (it would hide a
+# word that matters, catalogue._vocabulary), so their common slips are spelt out instead: every swap of two
+# neighbouring letters and, in words of four letters or more, every dropped letter ("wehre", "whihc",
+# "mnay", "wich"), unless the slip is itself an English word ("hat", "here") or already a spelling.
+SLIP_WORDS = ("what", "where", "when", "which", "who", "whose", "why", "how", "many", "much")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ def build_lexicon(
 ) -> Lexicon:
     words, phrases = _spellings(data.spellings)
     english = english if english is not None else {}
+    for slip, word in _slips(SLIP_WORDS):
+        if slip not in english and slip not in words:
+            words[slip] = (word,)
     return Lexicon(
         words=words,
         phrases=phrases,
@@ -88,6 +96,16 @@ def build_lexicon(
 
 def _rarity(zipf: float) -> float:
     return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - zipf) / (ZIPF_COMMON - ZIPF_RARE)))
+
+
+def _slips(correct: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(slip, word) for each neighbouring swap, and each dropped letter of a word of four letters or more."""
+    out: list[tuple[str, str]] = []
+    for w in correct:
+        out += [(w[:i] + w[i + 1] + w[i] + w[i + 2:], w) for i in range(len(w) - 1) if w[i] != w[i + 1]]
+        if len(w) >= 4:
+            out += [(w[:i] + w[i + 1:], w) for i in range(len(w))]
+    return out
 
 
 def _spellings(spellings: dict[str, str]) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:

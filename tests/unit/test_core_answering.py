@@ -330,6 +330,23 @@ def test_a_follow_up_asking_for_contact_details_declines(engine: Engine, follow_
     assert_declines(engine.ask(follow_up, context))
 
 
+@pytest.mark.parametrize(("question", "entry", "facts"), [
+    ("wehn was Allied Command Transformation formed", "act", ["2003"]),
+    ("how mnay civilians work in the IMS", "ims", ["90"]),
+])
+def test_a_slip_in_the_question_word_is_read(engine: Engine, question: str, entry: str, facts: list[str]) -> None:
+    assert_answers(engine.ask(question), entry, facts)
+
+
+def test_slips_are_never_english_words() -> None:
+    from bot.answering.lexicon import SLIP_WORDS, _slips
+
+    slips = dict(_slips(SLIP_WORDS))
+    assert slips["wehre"] == "where" and slips["mnay"] == "many" and slips["wich"] == "which"
+    lexicon = Engine.load().catalogue.lexicon
+    assert "here" not in lexicon.words and "hat" not in lexicon.words  # English words stay themselves
+
+
 def test_a_follow_up_without_a_conversation_declines(engine: Engine) -> None:
     assert_declines(engine.ask("who heads it?"))
 
