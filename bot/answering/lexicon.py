@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ RARITY_FLOOR = 0.15
 # word that matters, catalogue._vocabulary), so their common slips are spelt out instead: every swap of two
 # neighbouring letters and, in words of four letters or more, every dropped letter ("wehre", "whihc",
 # "mnay", "wich"), unless the slip is itself an English word ("hat", "here") or already a spelling.
+# A slip of two of them ("hwo": how or who?) is left as typed.
 SLIP_WORDS = ("what", "where", "when", "which", "who", "whose", "why", "how", "many", "much")
 
 
@@ -74,8 +76,10 @@ def build_lexicon(
 ) -> Lexicon:
     words, phrases = _spellings(data.spellings)
     english = english if english is not None else {}
-    for slip, word in _slips(SLIP_WORDS):
-        if slip not in english and slip not in words:
+    slips = _slips(SLIP_WORDS)
+    twice = {slip for slip, n in Counter(slip for slip, _ in slips).items() if n > 1}  # "hwo": how or who?
+    for slip, word in slips:
+        if slip not in english and slip not in words and slip not in twice:
             words[slip] = (word,)
     return Lexicon(
         words=words,
