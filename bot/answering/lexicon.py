@@ -76,11 +76,7 @@ def build_lexicon(
 ) -> Lexicon:
     words, phrases = _spellings(data.spellings)
     english = english if english is not None else {}
-    slips = _slips(SLIP_WORDS)
-    twice = {slip for slip, n in Counter(slip for slip, _ in slips).items() if n > 1}  # "hwo": how or who?
-    for slip, word in slips:
-        if slip not in english and slip not in words and slip not in twice:
-            words[slip] = (word,)
+    words = {**_slip_spellings(english), **words}  # a spelling written in the lexicon wins
     return Lexicon(
         words=words,
         phrases=phrases,
@@ -100,6 +96,13 @@ def build_lexicon(
 
 def _rarity(zipf: float) -> float:
     return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - zipf) / (ZIPF_COMMON - ZIPF_RARE)))
+
+
+def _slip_spellings(english: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
+    """Each slip of SLIP_WORDS -> its word, but not a slip that is an English word or a slip of two."""
+    slips = _slips(SLIP_WORDS)
+    twice = {slip for slip, n in Counter(slip for slip, _ in slips).items() if n > 1}
+    return {slip: (word,) for slip, word in slips if slip not in english and slip not in twice}
 
 
 def _slips(correct: tuple[str, ...]) -> list[tuple[str, str]]:
