@@ -255,7 +255,7 @@ class Analyser:
     def _the_other(self, words: list[str], names: list[Name], subject: str) -> str | None:
         """The subject's one peer when "the other" points at it; "which other committees" asks for more
         of a kind and points at none. Only ordinary words may be names beside it ("the other one's HQ")."""
-        if any(words[n.start] not in self.cat.ordinary or n.end - n.start > 1 for n in names):
+        if any(n.start < 0 or n.end - n.start > 1 or words[n.start] not in self.cat.ordinary for n in names):
             return None
         if any(a == "the" and b == "other" for a, b in itertools.pairwise(words)):
             return self._peer.get(subject)
