@@ -64,6 +64,11 @@ class KnowledgeBase:
     def children(self, entry_id: str) -> list[Entry]:
         return [e for e in self.entries.values() if entry_id in e.relations.get("part_of", [])]
 
+    def parents(self, entry_id: str) -> list[str]:
+        """The ids of what an entry is part of; none for an unknown id."""
+        entry = self.entries.get(entry_id)
+        return entry.relations.get("part_of", []) if entry is not None else []
+
 
 def read_yaml(path: Path) -> Any:
     """A YAML file's data, parsed by libyaml when PyYAML has it. PyYAML is imported here, not at the top: a

@@ -237,18 +237,14 @@ class Analyser:
     def whole_of(self, previous: list[str], subject: list[str]) -> str | None:
         """The previous subject when a reply was about parts of it: after "and divisions?" about the IMS,
         "where is it?" still asks about the IMS."""
-        if previous and subject and all(previous[0] in self._part_of(e) for e in subject):
+        if previous and subject and all(previous[0] in self.cat.kb.parents(e) for e in subject):
             return previous[0]
         return None
-
-    def _part_of(self, entry: str) -> list[str]:
-        found = self.cat.kb.entries.get(entry)
-        return found.relations.get("part_of", []) if found is not None else []
 
     def _own_part(self, name: Name, subject: str) -> Name:
         """An ordinary word that names a part of the subject ("divisions" after the IMS: the IMS divisions)
         is as sure a name as one typed in full."""
-        if name.how != "ordinary" or subject not in self._part_of(name.entry):
+        if name.how != "ordinary" or subject not in self.cat.kb.parents(name.entry):
             return name
         return Name(name.entry, name.start, name.end, name.score / ORDINARY_NAME_SCORE, "alias")
 
@@ -305,12 +301,13 @@ class Analyser:
                 if entry is None:
                     continue
                 score = min(quality[i:i + length])
-                if length == 1 and words[i] in cat.ordinary and i > 0 and words[i - 1] in POSSESSIVES:
-                    break  # "its HQ" is the subject's own headquarters, not NATO HQ
-                if length == 1 and words[i] in cat.ordinary and not raw[i].isupper():
-                    if words[i] not in STOPWORDS:
-                        weak.append(Name(entry, i, i + 1, ORDINARY_NAME_SCORE * score, "ordinary"))
-                    break
+                if length == 1 and words[i] in cat.ordinary:
+                    if i > 0 and words[i - 1] in POSSESSIVES:
+                        break  # "its HQ" is the subject's own headquarters, not NATO HQ
+                    if not raw[i].isupper():
+                        if words[i] not in STOPWORDS:
+                            weak.append(Name(entry, i, i + 1, ORDINARY_NAME_SCORE * score, "ordinary"))
+                        break
                 found.append(Name(entry, i, i + length, score, how))
                 for j in range(i, i + length):
                     covered[j] = True

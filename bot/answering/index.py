@@ -87,9 +87,9 @@ def _restore(
 class UnitIndex:
     def __init__(self, units: list[Unit], catalogue: Catalogue) -> None:
         self.cat = catalogue
-        self._same: dict[frozenset[str], frozenset[str]] = {}
-        self.units: list[IndexedUnit] = [self._indexed(u) for u in units]
-        del self._same
+        # Equal small sets (a unit's entity, its kinds, ...) made one object: the cached build stores each once.
+        same: dict[frozenset[str], frozenset[str]] = {}
+        self.units: list[IndexedUnit] = [self._indexed(u, same) for u in units]
         n = len(self.units)
         df: dict[str, int] = {}
         for iu in self.units:
@@ -112,12 +112,10 @@ class UnitIndex:
         # or its "budget" when none of its statements uses the word, is telling.
         self.aspects, self.entity_concepts = _per_entity(self.units)
 
-    def _indexed(self, u: Unit) -> IndexedUnit:
+    def _indexed(self, u: Unit, same: dict[frozenset[str], frozenset[str]]) -> IndexedUnit:
         """Everything the features need about one unit."""
         catalogue = self.cat
         lex = catalogue.lexicon
-        # Equal small sets (a unit's entity, its kinds, ...) made one object: the cached build stores each once.
-        same = self._same
         words = catalogue.words(f"{u.text} {u.caveat or ''}")
         own_list = [lex.concept(w) for w in words if w not in STOPWORDS]
         own_list += [number_concept(lex.concept(a), b) for a, b in itertools.pairwise(words)

@@ -338,12 +338,12 @@ def test_a_slip_in_the_question_word_is_read(engine: Engine, question: str, entr
     assert_answers(engine.ask(question), entry, facts)
 
 
-def test_slips_are_never_english_words() -> None:
+def test_slips_are_never_english_words(engine: Engine) -> None:
     from bot.answering.lexicon import SLIP_WORDS, _slips
 
     slips = dict(_slips(SLIP_WORDS))
     assert slips["wehre"] == "where" and slips["mnay"] == "many" and slips["wich"] == "which"
-    lexicon = Engine.load().catalogue.lexicon
+    lexicon = engine.catalogue.lexicon
     assert "here" not in lexicon.words and "hat" not in lexicon.words  # English words stay themselves
 
 
