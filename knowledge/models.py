@@ -158,6 +158,10 @@ class Lexicon(BaseModel):
     # Names that are also ordinary words ("is", "act", "ops"): names only when typed in capitals, or
     # when nothing else in the question names anything.
     ordinary: list[str] = Field(default_factory=list)
+    # Word pairs that are never read as each other, whatever lexicon_generated.yaml says: word embeddings
+    # put antonyms close together ("older"/"younger" 0.87, "weaker"/"stronger"), and the generated map
+    # cannot tell them from synonyms.
+    opposites: list[list[str]] = Field(default_factory=list)
 
 
 class Document(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.words import STOPWORDS
@@ -90,8 +90,16 @@ def build_lexicon(
         english=english,
         rarities={w: _rarity(z) for w, z in english.items() if z > ZIPF_RARE},
         people=frozenset(" ".join(tokens(p)) for p in data.people),
-        reads_as=dict(reads_as or {}),
+        reads_as=_without_opposites(reads_as or {}, data.opposites),
     )
+
+
+def _without_opposites(
+    reads_as: Mapping[str, tuple[str, float]], opposites: Sequence[Sequence[str]],
+) -> dict[str, tuple[str, float]]:
+    """The generated readings less those the curated lexicon marks as opposites, in either direction."""
+    barred = {(a.lower(), b.lower()) for pair in opposites for a in pair for b in pair if a != b}
+    return {w: near for w, near in reads_as.items() if (w, near[0]) not in barred}
 
 
 def _rarity(zipf: float) -> float:
