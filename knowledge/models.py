@@ -224,6 +224,9 @@ class Intent(BaseModel):
     description: str
     # Lower-case phrases; a longer cue wins over a shorter one inside it.
     cues: list[str] = Field(default_factory=list)
+    # Words after which a one-word cue of this intent is not one: there the cue is the question's subject,
+    # not what it asks ("what did *allies* pledge at Wales?" asks about the pledge, not the members).
+    not_after: list[str] = Field(default_factory=list)
     examples: list[str] = Field(min_length=1)
 
 

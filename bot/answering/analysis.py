@@ -325,7 +325,7 @@ class Analyser:
         return entry, "alias"
 
     def _cues(self, words: list[str], covered: list[bool]) -> tuple[int | None, list[bool]]:
-        cues, starts = self.cat.intents.cues, self._cue_starts
+        cues, starts, not_after = self.cat.intents.cues, self._cue_starts, self.cat.intents.not_after
         hit = [False] * len(words)
         best: int | None = None
         n = len(words)
@@ -334,7 +334,7 @@ class Analyser:
                 if any(covered[i:i + length]) or any(hit[i:i + length]):
                     continue
                 rank = cues.get(tuple(words[i:i + length]))
-                if rank is None:
+                if rank is None or (length == 1 and i and words[i - 1] in not_after.get(words[i], ())):
                     continue
                 for j in range(i, i + length):
                     hit[j] = True

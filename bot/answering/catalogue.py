@@ -32,6 +32,8 @@ class Intents:
     cues: dict[Key, int]
     order: list[str]
     max_cue_len: int
+    # One-word cue -> the words after which it is no cue (Intent.not_after).
+    not_after: dict[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,18 @@ def _starts(keys: dict[Key, str]) -> dict[str, int]:
 
 def _intents(intents: list[Intent], lexicon: Lexicon) -> Intents:
     cues: dict[Key, int] = {}
+    not_after: dict[str, frozenset[str]] = {}
     for rank, intent in enumerate(intents):
+        after = frozenset(w for word in intent.not_after for w, _ in lexicon.rewrite(tokens(word)))
         for cue in intent.cues:
             key = tuple(w for w, _ in lexicon.rewrite(tokens(cue)))
             if key:
                 cues.setdefault(key, rank)
+                if after and len(key) == 1 and cues[key] == rank:
+                    not_after[key[0]] = after
     return Intents(
         by_id={i.id: i for i in intents}, cues=cues, order=[i.id for i in intents],
-        max_cue_len=max((len(k) for k in cues), default=1),
+        max_cue_len=max((len(k) for k in cues), default=1), not_after=not_after,
     )
 
 
