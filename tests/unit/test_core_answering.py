@@ -287,7 +287,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
         (["what is the IMS?", "how many staff does it have?"], "ims", ["450"]),
         (["what is the IMS?", "when was it set up?"], "ims", ["1967"]),
         (["what is the IMS?", "where's it?"], {"ims", "nato-hq"}, ["Brussels"]),
-        (["what is the IMS?", "who heads it?", "and where is it?"], {"ims", "nato-hq"}, ["Brussels"]),
+        (["what is the IMS?", "who heads it?", "and where is that?"], {"ims", "nato-hq"}, ["Brussels"]),
         (["what is the IMS?", "does it work 24/7 in a crisis?"], {"ims-crisis-mode", "ims", "sitcen"},
          ["round the clock | 24/7"]),
         (["tell me about sitcen", "what does it do?"], "sitcen", ["situational awareness"]),
