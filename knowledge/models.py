@@ -227,6 +227,9 @@ class Intent(BaseModel):
     # Words after which a one-word cue of this intent is not one: there the cue is the question's subject,
     # not what it asks ("what did *allies* pledge at Wales?" asks about the pledge, not the members).
     not_after: list[str] = Field(default_factory=list)
+    # Asks what something is rather than one fact about it ("what is", "who is"): in a short follow-up
+    # ("what rank?" after "who heads the IMS?") it asks an attribute of what was asked before.
+    generic: bool = False
     examples: list[str] = Field(min_length=1)
 
 

@@ -229,7 +229,7 @@ class Analyser:
         if short:
             carrying = sum(w.carries for w in content)
             # "what rank?" after "who heads the IMS?": a bare "what" asks an attribute of what was asked.
-            generic = intent is not None and self.cat.intents.by_id[intent].facet is None
+            generic = intent is not None and self.cat.intents.by_id[intent].generic
             keep_intent = (intent is None and (opener or not carrying)) or (generic and carrying <= ATTRIBUTE_WORDS)
             return carried, context.intent if keep_intent else intent, True
         return [], intent, False

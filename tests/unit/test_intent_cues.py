@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.context import Context
 from bot.answering.engine import Engine
 
 
@@ -42,3 +43,23 @@ def test_a_question_about_what_allies_do_is_answered(
     answer = engine.ask(question)
     assert answer.answered and entry in answer.entities
     assert all(f in answer.text for f in facts)
+
+
+@pytest.mark.parametrize(
+    ("turns", "intent", "fact"),
+    [
+        (["tell me about the Wales pledge", "when was it agreed?", "and what's the deadline?"], "by_when", "2024"),
+        (["who heads the IMS?", "what rank?"], "who_heads", "three star"),  # a bare "what" asks about the head
+    ],
+)
+def test_a_short_follow_up_keeps_its_own_specific_intent(
+    engine: Engine, turns: list[str], intent: str, fact: str,
+) -> None:
+    """Only a generic intent ("what", "who is") in a short follow-up asks the previous question's kind again:
+    "deadline?" after "when was it agreed?" asks by when, not when it was set up."""
+    context = Context()
+    for turn in turns[:-1]:
+        engine.ask(turn, context)
+    assert engine.analyse(turns[-1], context.copy()).intent == intent
+    answer = engine.ask(turns[-1], context)
+    assert answer.answered and fact in answer.text
