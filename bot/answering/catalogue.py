@@ -137,7 +137,35 @@ def _aliases(kb: KnowledgeBase, words: Callable[[str], list[str]]) -> tuple[dict
             if key:
                 aliases.setdefault(key, entry.id)
                 names.append((name, entry.id))
+    for key, eid in _with_acronyms(kb, aliases, words):
+        aliases.setdefault(key, eid)
     return aliases, names
+
+
+def _with_acronyms(
+    kb: KnowledgeBase, aliases: dict[Key, str], words: Callable[[str], list[str]],
+) -> list[tuple[Key, str]]:
+    """Each name that holds another entry's full name, with that name as its acronym: "Deputy Chair of the
+    Military Committee" is also "Deputy Chair of the MC", "Office of the Director General of the
+    International Military Staff" also "... of the IMS". A variant another entry already has stays theirs."""
+    short: list[tuple[Key, Key]] = []  # (full name, acronym)
+    for entry in kb.entries.values():
+        acronyms = [k for a in entry.aliases if a.isupper() and len(a) >= 2 and (k := tuple(words(a))) and len(k) == 1]
+        if not acronyms:
+            continue
+        for name in [entry.title, *entry.aliases]:
+            full = tuple(words(name))
+            if len(full) >= 2 and aliases.get(full) == entry.id:
+                short.append((full, acronyms[0]))
+    out: list[tuple[Key, str]] = []
+    for key, eid in aliases.items():
+        for full, acronym in short:
+            n = len(full)
+            # Not at the start: "Military Committee of NATO" is no other name for the MC's own acronym.
+            at = next((i for i in range(1, len(key) - n + 1) if key[i:i + n] == full), None)
+            if at is not None:
+                out.append((key[:at] + acronym + key[at + n:], eid))
+    return out
 
 
 def _alias_stems(aliases: dict[Key, str]) -> dict[Key, str]:
