@@ -148,24 +148,36 @@ def _with_acronyms(
     """Each name that holds another entry's full name, with that name as its acronym: "Deputy Chair of the
     Military Committee" is also "Deputy Chair of the MC", "Office of the Director General of the
     International Military Staff" also "... of the IMS". A variant another entry already has stays theirs."""
-    short: list[tuple[Key, Key]] = []  # (full name, acronym)
+    short = _full_names_with_acronyms(kb, aliases, words)
+    out: list[tuple[Key, str]] = []
+    for key, eid in aliases.items():
+        for full, acronym in short:
+            n = len(full)
+            if aliases[full] == eid:
+                continue  # its own name: "Emerging and EDT" is nobody's way to say it
+            # Not at the start: "Military Committee of NATO" is no other name for the MC's own acronym.
+            at = next((i for i in range(1, len(key) - n + 1) if key[i:i + n] == full), None)
+            if at is not None:
+                out.append((key[:at] + acronym + key[at + n:], eid))
+    return out
+
+
+def _full_names_with_acronyms(
+    kb: KnowledgeBase, aliases: dict[Key, str], words: Callable[[str], list[str]],
+) -> list[tuple[Key, Key]]:
+    """(a full name of several words, its entry's acronym) for every entry that has an acronym."""
+    short: list[tuple[Key, Key]] = []
     for entry in kb.entries.values():
-        acronyms = [k for a in entry.aliases if a.isupper() and len(a) >= 2 and (k := tuple(words(a))) and len(k) == 1]
+        # A real acronym, read as typed: "HQ" is read as "headquarters", which is no acronym.
+        acronyms = [(a.lower(),) for a in entry.aliases if a.isupper() and a.isalnum() and len(a) >= 2
+                    and tuple(words(a)) == (a.lower(),)]
         if not acronyms:
             continue
         for name in [entry.title, *entry.aliases]:
             full = tuple(words(name))
             if len(full) >= 2 and aliases.get(full) == entry.id:
                 short.append((full, acronyms[0]))
-    out: list[tuple[Key, str]] = []
-    for key, eid in aliases.items():
-        for full, acronym in short:
-            n = len(full)
-            # Not at the start: "Military Committee of NATO" is no other name for the MC's own acronym.
-            at = next((i for i in range(1, len(key) - n + 1) if key[i:i + n] == full), None)
-            if at is not None:
-                out.append((key[:at] + acronym + key[at + n:], eid))
-    return out
+    return short
 
 
 def _alias_stems(aliases: dict[Key, str]) -> dict[Key, str]:
