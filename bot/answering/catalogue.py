@@ -155,7 +155,8 @@ def _with_acronyms(
             n = len(full)
             if aliases[full] == eid:
                 continue  # its own name: "Emerging and EDT" is nobody's way to say it
-            # Not at the start: "Military Committee of NATO" is no other name for the MC's own acronym.
+            # Not at the start, where the other name heads this one: the "Consultation, Command and Control
+            # Board" is no "NHQC3S Board" (the only such variants the knowledge base would make).
             at = next((i for i in range(1, len(key) - n + 1) if key[i:i + n] == full), None)
             if at is not None:
                 out.append((key[:at] + acronym + key[at + n:], eid))
