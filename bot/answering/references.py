@@ -16,6 +16,11 @@ _DECIMAL = re.compile(r"^\d\.\d{1,2}$")
 _OBJECTIVE_WORDS = frozenset({"objective", "objectives", "obj", "objs", "mo", "objectif"})
 _MANAGEMENT_WORDS = frozenset({"management", "mgmt", "mgt", "managment"})
 _REFERENCE_WORDS = _OBJECTIVE_WORDS | _MANAGEMENT_WORDS | {"goal", "goals", "mission", "number", "no"}
+# "JSP Obj. 1.4", "EUR JRS Obj. 1.1": other plans' objectives, which the strategy cites as its objectives'
+# linkages. Their numbers are content ("objective#1.4", as the linkage statements have it), not references
+# to the strategy's own objectives ("there is no Mission Objective 4.3" answered "which objective links to
+# JSP Obj. 4.3?").
+_OTHER_PLANS = frozenset({"jsp", "jrs"})
 _KIND_LABEL = {"objective": "Mission Objective", "management": "Management Objective", "goal": "Mission Goal"}
 
 Numbered = dict[tuple[str, str], str]  # ("objective", "2.1") -> entry id (Catalogue.numbered)
@@ -50,6 +55,8 @@ def references(words: list[str], covered: list[bool], numbered: Numbered) -> tup
         start = i
         while start > 0 and words[start - 1] in _REFERENCE_WORDS:
             start -= 1
+        if start > 0 and words[start - 1] in _OTHER_PLANS:
+            continue
         entry = numbered.get((kind, num))
         if entry is None:
             if "." not in num or start != i:  # a bare "5.1" may be anything, not necessarily an objective

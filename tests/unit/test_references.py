@@ -37,6 +37,8 @@ def read(text: str) -> tuple[list[tuple[str, int, int]], list[str], str | None, 
         ("mgmt obj 2", [("management-2", 0, 3)]),
         ("mo 2", [("management-2", 0, 2)]),
         ("4 goals", []),  # the reference word comes first
+        ("which objective links to jsp objective 2.1", []),  # another plan's objective: content, not a reference
+        ("eur jrs objective 3.1 appears where", []),
         ("we have 2 divisions", []),
     ],
 )
@@ -76,3 +78,9 @@ def test_is_number(word: str, number: bool) -> None:
 
 def test_number_concept_joins_label_and_number() -> None:
     assert number_concept("articl", "5") == "articl#5"
+
+
+def test_another_plans_objective_is_never_a_missing_one() -> None:
+    """"JSP Obj. 4.3" is no Mission Objective 4.3 that does not exist: the strategy cites it as a linkage."""
+    found, _, unknown, covered = read("which objective links to jsp objective 4.3")
+    assert (found, unknown, any(covered)) == ([], None, False)
