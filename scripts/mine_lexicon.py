@@ -48,8 +48,7 @@ def _unknown_words(engine: Engine, sets: list[BlindSet]) -> None:
     counts: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     for data in sets:
-        asked = [i.q for i in data.questions] + [t.q for c in data.conversations for t in c.turns]
-        for question in asked:
+        for question in data.asked():
             for content in engine.analyse(question).content:
                 if content.framing or content.known:
                     continue

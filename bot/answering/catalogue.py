@@ -131,24 +131,23 @@ def _aliases(kb: KnowledgeBase, words: Callable[[str], list[str]]) -> tuple[dict
     """(normalised name -> entry id, the first entry that has it; every (name as written, entry id))."""
     aliases: dict[Key, str] = {}
     names: list[tuple[str, str]] = []
+    read: dict[str, list[tuple[str, Key]]] = {}  # entry id -> (title or alias as written, as read), title first
     for entry in kb.entries.values():
-        for name in [entry.title, *entry.aliases]:
-            key = tuple(words(name))
+        read[entry.id] = [(name, tuple(words(name))) for name in [entry.title, *entry.aliases]]
+        for name, key in read[entry.id]:
             if key:
                 aliases.setdefault(key, entry.id)
                 names.append((name, entry.id))
-    for key, eid in _with_acronyms(kb, aliases, words):
+    for key, eid in _with_acronyms(read, aliases):
         aliases.setdefault(key, eid)
     return aliases, names
 
 
-def _with_acronyms(
-    kb: KnowledgeBase, aliases: dict[Key, str], words: Callable[[str], list[str]],
-) -> list[tuple[Key, str]]:
+def _with_acronyms(read: dict[str, list[tuple[str, Key]]], aliases: dict[Key, str]) -> list[tuple[Key, str]]:
     """Each name that holds another entry's full name, with that name as its acronym: "Deputy Chair of the
     Military Committee" is also "Deputy Chair of the MC", "Office of the Director General of the
     International Military Staff" also "... of the IMS". A variant another entry already has stays theirs."""
-    short = _full_names_with_acronyms(kb, aliases, words)
+    short = _full_names_with_acronyms(read, aliases)
     out: list[tuple[Key, str]] = []
     for key, eid in aliases.items():
         for full, acronym in short:
@@ -163,21 +162,15 @@ def _with_acronyms(
     return out
 
 
-def _full_names_with_acronyms(
-    kb: KnowledgeBase, aliases: dict[Key, str], words: Callable[[str], list[str]],
-) -> list[tuple[Key, Key]]:
+def _full_names_with_acronyms(read: dict[str, list[tuple[str, Key]]], aliases: dict[Key, str]) -> list[tuple[Key, Key]]:
     """(a full name of several words, its entry's acronym) for every entry that has an acronym."""
     short: list[tuple[Key, Key]] = []
-    for entry in kb.entries.values():
-        # A real acronym, read as typed: "HQ" is read as "headquarters", which is no acronym.
-        acronyms = [(a.lower(),) for a in entry.aliases if a.isupper() and a.isalnum() and len(a) >= 2
-                    and tuple(words(a)) == (a.lower(),)]
-        if not acronyms:
-            continue
-        for name in [entry.title, *entry.aliases]:
-            full = tuple(words(name))
-            if len(full) >= 2 and aliases.get(full) == entry.id:
-                short.append((full, acronyms[0]))
+    for eid, named in read.items():
+        # A real acronym among the aliases, read as typed: "HQ" is read as "headquarters", no acronym.
+        acronyms = [key for name, key in named[1:]
+                    if name.isupper() and name.isalnum() and len(name) >= 2 and key == (name.lower(),)]
+        if acronyms:
+            short += [(key, acronyms[0]) for _, key in named if len(key) >= 2 and aliases.get(key) == eid]
     return short
 
 

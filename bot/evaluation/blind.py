@@ -44,6 +44,10 @@ class BlindSet:
     questions: list[BlindItem]
     conversations: list[Conversation]
 
+    def asked(self) -> list[str]:
+        """Every question the set asks: its single questions, then its conversations' turns."""
+        return [i.q for i in self.questions] + [t.q for c in self.conversations for t in c.turns]
+
 
 def load(path: Path) -> BlindSet:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))

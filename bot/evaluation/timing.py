@@ -32,8 +32,7 @@ def bench_questions(dev_set: Path | None = None, blind_set: Path = SET_A) -> lis
     turns when the checkout has them."""
     questions = [item.q for item in load_set(dev_set)]
     if blind_set.exists():
-        loaded = blind.load(blind_set)
-        questions += [q.q for q in loaded.questions] + [t.q for c in loaded.conversations for t in c.turns]
+        questions += blind.load(blind_set).asked()
     return questions
 
 
