@@ -69,6 +69,17 @@ class KnowledgeBase:
         entry = self.entries.get(entry_id)
         return entry.relations.get("part_of", []) if entry is not None else []
 
+    def wholes(self, entry_id: str) -> list[str]:
+        """What an entry is part of at any depth, nearest first (the NOGP: the DG's office, the IMS, ...)."""
+        out: list[str] = []
+        todo = list(self.parents(entry_id))
+        while todo:
+            whole = todo.pop(0)
+            if whole not in out:
+                out.append(whole)
+                todo += self.parents(whole)
+        return out
+
 
 def read_yaml(path: Path) -> Any:
     """A YAML file's data, parsed by libyaml when PyYAML has it. PyYAML is imported here, not at the top: a

@@ -17,7 +17,7 @@ from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import GENERAL_NAME, Context
 from bot.answering.question import Name, Question, Word
 from bot.answering.references import is_number, number_concept, references
-from bot.answering.words import CARRY_OVER, CONJUNCTIONS, NUMBER_LABELS, PRONOUNS, STOPWORDS
+from bot.answering.words import CARRY_OVER, NUMBER_LABELS, PRONOUNS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
 
 # A typo is corrected only to a knowledge-base word at least this similar (fuzz.ratio, 0-100): 80
@@ -52,8 +52,6 @@ POSSESSIVES = frozenset({"its", "their", "his", "her"})
 # conversations (0, 1 and 2 tried; 1 gained a turn and lost none, 2 re-read "is it 24/7?" as a size).
 ATTRIBUTE_WORDS = 1
 
-_COMPARE = frozenset({"difference", "differences", "differ", "compare", "comparing", "comparison", "versus",
-                      "vs", "distinguish", "between", "both", "each"})
 
 @dataclass
 class _Reading:
@@ -73,6 +71,7 @@ class Analyser:
         # Entries that are posts: "who is the <post>" asks for the person holding it.
         self._posts = frozenset(e for e, entry in catalogue.kb.entries.items() if entry.kind == "position")
         self._peer = _peers(catalogue)
+        self._wholes = {e: frozenset(catalogue.kb.wholes(e)) for e in catalogue.kb.entries}
         aliases_of: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for key, owner in catalogue.aliases.items():
             if len(key) > 1:
@@ -113,7 +112,7 @@ class Analyser:
         content_idx = self._content_positions(r, names)
         names.sort(key=lambda n: n.start)
         content = tuple(self._content_word(r, i) for i in content_idx)
-        listed = _listed(names, r.words)
+        listed = asked.listed(names, r.words, self._wholes)
         names, intent, follow_up = self._follow_up(r, names, content, intent, context)
         facet = self.cat.intents.by_id[intent].facet if intent else None
         holder = asked.asks_holder(r.words, names, self._posts, self.lex.framing)
@@ -362,23 +361,6 @@ class Analyser:
 def _opener(words: list[str]) -> int:
     """How many words open the question with a carry-over ("and", "what about"); 0 when none does."""
     return next((len(o) for o in CARRY_OVER if tuple(words[: len(o)]) == o), 0)
-
-
-def _listed(names: list[Name], words: list[str]) -> bool:
-    """Two or more names asked side by side ("JFC Naples and JFC Brunssum", "compare X and Y")."""
-    ids = list(dict.fromkeys(n.entry for n in names))
-    if len(ids) < 2:
-        return False
-    if any(w in _COMPARE for w in words):
-        return True
-    for a, b in itertools.pairwise(names):
-        if a.entry == b.entry:
-            continue
-        between = words[a.end:b.start]
-        if not between or (all(w in CONJUNCTIONS or w in STOPWORDS for w in between)
-                           and any(w in CONJUNCTIONS for w in between)):
-            return True
-    return False
 
 
 def _peers(catalogue: Catalogue) -> dict[str, str]:

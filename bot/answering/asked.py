@@ -1,5 +1,6 @@
 """What a question asks for, beyond its subject: the kind of answer (a person, a named holder, a year, a
-count, a place ...), what a "how many" counts, and whether it asks about the present or for an exact figure.
+count, a place ...), what a "how many" counts, whether it asks about the present or for an exact figure, and
+whether it asks about several of the names it gives.
 
 These are read from the question's words alone; the scorer checks them against each unit (does it name
 a person, does it count what is asked) and the confidence model against the whole reply.
@@ -11,7 +12,7 @@ import itertools
 from collections.abc import Sequence
 
 from bot.answering.question import Name
-from bot.answering.words import STOPWORDS
+from bot.answering.words import CONJUNCTIONS, STOPWORDS
 
 # The answer a question wants, from its question words. Facet cues refine it (scoring.py).
 _WANTS_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -146,3 +147,32 @@ def asks_now(words: Sequence[str]) -> bool:
 
 def asks_exact(words: Sequence[str]) -> bool:
     return any(w in _EXACT for w in words)
+
+
+# Words that ask about several names at once, however they are placed ("the difference between ...").
+_COMPARE = frozenset({"difference", "differences", "differ", "compare", "comparing", "comparison", "versus",
+                      "vs", "distinguish", "between", "both", "each"})
+
+
+def listed(names: list[Name], words: list[str], wholes: dict[str, frozenset[str]]) -> bool:
+    """Two or more names asked side by side ("JFC Naples and JFC Brunssum", "compare X and Y"). A name
+    right before or after something it is part of only qualifies it: "the IMS NOGP" asks about the NOGP
+    alone, and its reply must not open with the IMS."""
+    ids = list(dict.fromkeys(n.entry for n in names))
+    if len(ids) < 2:
+        return False
+    if any(w in _COMPARE for w in words):
+        return True
+    return any(_side_by_side(a, b, words, wholes) for a, b in itertools.pairwise(names))
+
+
+def _side_by_side(a: Name, b: Name, words: list[str], wholes: dict[str, frozenset[str]]) -> bool:
+    """Whether two neighbouring names are both asked: only a conjunction (and stopwords) between them,
+    or nothing between two names neither of which is part of the other."""
+    if a.entry == b.entry:
+        return False
+    between = words[a.end:b.start]
+    if not between:
+        return a.entry not in wholes.get(b.entry, ()) and b.entry not in wholes.get(a.entry, ())
+    return (all(w in CONJUNCTIONS or w in STOPWORDS for w in between)
+            and any(w in CONJUNCTIONS for w in between))
