@@ -30,19 +30,23 @@ class Context:
 
 def remember(
     context: Context, q: Question, entities: list[str], specificity: Callable[[str], float], *,
-    whole: str | None = None,
+    whole: str | None = None, earlier: str | None = None,
 ) -> None:
     """Keep what the answer was about as the subject of the next turn.
 
     Names of the setting are dropped when something more specific was answered: after "usnato mgmt
     obj 2?", "which partners does it rely on" asks about the objective, not about the whole mission.
-    `whole`, when the answer was about parts of the previous subject, stays first whatever its specificity."""
+    `whole`, when the answer was about parts of the previous subject, stays first whatever its specificity;
+    else `earlier`, the subject a follow-up was asked under when its answer was about something else, stays
+    second (unless it only names the setting), so the next "it" may still mean it."""
     subject = list(dict.fromkeys(entities))
     specific = [e for e in subject if specificity(e) >= GENERAL_NAME]
     if specific:
         subject = specific
     if whole is not None:
         subject = list(dict.fromkeys([whole, *subject]))
+    elif earlier is not None and specificity(earlier) >= GENERAL_NAME:
+        subject = list(dict.fromkeys([*subject, earlier]))
     context.entities = subject
     context.intent = q.intent
     context.facet = q.facet

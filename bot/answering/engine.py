@@ -67,6 +67,15 @@ def _named(q: Question) -> list[str]:
     return list(dict.fromkeys([*carried, *sure]))
 
 
+def _asked_under(q: Question, previous: list[str], subject: list[str]) -> str | None:
+    """The subject a follow-up that named nothing was asked under, when its answer was about something
+    else: after "what does the NOGP do?" and "which UN resolutions?" (answered by the resolutions),
+    "who does it liaise with?" still means the NOGP, so the NOGP stays beside the new subject."""
+    if not (q.follow_up and previous and q.names) or any(n.how != "context" for n in q.names):
+        return None
+    return previous[0] if previous[0] not in subject else None
+
+
 class Engine:
     def __init__(
         self, kb: loader.KnowledgeBase, model: Model | None = None, *, built: tuple[Any, ...] | None = None,
@@ -151,7 +160,8 @@ class Engine:
             subject = answer.entities if answer.status in ("answer", "no-data") else _named(q)
             whole = self.analyser.whole_of(context.entities, subject)
             if subject:
-                remember(context, q, subject, self.analyser.specificity, whole=whole)
+                remember(context, q, subject, self.analyser.specificity, whole=whole,
+                         earlier=_asked_under(q, context.entities, subject))
         return answer
 
     def analyse(self, question: str, context: Context | None = None) -> Question:

@@ -37,6 +37,9 @@ KEEPS_SUBJECT = [
     (["what is ACO?", "who leads it?"], {"aco", "saceur"}, ["SACEUR | Supreme Allied Commander Europe"]),
     (["where is LANDCOM?", "what does it do?"], "landcom", ["Supreme Allied Commander Europe"]),
     (["what is the IMS?", "how many staff?"], "ims", ["450 | 500"]),
+    # a follow-up answered by something else leaves the subject it was asked under beside the new one
+    (["what does the NOGP do?", "which UN resolutions?", "who does it liaise with?"], "nogp",
+     ["International Staff"]),
     # a bare "what" with one word asks an attribute of what was asked before
     (["who runs the IMS?", "what rank?"], {"ims", "dgims"}, ["three star"]),
     # a new name switches the subject, even a name as general as NATO or USNATO
@@ -158,3 +161,14 @@ def test_a_declined_question_still_sets_the_subject_it_names(engine: Engine, mon
     assert answer.answered and answer.entry == "ims" and _holds(answer.text, "Brussels"), answer.text[:160]
     shell = _shell_json(engine, monkeypatch, turns)
     assert [o["answered"] for o in shell] == [False, True] and _holds(shell[1]["text"], "Brussels")
+
+
+def test_the_subject_a_follow_up_was_asked_under_stays_second(engine: Engine) -> None:
+    context = Context()
+    engine.ask("what does the NOGP do?", context)
+    answer = engine.ask("which UN resolutions?", context)
+    assert answer.entities == ["unscr-1325-1820"]
+    assert context.entities == ["unscr-1325-1820", "nogp"]
+    # A question that names its own subject leaves nothing behind.
+    engine.ask("where is MARCOM?", context)
+    assert context.entities == ["marcom"]
