@@ -274,3 +274,6 @@ def _intent_problems(kb: KnowledgeBase) -> Iterator[str]:
         if intent.id in intent_ids:
             yield f"{INTENTS_FILE}: intent {intent.id!r}, field id: duplicate"
         intent_ids.add(intent.id)
+    for intent in kb.intents:
+        if intent.otherwise is not None and intent.otherwise not in intent_ids:
+            yield f"{INTENTS_FILE}: intent {intent.id!r}, field otherwise: no intent {intent.otherwise!r}"

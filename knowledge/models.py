@@ -230,6 +230,9 @@ class Intent(BaseModel):
     # Asks what something is rather than one fact about it ("what is", "who is"): in a short follow-up
     # ("what rank?" after "who heads the IMS?") it asks an attribute of what was asked before.
     generic: bool = False
+    # The intent asked instead of something that has no statement of this one's facet: "what does objective
+    # 3.1 do/cover?" asks what the objective is, as an objective has no role of its own.
+    otherwise: str | None = None
     examples: list[str] = Field(min_length=1)
 
 

@@ -9,7 +9,7 @@ on the evidence collected here. The numbers recogniser is `references`; what com
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.answering import asked
@@ -65,9 +65,11 @@ class _Reading:
 class Analyser:
     def __init__(
         self, catalogue: Catalogue, concepts_known: frozenset[str], specificity: dict[str, float] | None = None,
+        *, aspects: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.cat = catalogue
         self._specificity = specificity or {}
+        self._aspects = aspects or {}
         # Entries that are posts: "who is the <post>" asks for the person holding it.
         self._posts = frozenset(e for e, entry in catalogue.kb.entries.items() if entry.kind == "position")
         self._peer = _peers(catalogue)
@@ -114,6 +116,7 @@ class Analyser:
         content = tuple(self._content_word(r, i) for i in content_idx)
         listed = asked.listed(names, r.words, self._wholes)
         names, intent, follow_up = self._follow_up(r, names, content, intent, context)
+        intent, content = self._otherwise(intent, names, content)
         facet = self.cat.intents.by_id[intent].facet if intent else None
         holder = asked.asks_holder(r.words, names, self._posts, self.lex.framing)
         return Question(
@@ -232,6 +235,24 @@ class Analyser:
             keep_intent = (intent is None and (opener or not carrying)) or (generic and carrying <= ATTRIBUTE_WORDS)
             return carried, context.intent if keep_intent else intent, True
         return [], intent, False
+
+    def _otherwise(
+        self, intent: str | None, names: list[Name], content: tuple[Word, ...],
+    ) -> tuple[str | None, tuple[Word, ...]]:
+        """The intent's `otherwise` when the question asks it of what it names ("what does objective 3.1
+        cover?") and nothing named has a statement of its facet; the words that asked for the facet
+        ("cover") are then cues of that intent, not content a reply must hold. A question that carries
+        more ("which division handles medical issues?") asks something else of its names, and keeps its
+        intent."""
+        spec = self.cat.intents.by_id[intent] if intent else None
+        if spec is None or spec.otherwise is None or spec.facet is None or not names:
+            return intent, content
+        facet = self.concept(spec.facet)
+        if any(w.carries and w.concept != facet for w in content):
+            return intent, content
+        if any(spec.facet in self._aspects.get(n.entry, ()) for n in names):
+            return intent, content
+        return spec.otherwise, tuple(replace(w, carries=False) if w.concept == facet else w for w in content)
 
     def whole_of(self, previous: list[str], subject: list[str]) -> str | None:
         """The previous subject when a reply was about parts of it: after "and divisions?" about the IMS,

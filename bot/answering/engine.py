@@ -88,7 +88,8 @@ class Engine:
             forest_bytecode = None
         else:
             self.units, self.catalogue, self.index, forest_bytecode = built
-        self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity)
+        self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity,
+                                 aspects=self.index.aspects)
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
         self.scorer = Scorer(self.index, self.model, forest_bytecode=forest_bytecode)

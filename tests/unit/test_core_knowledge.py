@@ -134,6 +134,12 @@ def _duplicate_id(d: Path) -> None:
     _edit(d, "policy.yaml", lambda x: x["entries"].append(sitcen))
 
 
+def _dangling_otherwise(d: Path) -> None:
+    def change(x: dict[str, Any]) -> None:
+        next(i for i in x["intents"] if i["id"] == "what_does")["otherwise"] = "no_such_intent"
+    _edit(d, "intents.yaml", change)
+
+
 # (break, what must be named: file, entry, field, ...), and whether `load` itself refuses it.
 BREAKS = [
     pytest.param(_invalid_yaml, ["ims.yaml", "YAML", "line"], True, id="invalid-yaml"),
@@ -143,6 +149,8 @@ BREAKS = [
                  id="dangling-relation"),
     pytest.param(_shared_alias, ["ims.yaml", "'sitcen'", "aliases", "'IMS'", "'ims'"], False, id="shared-alias"),
     pytest.param(_duplicate_id, ["policy.yaml", "'sitcen'", "id", "duplicate"], True, id="duplicate-id"),
+    pytest.param(_dangling_otherwise, ["intents.yaml", "'what_does'", "otherwise", "no_such_intent"], False,
+                 id="dangling-otherwise"),
 ]
 
 

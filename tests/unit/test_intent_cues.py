@@ -63,3 +63,37 @@ def test_a_short_follow_up_keeps_its_own_specific_intent(
     assert engine.analyse(turns[-1], context.copy()).intent == intent
     answer = engine.ask(turns[-1], context)
     assert answer.answered and fact in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        # nothing named has a role of its own: the question asks what it is
+        ("what does objective 3.1 do?", "what_is"),
+        ("what does objective 3.1 cover?", "what_is"),
+        ("what does management objective 2 cover?", "what_is"),
+        # the named thing has a role: the question keeps asking for it
+        ("what does the legal officer do?", "what_does"),
+        ("what does the IMS cover?", "what_does"),
+        # more is asked of the names than what they do: the intent stays
+        ("which IMS division would handle medical issues?", "what_does"),
+    ],
+)
+def test_what_something_without_a_role_does_is_what_it_is(engine: Engine, question: str, intent: str) -> None:
+    assert engine.analyse(question).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("question", "entry", "fact"),
+    [
+        ("what does objective 3.1 do?", "objective-3-1", "China"),
+        ("what does objective 2.2 cover?", "objective-2-2", "Objective 2.2"),
+        ("what does management objective 2 cover?", "mgmt-objective-2", "Management Objective 2"),
+    ],
+)
+def test_what_something_without_a_role_does_is_answered(engine: Engine, question: str, entry: str,
+                                                        fact: str) -> None:
+    answer = engine.ask(question)
+    assert answer.answered, answer.text[:160]
+    assert answer.entry == entry
+    assert fact in answer.text
