@@ -23,6 +23,9 @@ RARITY_FLOOR = 0.15
 # "mnay", "wich"), unless the slip is itself an English word ("hat", "here") or already a spelling.
 # A slip of two of them ("hwo": how or who?) is left as typed.
 SLIP_WORDS = ("what", "where", "when", "which", "who", "whose", "why", "how", "many", "much")
+# The longer function words are spelt out the same way ("abuot", "wiht", "tehir"): left as typed, such a
+# slip counts against every reply as a word the knowledge base never uses.
+SLIPPED = SLIP_WORDS + tuple(sorted(w for w in STOPWORDS if len(w) >= 4 and w not in SLIP_WORDS))
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def _rarity(zipf: float) -> float:
 
 def _slip_spellings(english: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
     """Each slip of SLIP_WORDS -> its word, but not a slip that is an English word or a slip of two."""
-    slips = _slips(SLIP_WORDS)
+    slips = _slips(SLIPPED)
     twice = {slip for slip, n in Counter(slip for slip, _ in slips).items() if n > 1}
     return {slip: (word,) for slip, word in slips if slip not in english and slip not in twice}
 

@@ -333,6 +333,9 @@ def test_a_follow_up_asking_for_contact_details_declines(engine: Engine, follow_
 @pytest.mark.parametrize(("question", "entry", "facts"), [
     ("wehn was Allied Command Transformation formed", "act", ["2003"]),
     ("how mnay civilians work in the IMS", "ims", ["90"]),
+    # slips of the longer function words are read too, and "stood up" as established
+    ("whats objective 3.3 abuot", "objective-3-3", ["Objective 3.3"]),
+    ("when was the IMS stood up?", "ims", ["1967"]),
 ])
 def test_a_slip_in_the_question_word_is_read(engine: Engine, question: str, entry: str, facts: list[str]) -> None:
     assert_answers(engine.ask(question), entry, facts)
@@ -344,6 +347,7 @@ def test_slips_are_never_english_words(engine: Engine) -> None:
     slips = dict(_slips(SLIP_WORDS))
     assert slips["wehre"] == "where" and slips["mnay"] == "many" and slips["wich"] == "which"
     lexicon = engine.catalogue.lexicon
+    assert lexicon.words["abuot"] == ("about",) and lexicon.words["tehir"] == ("their",)
     assert "here" not in lexicon.words and "hat" not in lexicon.words  # English words stay themselves
 
 
