@@ -420,6 +420,7 @@ def test_analyse_flags_a_number_that_does_not_exist(engine: Engine) -> None:
         ("my boss wants to know where JFC Brunssum is", "jfc-brunssum"),
         ("need it for a slide: when was the IMS set up", "ims"),
         ("sorry if obvious but where is SHAPE lol", "shape"),
+        ("where is SHAPE, per the wiki?", "shape"),  # "per" frames like "according to"
     ],
 )
 def test_framing_words_never_count_against_an_answer(engine: Engine, question: str, entry: str) -> None:
