@@ -207,12 +207,13 @@ class Analyser:
         opener: bool, refers: bool,
     ) -> tuple[list[Name], str | None, bool]:
         """A question that names something: "and JFC Naples?" asks the previous question of a new
-        subject; the subject stays beside names of the setting only when a pronoun points back to it
-        ("how does USNATO handle it?"), since "when was NATO founded?" asks about NATO."""
+        subject; the subject stays beside names of the setting, or everyday words that may be names ("hq"),
+        only when a pronoun points back to it ("how does USNATO handle it?", "how does hq keep tabs on it?"),
+        since "when was NATO founded?" asks about NATO."""
         names = [self._own_part(n, context.entities[0]) for n in names]
         if opener and intent is None:
             return names, context.intent, True  # "and JFC Naples?" asks the previous question again
-        general = all(self.specificity(n.entry) < GENERAL_NAME for n in names)
+        general = all(self.specificity(n.entry) < GENERAL_NAME or n.how == "ordinary" for n in names)
         if refers and general and context.entities[0] not in {n.entry for n in names}:
             # USNATO is named in everything the strategy says: after objective 3.1 the subject stays 3.1.
             return names + carried, intent, True

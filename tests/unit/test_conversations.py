@@ -129,6 +129,8 @@ def test_new_forgets_the_subject_in_the_shell(engine: Engine, monkeypatch: pytes
         ("who heads ACO?", Context(["act"], "where_is", "location"), ["aco"], "head"),
         # a pronoun keeps the subject; a name of the setting beside it does not replace it
         ("how does USNATO handle it?", Context(["objective-3-1"]), ["usnato", "objective-3-1"], None),
+        # ... nor does an everyday word that may name something ("hq")
+        ("how does hq keep tabs on it?", Context(["policy-alignment"]), ["nato-hq", "policy-alignment"], None),
         # without a pronoun, a general name is the subject
         ("when was NATO founded?", Context(["ims"], "who_heads", "head"), ["nato"], "founded"),
         # a bare "what" with one content word keeps the previous facet
