@@ -325,7 +325,9 @@ class Analyser:
                 if length == 1 and words[i] in cat.ordinary:
                     if i > 0 and words[i - 1] in POSSESSIVES:
                         break  # "its HQ" is the subject's own headquarters, not NATO HQ
-                    if not raw[i].isupper():
+                    # Capitals make an acronym ("IS", "ACT") a name, not a spelling of an everyday word
+                    # ("HQ", read as "headquarters": every command has one).
+                    if not raw[i].isupper() or words[i] != raw[i].lower():
                         if words[i] not in STOPWORDS:
                             weak.append(Name(entry, i, i + 1, ORDINARY_NAME_SCORE * score, "ordinary"))
                         break

@@ -46,3 +46,16 @@ def test_liaise_finds_the_office_that_maintains_liaison(engine: Engine) -> None:
     assert answer.answered
     assert answer.entities[0] == "nogp"
     assert "International Staff" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "sure"),
+    [
+        ("which HQ does it use", False),  # "HQ" in capitals is still the everyday word
+        ("where is NATO HQ", True),
+        ("what does IS do?", True),  # an acronym in capitals is the International Staff
+    ],
+)
+def test_a_capitalised_everyday_word_is_no_surer_a_name(engine: Engine, question: str, sure: bool) -> None:
+    hows = {n.how for n in engine.analyse(question).names}
+    assert ("alias" in hows) is sure
