@@ -15,6 +15,7 @@ from bot.answering.engine import Engine
         ("nato members?", "members"),
         ("who are the allies", "members"),
         ("list the nato allies", "members"),
+        ("who actually sits on the NAC", "members"),  # a filler adverb inside the cue is dropped
         ("what did allies agree at the 2014 Wales summit?", None),  # the subject of "agree"
         ("how do allies keep their defence policies aligned?", None),
         ("why is common funding a fight among allies", None),  # the setting, not what is asked
