@@ -110,7 +110,7 @@ def _rarity(zipf: float) -> float:
 
 
 def _slip_spellings(english: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
-    """Each slip of SLIP_WORDS -> its word, but not a slip that is an English word or a slip of two."""
+    """Each slip of SLIPPED -> its word, but not a slip that is an English word or a slip of two."""
     slips = _slips(SLIPPED)
     twice = {slip for slip, n in Counter(slip for slip, _ in slips).items() if n > 1}
     return {slip: (word,) for slip, word in slips if slip not in english and slip not in twice}
