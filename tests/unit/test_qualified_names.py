@@ -1,5 +1,6 @@
-"""A name typed right next to something it is part of qualifies it ("the IMS NOGP"); it is not a second
-entity to answer, and a derived word ("liaise") finds its family ("liaison")."""
+"""How names are read: one typed right next to something it is part of qualifies it ("the IMS NOGP") and is
+not a second entity to answer; an everyday word in capitals ("HQ") is no surer a name than in lower case;
+and a derived word ("liaise") finds its family ("liaison")."""
 
 from __future__ import annotations
 
