@@ -190,9 +190,9 @@ def _ordinary(kb: KnowledgeBase, aliases: dict[Key, str], lexicon: Lexicon) -> f
 
 
 def _vocabulary(known: set[str], lexicon: Lexicon) -> list[str]:
-    """The words a typo is corrected towards. Never a function or framing word: "correcting" a typo into
-    one would hide a word that matters."""
+    """The words a typo is corrected towards. Never a function word ("correcting" a typo into one would hide
+    a word that matters), but framing words are: "ofice" is "office", which frames, not "officer"."""
     return sorted(
-        w for w in known
-        if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS and w not in lexicon.framing
+        {w for w in known if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS}
+        | {w for w in lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS}
     )

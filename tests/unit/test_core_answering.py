@@ -341,6 +341,12 @@ def test_a_slip_in_the_question_word_is_read(engine: Engine, question: str, entr
     assert_answers(engine.ask(question), entry, facts)
 
 
+def test_a_typo_of_a_framing_word_is_read_as_it(engine: Engine) -> None:
+    q = engine.analyse("what does the usnato ofice space lack")
+    assert "office" in q.words and "officer" not in q.words  # and "office space" names the facility
+    assert "usnato-facility" in q.entries
+
+
 def test_slips_are_never_english_words(engine: Engine) -> None:
     from bot.answering.lexicon import SLIP_WORDS, _slips
 
