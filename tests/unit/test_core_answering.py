@@ -285,7 +285,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
     [
         (["what is the IMS?", "who heads it?"], {"ims", "dgims"}, ["Director General"]),
         (["what is the IMS?", "how many staff does it have?"], "ims", ["450"]),
-        (["what is the IMS?", "when was it set up?"], "ims", ["1967"]),
+        (["what is the IMS?", "and when was it set up?"], "ims", ["1967"]),
         (["what is the IMS?", "where's it?"], {"ims", "nato-hq"}, ["Brussels"]),
         (["what is the IMS?", "who heads it?", "and where is that?"], {"ims", "nato-hq"}, ["Brussels"]),
         (["what is the IMS?", "does it work 24/7 in a crisis?"], {"ims-crisis-mode", "ims", "sitcen"},
@@ -303,7 +303,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
          ["member countries"]),
         (["what does Allied Maritime Command do?", "and where is its HQ?"], "marcom", ["Northwood"]),
         (["how big is the staff of the IMS?", "and divisions?"], "ims-divisions", ["five", "four"]),
-        (["how big is the staff of the IMS?", "and divisions?", "when was it set up?"], "ims", ["1967"]),
+        (["how big is the staff of the IMS?", "and divisions?", "so when was it set up?"], "ims", ["1967"]),
     ],
 )
 def test_follow_ups_keep_the_subject(engine: Engine, turns: list[str], entries: str | set[str],
@@ -373,7 +373,7 @@ def test_each_conversation_keeps_its_own_subject(engine: Engine) -> None:
     one, two = Context(), Context()
     engine.ask("what is the IMS?", one)
     engine.ask("where is SHAPE?", two)
-    assert engine.ask("when was it set up?", one).entry == "ims"
+    assert engine.ask("when was that set up?", one).entry == "ims"
     assert engine.ask("where is it located?", two).entry == "shape"
 
 
