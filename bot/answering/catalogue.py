@@ -193,6 +193,5 @@ def _vocabulary(known: set[str], lexicon: Lexicon) -> list[str]:
     """The words a typo is corrected towards. Never a function word ("correcting" a typo into one would hide
     a word that matters), but framing words are: "ofice" is "office", which frames, not "officer"."""
     return sorted(
-        {w for w in known if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS}
-        | {w for w in lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS}
+        w for w in known | lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS
     )
