@@ -1,0 +1,91 @@
+"""A question wrapped in chat asides: bot.answering.asides and the engine's second reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import asides
+from bot.answering.answer import Answer
+from bot.answering.context import Context
+from bot.answering.engine import Engine
+from knowledge.text import clean, tokens_with_case
+
+
+@pytest.mark.parametrize(("text", "parts", "leading"), [
+    ("where is MARCOM based? sorting out my travel diary", ["where is MARCOM based", "sorting out my travel diary"],
+     False),
+    ("new starter - who heads the IMS?", ["new starter", "who heads the IMS"], False),
+    ("who heads the IMS -- asking for a friend", ["who heads the IMS", "asking for a friend"], False),
+    ("who heads the IMS — asking for a friend", ["who heads the IMS", "asking for a friend"], False),
+    ("where is JFC Naples, roughly speaking", ["where is JFC Naples", "roughly speaking"], True),
+    ("new here. where is SHAPE?", ["new here", "where is SHAPE"], False),
+    # A break wins over commas, which then stay inside their part.
+    ("where is MARCOM? need it, thanks", ["where is MARCOM", "need it, thanks"], False),
+    # One piece: no break, the "U.S." of a name, a trailing question mark, a paragraph.
+    ("where is MARCOM?", None, False),
+    ("what does the U.S. Mission want from the EU?", None, False),
+    ("is the IMS-IS split clear?", None, False),
+    ("a? b? c? d", None, False),
+])
+def test_cut(text: str, parts: list[str] | None, leading: bool) -> None:
+    cut = asides.cut(text)
+    assert (cut is None) if parts is None else (cut == asides.Cut(parts, leading))
+
+
+def _whole(engine: Engine, question: str, context: Context | None = None) -> Answer:
+    """The message read whole, as it was before asides were read."""
+    text = clean(question)
+    return engine._ask_one(question, text, tokens_with_case(text), context)
+
+
+@pytest.mark.parametrize(("question", "alone", "fact"), [
+    ("where is MARCOM based? sorting out my travel diary", "where is MARCOM based", "Northwood"),
+    ("when was ACT created? writing up some history notes", "when was ACT created", "2003"),
+    ("who heads the IMS - new starter trying to learn the ropes", "who heads the IMS", "Director General"),
+    ("where is JFC Naples, roughly speaking", "where is JFC Naples", "Naples"),
+])
+def test_a_declined_message_is_answered_as_its_question_alone(
+    engine: Engine, question: str, alone: str, fact: str,
+) -> None:
+    assert not _whole(engine, question).answered
+    answer = engine.ask(question)
+    assert answer.answered and fact in answer.text
+    assert answer.question == question  # as typed
+    assert answer.model_dump(exclude={"question"}) == engine.ask(alone).model_dump(exclude={"question"})
+
+
+@pytest.mark.parametrize("question", [
+    "where is MARCOM based? the LANDCOM travel diary is a mess",  # the aside names something
+    "where is MARCOM based? sorting out my 2024 travel diary",  # ... holds a number
+    "where is MARCOM based? need the address",  # ... says what is asked
+    "writing history notes, when was ACT created",  # a comma before the question sets its scene
+    "history notes - is that when ACT was created",  # the question points into the aside
+])
+def test_a_message_whose_other_parts_do_not_only_frame_it_is_read_whole(engine: Engine, question: str) -> None:
+    assert engine.ask(question).model_dump() == _whole(engine, question).model_dump()
+    assert not engine.ask(question).answered
+
+
+def test_a_confident_whole_reading_is_kept(engine: Engine) -> None:
+    question = "how many staff does the IMS have? my manager keeps asking"
+    assert _whole(engine, question).answered
+    assert engine.ask(question).model_dump() == _whole(engine, question).model_dump()
+
+
+def test_in_a_conversation_the_question_alone_is_asked_in_it(engine: Engine) -> None:
+    question = "who leads it? asking for a colleague writing history notes"
+    assert not _whole(engine, question, Context(["marcom"])).answered
+    context, alone = Context(["marcom"]), Context(["marcom"])
+    answer = engine.ask(question, context)
+    reference = engine.ask("who leads it?", alone)
+    assert answer.answered and "Commander MARCOM" in answer.text
+    assert answer.model_dump(exclude={"question"}) == reference.model_dump(exclude={"question"})
+    assert context == alone
+
+
+def test_a_declined_reading_leaves_the_conversation_as_the_whole_message_left_it(engine: Engine) -> None:
+    question = "where is MARCOM based? the LANDCOM travel diary is a mess"
+    context, whole = Context(["ims"]), Context(["ims"])
+    engine.ask(question, context)
+    _whole(engine, question, whole)
+    assert context == whole
