@@ -22,6 +22,8 @@ _BREAK = re.compile(r"\?+\s+|\s+[-\u2013\u2014]+\s+|\s*--\s*|(?<![\s.][A-Za-z])(
 # "..., need it rn"); a comma before the question ("in the org chart, what tier ...") often sets the
 # scene the question needs, so only trailing ones count.
 _COMMA = re.compile(r",\s+")
+# Whatever _BREAK or _COMMA could cut at, and more: a cheap first look.
+_MAYBE = re.compile(r"[?.,]\s|\s[-\u2013\u2014]|--")
 _STRIP = " ?!.,;:-\u2013\u2014"
 # A part asks when it opens with one of these, as the analyser reads it ("whos" -> "who is").
 QUESTION_WORDS = frozenset("who what where when which how why is are does do did can was were".split())
@@ -38,6 +40,8 @@ class Cut(NamedTuple):
 
 def cut(text: str) -> Cut | None:
     """The message cut where an aside may begin, or None when it is one piece (or a paragraph)."""
+    if _MAYBE.search(text) is None:
+        return None  # most questions: one search instead of two splits
     parts = _pieces(_BREAK.split(text))
     leading = len(parts) == 1
     if leading:
