@@ -161,12 +161,14 @@ class Engine:
         return again
 
     def _question_in(self, cut: asides.Cut, *, conversation: bool) -> str | None:
-        """The one part that asks (it opens with a question word as read: "waht", "whos"), when every
-        other part names nothing, holds no number and does not say what is asked ("need a name"); a
-        part that points elsewhere ("is that in the article?") does not stand alone outside a
-        conversation."""
+        """The one part that asks (it opens with a question word as read, "waht" and "whos" included,
+        after any framing words: "hey what ..."), when every other part names nothing, holds no number
+        and does not say what is asked ("need a name"); a part that points elsewhere ("is that in the
+        article?") does not stand alone outside a conversation."""
         read = [self.analyser.analyse(part) for part in cut.parts]
-        asking = [i for i, q in enumerate(read) if q.words and q.words[0] in asides.QUESTION_WORDS]
+        framing = self.analyser.lex.framing  # "hey what ...", "quick q, where ..."
+        asking = [i for i, q in enumerate(read)
+                  if next((w for w in q.words if w not in framing), "") in asides.QUESTION_WORDS]
         if len(asking) != 1 or (cut.leading and asking[0] != 0):
             return None
         k = asking[0]

@@ -43,6 +43,8 @@ def _whole(engine: Engine, question: str, context: Context | None = None) -> Ans
     ("when was ACT created? writing up some history notes", "when was ACT created", "2003"),
     ("who heads the IMS - new starter trying to learn the ropes", "who heads the IMS", "Director General"),
     ("where is JFC Naples, roughly speaking", "where is JFC Naples", "Naples"),
+    # Framing words before the question word.
+    ("hey where is MARCOM based? sorting out my travel diary", "hey where is MARCOM based", "Northwood"),
 ])
 def test_a_declined_message_is_answered_as_its_question_alone(
     engine: Engine, question: str, alone: str, fact: str,
