@@ -84,6 +84,7 @@ class Analyser:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.concept = lru_cache(maxsize=16384)(self.lex.concept)
         self._stem = lru_cache(maxsize=16384)(stem)
+        self._ordinary_stems = frozenset(map(stem, catalogue.ordinary))  # "headquartered", "acting" too
         # Word -> the longest intent cue it starts: most words start none and need no lookups.
         self._cue_starts: dict[str, int] = {}
         for key in catalogue.intents.cues:
@@ -322,7 +323,7 @@ class Analyser:
                 if entry is None:
                     continue
                 score = min(quality[i:i + length])
-                if length == 1 and words[i] in cat.ordinary:
+                if length == 1 and stems[i] in self._ordinary_stems:
                     if i > 0 and words[i - 1] in POSSESSIVES:
                         break  # "its HQ" is the subject's own headquarters, not NATO HQ
                     # Capitals make an acronym ("IS", "ACT") a name, not a spelling of an everyday word

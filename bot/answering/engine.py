@@ -161,23 +161,27 @@ class Engine:
         return again
 
     def _question_in(self, cut: asides.Cut, *, conversation: bool) -> str | None:
-        """The one part that asks (it opens with a question word as read, "waht" and "whos" included,
-        after any framing words: "hey what ..."), when every other part names nothing, holds no number
-        and does not say what is asked ("need a name"); a part that points elsewhere ("is that in the
-        article?") does not stand alone outside a conversation."""
+        """The one part that asks, when every other part only frames it; a part that points elsewhere
+        ("is that in the article?") does not stand alone outside a conversation."""
         read = [self.analyser.analyse(part) for part in cut.parts]
-        framing = self.analyser.lex.framing  # "hey what ...", "quick q, where ..."
-        asking = [i for i, q in enumerate(read)
-                  if next((w for w in q.words if w not in framing), "") in asides.QUESTION_WORDS]
+        asking = [i for i, q in enumerate(read) if self._opens_with_question(q)]
         if len(asking) != 1 or (cut.leading and asking[0] != 0):
             return None
         k = asking[0]
-        if any(q.names or q.numbers or not self._asks.isdisjoint(map(self.analyser.concept, q.words))
-               for i, q in enumerate(read) if i != k):
+        if not all(self._only_frames(q) for i, q in enumerate(read) if i != k):
             return None
         if not conversation and not PRONOUNS.isdisjoint(read[k].words):
             return None
         return cut.parts[k]
+
+    def _opens_with_question(self, q: Question) -> bool:
+        """A question word as read ("waht", "whos" included) comes first, after any framing: "hey what ..."."""
+        framing = self.analyser.lex.framing
+        return next((w for w in q.words if w not in framing), "") in asides.QUESTION_WORDS
+
+    def _only_frames(self, q: Question) -> bool:
+        """The part names nothing, holds no number and does not say what is asked ("need a name")."""
+        return not q.names and not q.numbers and self._asks.isdisjoint(map(self.analyser.concept, q.words))
 
     def _several_questions(self, question: str, parts: list[str], context: Context | None) -> Answer | None:
         """Each clause asked as a turn of its own, the next with the subject the last one left (clauses.py
