@@ -86,7 +86,9 @@ class Composer:
         extra = self._units(support or [])
         parts = [self.part(u) for u in units]
         citations = [c for u in [*units, *extra] for c in u.citations]
-        answered = any(p.answered for p in parts)
+        # Several entities asked: a reply that gives one's fact but says the sources omit another's does not
+        # give the fact asked, so it is not flagged answered (as a message of two questions is not, clauses.py).
+        answered = all(p.answered for p in parts)
         first = units[0]
         entry = self.kb.entries[first.entry]
         if len(parts) == 1:

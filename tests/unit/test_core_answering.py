@@ -464,6 +464,16 @@ def test_out_of_scope_questions_are_declined(engine: Engine, question: str) -> N
     assert answer.confidence < 1.0
 
 
+def test_several_entities_one_without_the_fact_asked_is_not_flagged_answered(engine: Engine) -> None:
+    partly = engine.ask("where are the NCIA and MARCOM based?")
+    assert [p.entry for p in partly.parts] == ["ncia", "marcom"]
+    assert "Northwood" in partly.text and "do not say" in partly.text  # what is known, and what is not
+    assert not partly.answered and partly.status == "no-data" and partly.suggestions
+    assert [p.answered for p in partly.parts] == [False, True]
+    both = engine.ask("where are MARCOM and LANDCOM based?")
+    assert both.answered and both.status == "answer" and all(p.answered for p in both.parts)
+
+
 def test_in_scope_neighbour_of_an_out_of_scope_question_answers(engine: Engine) -> None:
     """The sources record Finland's accession, not Sweden's: the phrasing that may answer one never answers
     the other (Finland may be declined as borderline; Sweden must be)."""
