@@ -11,7 +11,7 @@ from bot.answering.engine import Engine
 @pytest.mark.parametrize(
     ("question", "names"),
     [
-        ("Where is the NCIA headquartered?", ["ncia"]),  # a verb of place, not NATO HQ beside the agency
+        ("the NCIA is headquartered where?", ["ncia"]),  # a verb of place, not NATO HQ beside the agency
         ("where is SHAPE headquartered", ["shape"]),
         ("where is the NCIA's headquarters?", ["ncia"]),
         ("where are NATO's headquarters?", ["nato-hq"]),  # "NATO headquarters" is its full name
