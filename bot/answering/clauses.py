@@ -15,11 +15,16 @@ import re
 
 from bot.answering.answer import Answer, Source, new_answer
 
-# A clause starts with a question word after "and", a semicolon or a question mark: "... and where is it
-# based?", "...; who leads it?", "... ? when was it set up". "and" before anything else joins names or
-# nouns ("MARCOM and LANDCOM"), which the engine reads as one question about several entries.
+# A clause starts with a question word, or the verb that opens a yes/no question, after "and", a semicolon
+# or a question mark: "... and where is it based?", "...; who leads it?", "... ? when was it set up", "...
+# and does it run around the clock?". "and" before anything else joins names or nouns ("MARCOM and
+# LANDCOM"), which the engine reads as one question about several entries; so does "and" before such a
+# verb unless a subject follows it ("the IMS and IS staff" is one question).
 _BOUNDARY = re.compile(
-    r"(?:,?\s+and\s+|\s*;\s*|\?\s+)(?=(?:who|whos|what|whats|where|wheres|when|which|how|why)\b)", re.I
+    r"(?:,?\s+and\s+|\s*;\s*|\?\s+)"
+    r"(?=(?:who|whos|what|whats|where|wheres|when|which|how|why)\b"
+    r"|(?:does|do|did|is|are|was|were|can|has)\s+(?:it|they|there|the|that|this|he|she)\b)",
+    re.I,
 )
 # More clauses than this is not two questions in one but a paragraph: read it whole.
 MAX_CLAUSES = 3

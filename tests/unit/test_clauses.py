@@ -17,6 +17,10 @@ from knowledge.text import tokens_with_case
     ("what is the IMS? who heads it?", ["what is the IMS", "who heads it"]),
     ("where is MARCOM; what does LANDCOM do", ["where is MARCOM", "what does LANDCOM do"]),
     ("What is JFTC and WHERE is it", ["What is JFTC", "WHERE is it"]),
+    ("where is the situation centre and is it staffed at night?", ["where is the situation centre",
+                                                                  "is it staffed at night"]),
+    ("what does ACT do? does it have a HQ in europe", ["what does ACT do", "does it have a HQ in europe"]),
+    ("what do the IMS and IS staff do?", []),
     # One question: names or nouns joined, a clause too short to stand alone, or a paragraph.
     ("where are MARCOM and LANDCOM?", []),
     ("when and where was the treaty signed?", []),
