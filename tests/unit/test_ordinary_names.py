@@ -17,6 +17,7 @@ from bot.answering.engine import Engine
         ("where are NATO's headquarters?", ["nato-hq"]),  # "NATO headquarters" is its full name
         ("where is headquarters?", ["nato-hq"]),  # nothing else named: the everyday word is the name
         ("where is NATO HQ?", ["nato-hq"]),
+        ("who is acting head of the IMS", ["dgims"]),  # "acting" is the everyday word, not ACT by its stem
     ],
 )
 def test_an_everyday_word_names_only_what_nothing_else_does(engine: Engine, question: str, names: list[str]) -> None:
