@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from bot.answering import asked
+
 # Where a chat message breaks between a question and an aside: a question mark with more after it, a
 # dash between spaces ("fyi im new - who ..."), a double dash, or a full stop after a word (not the
 # "U.S." of "U.S. Mission").
@@ -25,8 +27,9 @@ _COMMA = re.compile(r",\s+")
 # Whatever _BREAK or _COMMA could cut at, and more: a cheap first look.
 _MAYBE = re.compile(r"[?.,]\s|\s[-\u2013\u2014]|--")
 _STRIP = " ?!.,;:-\u2013\u2014"
-# A part asks when it opens with one of these, as the analyser reads it ("whos" -> "who is").
-QUESTION_WORDS = frozenset("who what where when which how why is are does do did can was were".split())
+# A part asks when it opens with a question word (asked.QUESTION_WORDS) or the verb of a yes/no question,
+# as the analyser reads it ("whos" -> "who is").
+QUESTION_WORDS = asked.QUESTION_WORDS | frozenset("is are does do did can was were".split())
 # Words besides the lexicon's `asks` by which an aside says what kind of answer is wanted.
 NAMING = frozenset({"name", "number"})
 # More segments than this is a paragraph, not a question with asides.
