@@ -247,7 +247,12 @@ class Engine:
         for e in q.entries[:MAX_ENTITIES]:
             own = self.scorer.rank(q, only=e)
             own_confidence = self._confidence(q, own)
-            if own and own_confidence >= self.threshold:
+            # As in _best, a known gap of the entity asked about is said without confidence: "where are
+            # the NCIA and MARCOM based?" must not become an answer about MARCOM alone. Not for a name
+            # everyone uses ("what does NATO say vs the encyclopedia" names a source, not a subject).
+            gap = (bool(own) and not self.index.units[own[0].index].unit.answers and own[0].entry == e
+                   and self.index.specificity.get(e, 1.0) >= 0.5)
+            if own and (own_confidence >= self.threshold or gap):
                 sure.append((own[0], own_confidence))
         if len(sure) > 1:
             # As sure as its least sure part.
