@@ -14,6 +14,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.answering.question import Question
 
 # Smoothing: a word's rate is pulled towards the base rate as if it had been seen this many more times at
 # it. Set before looking at any figure (5 is the usual small-count prior); a word seen once in a question
@@ -75,6 +79,13 @@ class Vocabulary:
     def table(self) -> dict[str, float]:
         weights = {w: self._stored(w) for w in sorted(self.seen)}
         return {w: v for w, v in weights.items() if v > 0.0}
+
+
+def telling(q: Question) -> tuple[str, ...]:
+    """The words of a question that may tell it is one to decline: its content words (framing and cue words
+    included: "email", "current"), not the names it asks about ("SITCEN" in "the SITCEN wifi password")
+    nor its function words ("me" in "tell me about ..."), which say what it is about or how it is put."""
+    return tuple(w.word for w in q.content)
 
 
 def score(words: Iterable[str], table: Mapping[str, float]) -> float:

@@ -327,7 +327,8 @@ class Scorer:
         near = [units[s.index].reply_concepts for s in ranked[:RANK_DEPTH]]
         answers = units[ranked[0].index].unit.answers
         reply = reply_features(self.terms(q), shown, near, self.index.max_idf, answers=answers)
-        row = confidence_row(ranked, reply, question_row(q, outside.score(q.words, self.model.outside_words)))
+        telling = outside.score(outside.telling(q), self.model.outside_words)
+        row = confidence_row(ranked, reply, question_row(q, telling))
         if self._forest is not None:
             return self._calibration(sigmoid(self._forest(row)))
         return sigmoid(self.model.confidence_bias + sum(map(operator.mul, self._confidence_prior, row)))

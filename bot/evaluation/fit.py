@@ -2,12 +2,13 @@
 
 The procedure, so anyone can repeat it:
 
-1. Training questions are the dev set (tests/data/devset.yaml) and the training question sets given
-   with --train (tests/data/train/*.yaml: written from the source documents alone, labelled with the
-   facts a right answer holds, conversations included), plus generated variants of each: the same
-   question wrapped in Slack framing, in lower case without apostrophes, in chat spellings, or with a
-   typo (`variants`, seeded, so every run makes the same ones), and each question about one named subject
-   asked again as a follow-up that calls it "it" (`follow_up`). The blind sets are never used.
+1. Training questions are the dev set (tests/data/devset.yaml) and the sets given with --train (`make fit`:
+   tests/data/train/*.yaml, then tests/data/mined/*.yaml; written from the source documents alone,
+   labelled with the facts a right answer holds, conversations included), plus generated variants of
+   each: the same question wrapped in Slack framing, in lower case without apostrophes, in chat spellings,
+   or with a typo (`variants`, seeded, so every run makes the same ones), and each question about one named
+   subject asked again as a follow-up that calls it "it" (`follow_up`). The blind and held-out sets
+   (tests/data/blind, tests/data/heldout) are never used.
 2. Each question is analysed and its candidates (scoring.Scorer.rows: the same ones a real question
    gets) scored with the features of scoring.py. A candidate is right when the reply built on it holds
    every fact the label asks for (a dev-set label without facts: the entry and facet it names); a
@@ -16,8 +17,8 @@ The procedure, so anyone can repeat it:
    ones' share maximised; `fit_ranker`).
 4. The confidence: per question, the best candidate's confidence features (confidence.confidence_row) and
    whether the reply built on it (with its support) holds the facts; gradient-boosted trees on those
-   (boost.py). One feature, "outside", scores the question's words by how often training questions
-   holding them must be declined (outside.py); each training question is left out of its own score.
+   (boost.py). One feature, "outside", scores the question's content words (`outside.telling`) by how
+   often training questions holding them must be declined; each is left out of its own score.
 5. Calibration and threshold: 5-fold cross-validation by question (variants stay with their question),
    each fold's written questions (not the generated variants, which only train) scored by a ranker and
    trees fitted on the other four folds. An isotonic map from those held-out probabilities to whether
@@ -277,7 +278,7 @@ def fit_ranker(data: Sequence[Example], *, l2: float = RANK_L2, steps: int = 400
 
 def _written(data: Sequence[Example]) -> dict[int, outside.Asked]:
     """Each training question as written (not its variants): its words and whether it must be declined."""
-    return {ex.group: (frozenset(ex.asked.words), not ex.in_scope)
+    return {ex.group: (frozenset(outside.telling(ex.asked)), not ex.in_scope)
             for ex in data if not ex.variant and ex.asked is not None}
 
 
@@ -305,7 +306,7 @@ def _confidence_rows(
             right = int(all(_holds(shown, f) for f in ex.facts))
         else:
             right = ex.labels[top]
-        question = question_row(ex.asked, vocab.score(ex.asked.words, written.get(ex.group)))
+        question = question_row(ex.asked, vocab.score(outside.telling(ex.asked), written.get(ex.group)))
         out.append((confidence_row(ranked, reply, question), right, ex.in_scope))
     return out
 

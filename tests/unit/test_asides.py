@@ -42,7 +42,7 @@ def _whole(engine: Engine, question: str, context: Context | None = None) -> Ans
     ("where is MARCOM based? sorting out my travel diary", "where is MARCOM based", "Northwood"),
     ("when was ACT created? writing up some history notes", "when was ACT created", "2003"),
     ("who heads the IMS - new starter trying to learn the ropes", "who heads the IMS", "Director General"),
-    ("where is JFC Naples, roughly speaking", "where is JFC Naples", "Naples"),
+    ("where is JFC Naples, give or take", "where is JFC Naples", "Naples"),
     # Framing words before the question word.
     ("hey where is MARCOM based? sorting out my travel diary", "hey where is MARCOM based", "Northwood"),
 ])
@@ -75,7 +75,7 @@ def test_a_confident_whole_reading_is_kept(engine: Engine) -> None:
 
 
 def test_in_a_conversation_the_question_alone_is_asked_in_it(engine: Engine) -> None:
-    question = "who leads it? asking for a colleague writing history notes"
+    question = "who leads it? sorting out my travel diary"
     assert not _whole(engine, question, Context(["marcom"])).answered
     context, alone = Context(["marcom"]), Context(["marcom"])
     answer = engine.ask(question, context)

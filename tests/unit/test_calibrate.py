@@ -87,3 +87,28 @@ def test_stored_table_scores_as_the_fit_does(question: str) -> None:
 def test_shipped_model_has_outside_words(engine: Engine) -> None:
     table = engine.model.outside_words
     assert len(table) >= 50 and all(v > 0 for v in table.values())
+
+
+@pytest.mark.parametrize(("question", "telling"), [
+    ("tell me about SITCEN", ["tell"]),  # neither "me" nor the name says the question is one to decline
+    ("what is the salary of the SACEUR", ["salary"]),
+    ("who is the next SACEUR", ["next"]),
+    ("what is the IMS email address", ["email", "address"]),
+])
+def test_outside_words_are_content_words_not_names_or_function_words(
+    engine: Engine, question: str, telling: list[str],
+) -> None:
+    assert list(outside.telling(engine.analyse(question))) == telling
+
+
+@pytest.mark.parametrize("word", ["sitcen", "saceur", "marcom", "me", "you"])
+def test_the_shipped_outside_table_holds_no_name_or_function_word(engine: Engine, word: str) -> None:
+    assert word not in engine.model.outside_words
+
+
+def test_tell_me_about_an_entity_is_answered(engine: Engine) -> None:
+    """"tell me about X" for every entry's own name: the outside words once held "me" and "sitcen" (from
+    questions to decline like "tell me the SITCEN wifi password") and a refit declined most of these."""
+    entries = list(engine.kb.entries.values())
+    answered = [engine.ask(f"tell me about {e.title}").answered for e in entries]
+    assert sum(answered) >= 0.85 * len(entries)

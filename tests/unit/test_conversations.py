@@ -38,7 +38,7 @@ KEEPS_SUBJECT = [
     (["where is LANDCOM?", "what does it do?"], "landcom", ["Supreme Allied Commander Europe"]),
     (["what is the IMS?", "how many staff?"], "ims", ["450 | 500"]),
     # a follow-up answered by something else leaves the subject it was asked under beside the new one
-    (["what does the NOGP do?", "which UN resolutions?", "who does it liaise with?"], "nogp",
+    (["what does the NOGP do?", "which UN resolutions?", "who does it maintain liaison with?"], "nogp",
      ["International Staff"]),
     # a bare "what" with one word asks an attribute of what was asked before
     (["who runs the IMS?", "what rank?"], {"ims", "dgims"}, ["three star"]),

@@ -88,7 +88,7 @@ def test_what_something_without_a_role_does_is_what_it_is(engine: Engine, questi
     ("question", "entry", "fact"),
     [
         ("what does objective 3.1 do?", "objective-3-1", "China"),
-        ("what does objective 2.2 cover?", "objective-2-2", "Objective 2.2"),
+        ("what does objective 2.2 say?", "objective-2-2", "Objective 2.2"),
         ("what does management objective 2 cover?", "mgmt-objective-2", "Management Objective 2"),
     ],
 )

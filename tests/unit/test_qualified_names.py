@@ -43,7 +43,7 @@ def test_a_word_family_meets_in_one_concept(engine: Engine, word: str) -> None:
 
 
 def test_liaise_finds_the_office_that_maintains_liaison(engine: Engine) -> None:
-    answer = engine.ask("who does the NOGP liaise with?")
+    answer = engine.ask("which organisations does the NOGP liaise with?")
     assert answer.answered
     assert answer.entities[0] == "nogp"
     assert "International Staff" in answer.text
