@@ -21,7 +21,7 @@ from bot.answering.context import Context, remember
 from bot.answering.index import UnitIndex
 from bot.answering.model import Model
 from bot.answering.question import Question
-from bot.answering.scoring import Scored, Scorer, supporting
+from bot.answering.scoring import SHARED_NAME, Scored, Scorer, supporting
 from bot.answering.units import build_units
 from bot.answering.words import PRONOUNS, STOPWORDS
 from knowledge import loader
@@ -251,7 +251,7 @@ class Engine:
             # the NCIA and MARCOM based?" must not become an answer about MARCOM alone. Not for a name
             # everyone uses ("what does NATO say vs the encyclopedia" names a source, not a subject).
             gap = (bool(own) and not self.index.units[own[0].index].unit.answers and own[0].entry == e
-                   and self.index.specificity.get(e, 1.0) >= 0.5)
+                   and self.index.specificity.get(e, 1.0) >= SHARED_NAME)
             if own and (own_confidence >= self.threshold or gap):
                 sure.append((own[0], own_confidence))
         if len(sure) > 1:
