@@ -82,10 +82,12 @@ class Vocabulary:
 
 
 def telling(q: Question) -> tuple[str, ...]:
-    """The words of a question that may tell it is one to decline: its content words (framing and cue words
-    included: "email", "current"), not the names it asks about ("SITCEN" in "the SITCEN wifi password")
-    nor its function words ("me" in "tell me about ..."), which say what it is about or how it is put."""
-    return tuple(w.word for w in q.content)
+    """The words of a question that may tell it is one to decline: its content words (framing included:
+    "email", "current"), not the names it asks about ("SITCEN" in "the SITCEN wifi password"), its function
+    words ("me") nor the words that cue its intent ("tell" in "tell me about ..."), which say what it is
+    about or how it is put."""
+    cues = set(q.cue_words)
+    return tuple(w.word for w in q.content if w.word not in cues)
 
 
 def score(words: Iterable[str], table: Mapping[str, float]) -> float:

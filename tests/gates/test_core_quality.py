@@ -36,12 +36,10 @@ BLIND_CONFIDENTLY_WRONG = 0.03
 BLIND_CONVERSATION_TURNS_RIGHT = 0.66
 
 # The dev set is the training set: these are training figures, set the same way from `natobot eval` that day
-# (in-scope accuracy 85.0%, correct fallback 100.0%, confidently wrong 4.7%). The dev set counts a reply
-# from another entry than its label's as wrong; the refit of 2026-12-03 afternoon (mined sets in training)
-# gave 5.7% there while the blind sets' pooled confidently-wrong share fell (3.4% -> 2.8%), so that bound was raised.
+# (in-scope accuracy 85.0%, correct fallback 100.0%, confidently wrong 4.7%).
 DEV_IN_SCOPE_ACCURACY = 0.81
 DEV_CORRECT_FALLBACK = 0.97
-DEV_CONFIDENTLY_WRONG = 0.06
+DEV_CONFIDENTLY_WRONG = 0.055
 
 NEAR_DOMAIN_TAGS = {"oos-near", "known-no-data"}
 

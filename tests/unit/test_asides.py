@@ -40,7 +40,7 @@ def _whole(engine: Engine, question: str, context: Context | None = None) -> Ans
 
 @pytest.mark.parametrize(("question", "alone", "fact"), [
     ("where is MARCOM based? sorting out my travel diary", "where is MARCOM based", "Northwood"),
-    ("when was ACT created? writing up some history notes", "when was ACT created", "2003"),
+    ("when was ACT created? prepping some history notes for the boss", "when was ACT created", "2003"),
     ("who heads the IMS - new starter trying to learn the ropes", "who heads the IMS", "Director General"),
     ("where is JFC Naples, give or take", "where is JFC Naples", "Naples"),
     # Framing words before the question word.
@@ -59,9 +59,9 @@ def test_a_declined_message_is_answered_as_its_question_alone(
 @pytest.mark.parametrize("question", [
     "where is MARCOM based? the LANDCOM travel diary is a mess",  # the aside names something
     "where is MARCOM based? sorting out my 2024 travel diary",  # ... holds a number
-    "where is MARCOM based? need the address",  # ... says what is asked
-    "writing history notes, when was ACT created",  # a comma before the question sets its scene
-    "history notes - is that when ACT was created",  # the question points into the aside
+    "how big is the IMS? need hard numbers",  # ... says what is asked
+    "writing history notes, when was SHAPE founded",  # a comma before the question sets its scene
+    "history notes - is that when SHAPE was founded",  # the question points into the aside
 ])
 def test_a_message_whose_other_parts_do_not_only_frame_it_is_read_whole(engine: Engine, question: str) -> None:
     assert engine.ask(question).model_dump() == _whole(engine, question).model_dump()

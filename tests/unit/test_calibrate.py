@@ -90,10 +90,11 @@ def test_shipped_model_has_outside_words(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(("question", "telling"), [
-    ("tell me about SITCEN", ["tell"]),  # neither "me" nor the name says the question is one to decline
+    ("tell me about SITCEN", []),  # "tell me about" cues the intent; "me" and the name say nothing either
+    ("tell me the SITCEN wifi password", ["wifi", "password"]),
     ("what is the salary of the SACEUR", ["salary"]),
     ("who is the next SACEUR", ["next"]),
-    ("what is the IMS email address", ["email", "address"]),
+    ("what is the IMS email address", ["email"]),  # "address" cues the location asked, which the scorer weighs
 ])
 def test_outside_words_are_content_words_not_names_or_function_words(
     engine: Engine, question: str, telling: list[str],
@@ -101,14 +102,15 @@ def test_outside_words_are_content_words_not_names_or_function_words(
     assert list(outside.telling(engine.analyse(question))) == telling
 
 
-@pytest.mark.parametrize("word", ["sitcen", "saceur", "marcom", "me", "you"])
+@pytest.mark.parametrize("word", ["sitcen", "saceur", "marcom", "me", "you", "tell"])
 def test_the_shipped_outside_table_holds_no_name_or_function_word(engine: Engine, word: str) -> None:
     assert word not in engine.model.outside_words
 
 
 def test_tell_me_about_an_entity_is_answered(engine: Engine) -> None:
-    """"tell me about X" for every entry's own name: the outside words once held "me" and "sitcen" (from
-    questions to decline like "tell me the SITCEN wifi password") and a refit declined most of these."""
+    """"tell me about X" for every entry's own name: the outside words once held "me", "tell" and "sitcen"
+    (from questions to decline like "tell me the SITCEN wifi password"); refits declined 12 to 109 of these,
+    "tell me about the IMS" among them."""
     entries = list(engine.kb.entries.values())
     answered = [engine.ask(f"tell me about {e.title}").answered for e in entries]
-    assert sum(answered) >= 0.85 * len(entries)
+    assert sum(answered) >= 0.95 * len(entries)
