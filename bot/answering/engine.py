@@ -246,14 +246,16 @@ class Engine:
         sure: list[tuple[Scored, float]] = []
         for e in q.entries[:MAX_ENTITIES]:
             own = self.scorer.rank(q, only=e)
-            own_confidence = self._confidence(q, own)
+            if not own:
+                continue
+            top, own_confidence = own[0], self._confidence(q, own)
             # As in _best, a known gap of the entity asked about is said without confidence: "where are
             # the NCIA and MARCOM based?" must not become an answer about MARCOM alone. Not for a name
             # everyone uses ("what does NATO say vs the encyclopedia" names a source, not a subject).
-            gap = (bool(own) and not self.index.units[own[0].index].unit.answers and own[0].entry == e
+            gap = (not self.index.units[top.index].unit.answers and top.entry == e
                    and self.index.specificity.get(e, 1.0) >= SHARED_NAME)
-            if own and (own_confidence >= self.threshold or gap):
-                sure.append((own[0], own_confidence))
+            if own_confidence >= self.threshold or gap:
+                sure.append((top, own_confidence))
         if len(sure) > 1:
             # As sure as its least sure part.
             return Decision(picks=[s for s, _ in sure], ranked=ranked, confidence=min(c for _, c in sure))
