@@ -31,14 +31,22 @@ MAX_CLAUSES = 3
 # A clause needs this many words to stand alone: "when and where was it signed?" is one question, and
 # "... right? what exactly" or "... and what else?" only ask the first again.
 MIN_CLAUSE_WORDS = 3
+# A question word fused with "is" is two words: "where's MARCOM" (or "wheres MARCOM") stands alone as
+# "where is MARCOM" does.
+_FUSED = re.compile(r"(?:who|what|wat|where|when|how)['’]?s", re.I)
 
 
 def split(text: str) -> list[str]:
     """The clauses of a message that asks several questions, or [] when it asks one."""
     parts = [p.strip(" ,;?") for p in _BOUNDARY.split(text)]
-    if len(parts) < 2 or len(parts) > MAX_CLAUSES or any(len(p.split()) < MIN_CLAUSE_WORDS for p in parts):
+    if len(parts) < 2 or len(parts) > MAX_CLAUSES or any(_words(p) < MIN_CLAUSE_WORDS for p in parts):
         return []
     return parts
+
+
+def _words(clause: str) -> int:
+    words = clause.split()
+    return len(words) + sum(1 for w in words if _FUSED.fullmatch(w))
 
 
 _ORDINALS = ("first", "second", "third")

@@ -20,6 +20,10 @@ from knowledge.text import tokens_with_case
     ("where is the situation centre and is it staffed at night?", ["where is the situation centre",
                                                                   "is it staffed at night"]),
     ("what does ACT do? does it have a HQ in europe", ["what does ACT do", "does it have a HQ in europe"]),
+    # A question word fused with "is" counts as both words.
+    ("where's MARCOM and who leads it?", ["where's MARCOM", "who leads it"]),
+    ("wheres LANDCOM and who heads it", ["wheres LANDCOM", "who heads it"]),
+    ("what’s SHAPE; where is it", ["what’s SHAPE", "where is it"]),
     ("what do the IMS and IS staff do?", []),
     # One question: names or nouns joined, a clause too short to stand alone, or a paragraph.
     ("where are MARCOM and LANDCOM?", []),
@@ -46,6 +50,12 @@ def test_each_question_is_answered_in_turn(engine: Engine) -> None:
                                     engine.ask("where is it based", Context(["ims"])).confidence)
     labels = [s.label() for s in answer.sources]
     assert len(labels) == len(set(labels))
+
+
+def test_a_fused_question_word_splits_like_two_words(engine: Engine) -> None:
+    answer = engine.ask("where's MARCOM and who leads it?")
+    assert answer.answered and "Northwood" in answer.text and "Commander MARCOM" in answer.text
+    assert [p.entry for p in answer.parts] == ["marcom", "marcom"]
 
 
 def test_two_subjects_both_answered_and_the_last_is_the_subject(engine: Engine) -> None:
