@@ -81,7 +81,10 @@ eval: $(STAMP)
 
 # The shipped model.yaml is this command's output (bot/evaluation/fit.py states the procedure); the order of
 # the sets matters, as the seeded variants follow it.
-FIT_SETS := $(sort $(wildcard tests/data/train/*.yaml)) $(sort $(wildcard tests/data/mined/*.yaml))
+# Mined sets AA-AC are lexicon sources only: as training data they lowered held-out conversation turns
+# with both seeds tried (tests/data/mined/README.md).
+FIT_SETS := $(sort $(wildcard tests/data/train/*.yaml)) \
+	$(sort $(filter-out tests/data/mined/set_a%.yaml,$(wildcard tests/data/mined/*.yaml)))
 fit: $(STAMP)
 	$(BIN)/natobot eval --fit --no-report $(addprefix --train ,$(FIT_SETS))
 
