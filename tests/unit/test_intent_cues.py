@@ -32,6 +32,23 @@ def test_members_is_asked_only_when_the_allies_are_what_is_asked(
 
 
 @pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("where is MARCOM", "where_is"),
+        ("marcom hq", "where_is"),
+        ("which city is SHAPE in", "where_is"),
+        ("what does the IS do at hq", "what_does"),  # the setting of what it does, not what is asked
+        ("how does NATO plan to address hybrid threats?", None),  # "address" the verb
+    ],
+)
+def test_a_location_cue_after_a_preposition_is_the_setting(
+    engine: Engine, question: str, intent: str | None,
+) -> None:
+    q = engine.analyse(question)
+    assert q.intent == intent if intent is not None else q.intent != "where_is"
+
+
+@pytest.mark.parametrize(
     ("question", "entry", "facts"),
     [
         ("what did allies agree at the 2014 Wales summit?", "wales-pledge", ["2 percent", "2024"]),
