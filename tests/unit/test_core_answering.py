@@ -284,7 +284,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
     ("turns", "entries", "facts"),
     [
         (["what is the IMS?", "and who heads it?"], {"ims", "dgims"}, ["Director General"]),
-        (["what is the IMS?", "how many staff does it have?"], "ims", ["450"]),
+        (["what is the IMS?", "how many staff does it employ?"], "ims", ["450"]),
         (["what is the IMS?", "and when was it set up?"], "ims", ["1967"]),
         (["what is the IMS?", "where's it?"], {"ims", "nato-hq"}, ["Brussels"]),
         (["what is the IMS?", "and who heads it?", "and where is that?"], {"ims", "nato-hq"}, ["Brussels"]),
