@@ -52,6 +52,21 @@ def test_a_location_cue_after_a_preposition_is_the_setting(
 
 
 @pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        # "deputy chairman" names a post, it does not ask who heads something
+        ("is it deputy chairman or deputy chair of the MC?", ["Deputy Chair", "2021"]),
+        ("Is the Military Committee's number two called the Deputy Chairman or the Deputy Chair?", ["2021"]),
+    ],
+)
+def test_a_head_word_after_deputy_names_the_post(engine: Engine, question: str, facts: list[str]) -> None:
+    assert engine.analyse(question).intent != "who_heads"
+    answer = engine.ask(question)
+    assert answer.answered and answer.entities == ["dcmc"]
+    assert all(f in answer.text for f in facts)
+
+
+@pytest.mark.parametrize(
     ("question", "entry", "facts"),
     [
         ("what did allies agree at the 2014 Wales summit?", "wales-pledge", ["2 percent", "2024"]),
