@@ -54,12 +54,13 @@ def test_a_location_cue_after_a_preposition_is_the_setting(
 @pytest.mark.parametrize(
     ("question", "facts"),
     [
-        # "deputy chairman" names a post, it does not ask who heads something
+        # "Deputy Chairman" and "Deputy Chair" alone are the DCMC's old and new titles (its aliases), so
+        # their "chairman" and "chair" ask nobody's head
         ("is it deputy chairman or deputy chair of the MC?", ["Deputy Chair", "2021"]),
         ("Is the Military Committee's number two called the Deputy Chairman or the Deputy Chair?", ["2021"]),
     ],
 )
-def test_a_head_word_after_deputy_names_the_post(engine: Engine, question: str, facts: list[str]) -> None:
+def test_the_deputy_chairs_titles_name_the_post(engine: Engine, question: str, facts: list[str]) -> None:
     assert engine.analyse(question).intent != "who_heads"
     answer = engine.ask(question)
     assert answer.answered and answer.entities == ["dcmc"]
