@@ -3,12 +3,12 @@
 The procedure, so anyone can repeat it:
 
 1. Training questions are the dev set (tests/data/devset.yaml) and the sets given with --train (`make fit`:
-   tests/data/train/*.yaml, then tests/data/mined/*.yaml; written from the source documents alone,
-   labelled with the facts a right answer holds, conversations included), plus generated variants of
-   each: the same question wrapped in Slack framing, in lower case without apostrophes, in chat spellings,
-   or with a typo (`variants`, seeded, so every run makes the same ones), and each question about one named
-   subject asked again as a follow-up that calls it "it" (`follow_up`). The blind and held-out sets
-   (tests/data/blind, tests/data/heldout) are never used.
+   tests/data/train/*.yaml, then tests/data/mined/*.yaml but the lexicon-only sets AA-AC; written from the
+   source documents alone, labelled with the facts a right answer holds, conversations included), plus
+   generated variants of each: the same question wrapped in Slack framing, in lower case without
+   apostrophes, in chat spellings, or with a typo (`variants`, seeded, so every run makes the same ones),
+   and each question about one named subject asked again as a follow-up that calls it "it" (`follow_up`).
+   The blind and held-out sets (tests/data/blind, tests/data/heldout) are never used.
 2. Each question is analysed and its candidates (scoring.Scorer.rows: the same ones a real question
    gets) scored with the features of scoring.py. A candidate is right when the reply built on it holds
    every fact the label asks for (a dev-set label without facts: the entry and facet it names); a
