@@ -140,7 +140,17 @@ def _aliases(kb: KnowledgeBase, words: Callable[[str], list[str]]) -> tuple[dict
                 names.append((name, entry.id))
     for key, eid in _with_acronyms(read, aliases):
         aliases.setdefault(key, eid)
+    for key, eid in _without_allied(kb, aliases):
+        aliases.setdefault(key, eid)
     return aliases, names
+
+
+def _without_allied(kb: KnowledgeBase, aliases: dict[Key, str]) -> list[tuple[Key, str]]:
+    """A command's name without its leading "Allied": people say "the maritime command" and "the land
+    command" for MARCOM and LANDCOM. Commands only, and only names of two words or more after it: "Allied
+    decision making" (an objective's theme) is no "decision making"."""
+    return [(key[1:], eid) for key, eid in aliases.items()
+            if key[0] == "allied" and len(key) >= 3 and kb.entries[eid].kind == "command"]
 
 
 def _with_acronyms(read: dict[str, list[tuple[str, Key]]], aliases: dict[Key, str]) -> list[tuple[Key, str]]:
