@@ -12,8 +12,10 @@ them) it gives what it can, says which question it could not answer, and is not 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.answering.answer import Answer, Source, new_answer
+from bot.answering.question import Question
 
 # A clause starts with a question word, or the verb that opens a yes/no question, after "and", a semicolon
 # or a question mark: "... and where is it based?", "...; who leads it?", "... ? when was it set up", "...
@@ -42,6 +44,36 @@ def split(text: str) -> list[str]:
     if len(parts) < 2 or len(parts) > MAX_CLAUSES or any(_words(p) < MIN_CLAUSE_WORDS for p in parts):
         return []
     return parts
+
+
+# "what are the principles and the challenges of X?" asks two things of X: "the principles of X" and "the
+# challenges of X". Read whole, it got the one whose words weigh more, confidently, and the other was
+# missing. Only right after the question word (and its verb and article), each side one or two words, and
+# only before "of", "in" or "for" and what it applies to; the engine keeps the split only when neither side
+# is part of a name ("the Plans and Policy Division of the IMS") and each part is answered with confidence.
+_COORDINATED = re.compile(
+    r"^(?P<head>(?:.*?\b)?(?:what|whats|what's|wat|which)(?:\s+(?:are|is|were|was))?(?:\s+(?:the|its|their))?\s+)"
+    r"(?P<a>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:and|&)\s+(?:(?:the|its|their)\s+)?"
+    r"(?P<b>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<rest>(?:of|in|for)\s+.+?)[\s?.!]*$",
+    re.I,
+)
+# Words that relate the two sides instead of asking for each ("the difference between A and B of X").
+_RELATING = frozenset({"between", "both", "either", "difference", "diff", "relationship", "link", "and"})
+
+
+def distribute(text: str, read: Callable[[str], Question] | None = None) -> list[str]:
+    """The two questions a coordinated "the A and the B of X" asks, or []. With `read` (the analyser), not
+    when the message has a name with "and" in it: "what is the Plans and Policy Division of the IMS for?"
+    asks one thing."""
+    m = _COORDINATED.match(text)
+    if m is None:
+        return []
+    head, a, b, rest = m["head"], m["a"], m["b"], m["rest"]
+    if not _RELATING.isdisjoint(w.lower() for w in (*a.split(), *b.split(), *head.split())):
+        return []
+    if read is not None and any("and" in q.words[n.start:n.end] for q in [read(text)] for n in q.names):
+        return []
+    return [f"{head}{a} {rest}", f"{head}{b} {rest}"]
 
 
 def _words(clause: str) -> int:

@@ -131,7 +131,8 @@ class Engine:
         special = self._special(question, text, pairs)
         if special is not None:
             return special
-        several = self._several_questions(question, clauses.split(text), context)
+        parts = clauses.split(text) or (clauses.distribute(text, self.analyse) if pairs else [])
+        several = self._several_questions(question, parts, context)
         if several is not None:
             return several
         cut = asides.cut(text) if pairs else None

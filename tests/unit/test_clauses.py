@@ -39,6 +39,34 @@ def test_split(text: str, parts: list[str]) -> None:
     assert clauses.split(text) == parts
 
 
+@pytest.mark.parametrize(("text", "parts"), [
+    ("what are the principles and the challenges of the alignment article?",
+     ["what are the principles of the alignment article", "what are the challenges of the alignment article"]),
+    ("whats the justification and the risks for objective 3.3",
+     ["whats the justification for objective 3.3", "whats the risks for objective 3.3"]),
+    ("hey which are the future directions and takeaways in the article",
+     ["hey which are the future directions in the article", "hey which are the takeaways in the article"]),
+    # Not right after the question word, relating the two, or nothing they both apply to.
+    ("which divisions handle intelligence and logistics in the IMS", []),
+    ("what is the difference between ACO and ACT", []),
+    ("what are the links and differences between ACO and ACT", []),
+    ("what are the principles and the challenges", []),
+])
+def test_distribute(text: str, parts: list[str]) -> None:
+    assert clauses.distribute(text) == parts
+
+
+def test_the_two_things_asked_of_one_subject_are_both_answered(engine: Engine) -> None:
+    answer = engine.ask("which are the principles and the challenges of policy alignment, per the article?")
+    assert answer.answered and [p.entry for p in answer.parts] == ["pa-principles", "pa-challenges"]
+    assert "interoperability" in answer.text and "national interests" in answer.text
+
+
+def test_a_name_with_and_in_it_is_not_distributed(engine: Engine) -> None:
+    answer = engine.ask("what is the Plans and Policy Division of the IMS for?")
+    assert answer.answered and [p.entry for p in answer.parts] == ["ims-pp"]
+
+
 def test_each_question_is_answered_in_turn(engine: Engine) -> None:
     context = Context()
     answer = engine.ask("who heads the IMS and where is it based?", context)
