@@ -57,7 +57,8 @@ _COORDINATED = re.compile(
     r"(?P<b>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<rest>(?:of|in|for)\s+.+?)[\s?.!]*$",
     re.I,
 )
-# Words that relate the two sides instead of asking for each ("the difference between A and B of X").
+# Words that relate the two sides instead of asking for each ("the difference between A and B of X"), and an
+# "and" before them, where the message already joins two questions ("who heads it and what are the A and B").
 _RELATING = frozenset({"between", "both", "either", "difference", "diff", "relationship", "link", "and"})
 
 
