@@ -51,11 +51,11 @@ def split(text: str) -> list[str]:
 # missing. Only right after the question word (and its verb and article), each side one or two words, and
 # only before "of", "in" or "for" and what it applies to; the engine keeps the split only when neither side
 # is part of a name ("the Plans and Policy Division of the IMS") and each part is answered with confidence.
+# (Case-blind only where it must be: compiled with re.I this costs a millisecond more of `natobot ask`.)
 _COORDINATED = re.compile(
-    r"^(?P<head>(?:.*?\b)?(?:what|whats|what's|wat|which)(?:\s+(?:are|is|were|was))?(?:\s+(?:the|its|their))?\s+)"
-    r"(?P<a>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:and|&)\s+(?:(?:the|its|their)\s+)?"
-    r"(?P<b>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<rest>(?:of|in|for)\s+.+?)[\s?.!]*$",
-    re.I,
+    r"^(?P<head>(?:.*?\b)?(?i:what|whats|what's|wat|which)(?:\s+(?i:are|is|were|was))?(?:\s+(?i:the|its|their))?\s+)"
+    r"(?P<a>[a-zA-Z][\w-]*(?:\s+[a-zA-Z][\w-]*)?)\s+(?i:and|&)\s+(?:(?i:the|its|their)\s+)?"
+    r"(?P<b>[a-zA-Z][\w-]*(?:\s+[a-zA-Z][\w-]*)?)\s+(?P<rest>(?i:of|in|for)\s+.+?)[\s?.!]*$",
 )
 # Words that relate the two sides instead of asking for each ("the difference between A and B of X"), and an
 # "and" before them, where the message already joins two questions ("who heads it and what are the A and B").
