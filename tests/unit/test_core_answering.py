@@ -141,6 +141,15 @@ def test_a_body_headed_by_another_post_names_it(engine: Engine, question: str, e
     assert_answers(engine.ask(question), entries, [fact])
 
 
+@pytest.mark.parametrize("question", [
+    "how many divisions are there in the IMS? i keep seeing different numbers",
+    "IMS divisions - five or four? seen 2 different figures",
+])
+def test_pointing_at_a_discrepancy_frames_the_question(engine: Engine, question: str) -> None:
+    # "two different numbers" says the sources disagree; it states no number of its own to look for.
+    assert_answers(engine.ask(question), {"ims", "ims-divisions"}, ["five | 5", "four | 4"])
+
+
 # -- the way Slack questions come: framing, filler, chat spellings ------------------------------------
 
 FRAMED = [
