@@ -16,7 +16,7 @@ from bot.answering import asked
 from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import GENERAL_NAME, Context
 from bot.answering.question import Name, Question, Word
-from bot.answering.references import is_number, number_concept, references
+from bot.answering.references import is_number, number_concept, references, spell_counts
 from bot.answering.words import CARRY_OVER, NUMBER_LABELS, PRONOUNS, STOPWORDS
 from knowledge.text import stem, tokens_with_case
 
@@ -107,7 +107,7 @@ class Analyser:
         self, text: str, context: Context | None = None, *, pairs: list[tuple[str, str]] | None = None,
     ) -> Question:
         """Run the recognisers in turn. `pairs`: the text's tokens_with_case(), when the caller has them."""
-        r = self._read((tokens_with_case(text) if pairs is None else pairs)[:MAX_TOKENS])
+        r = self._read((tokens_with_case(text) if pairs is None else pairs)[:MAX_TOKENS], text)
         names, ambiguous, unknown = references(r.words, r.covered, self.cat.numbered)
         names = self._names(r, names)
         intent_rank, r.cue_hit = self._cues(r.words, r.covered)
@@ -131,19 +131,19 @@ class Analyser:
             now=asked.asks_now(r.words), exact=asked.asks_exact(r.words),
         )
 
-    def _read(self, pairs: list[tuple[str, str]]) -> _Reading:
-        """Words as read: typos corrected first (so "us mision" still reads as the U.S. Mission), then
-        the lexicon's chat spellings; each word keeps how it was typed and how sure the reading is."""
+    def _read(self, pairs: list[tuple[str, str]], text: str) -> _Reading:
+        """Words as read: typos corrected first (so "us mision" still reads as the U.S. Mission), then chat
+        spellings, then counts spelled out; each word keeps how it was typed and how sure the reading is."""
         shouted = len(pairs) > 2 and all(raw.isupper() for _, raw in pairs)
         corrected = [self._correct(low) for low, _ in pairs]
         rewritten = self.lex.rewrite([w for w, _ in corrected])
-        words = [w for w, _ in rewritten]
+        raw = [pairs[i][1].lower() if shouted else pairs[i][1] for _, i in rewritten]
+        words = spell_counts([w for w, _ in rewritten], raw, text)
         return _Reading(
             words=words,
-            raw=[pairs[i][1].lower() if shouted else pairs[i][1] for _, i in rewritten],
+            raw=raw,
             quality=[corrected[i][1] for _, i in rewritten],
-            covered=[False] * len(words),
-            cue_hit=[False] * len(words),
+            covered=[False] * len(words), cue_hit=[False] * len(words),
         )
 
     def _names(self, r: _Reading, names: list[Name]) -> list[Name]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.answering.question import Name
-from bot.answering.words import CONJUNCTIONS, NUMBER_WORDS
+from bot.answering.words import CONJUNCTIONS, MONTHS, NUMBER_LABELS, NUMBER_WORDS, STOPWORDS
 
 _DECIMAL = re.compile(r"^\d\.\d{1,2}$")
 _OBJECTIVE_WORDS = frozenset({"objective", "objectives", "obj", "objs", "mo", "objectif"})
@@ -23,6 +23,14 @@ _REFERENCE_WORDS = _OBJECTIVE_WORDS | _MANAGEMENT_WORDS | {"goal", "goals", "mis
 _OTHER_PLANS = frozenset({"jsp", "jrs"})
 _KIND_LABEL = {"objective": "Mission Objective", "management": "Management Objective", "goal": "Mission Goal"}
 
+# Small counts as the documents write them: "the 3 core tasks" is their "three core tasks" (part of a name)
+# and "5 divs" their "five divisions"; read as a digit, the count is a number no statement holds.
+_SPELLED = {NUMBER_WORDS[w]: w for w in ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")}
+# Digits before these are figures or dates, not counts of things ("2 percent", "4 April").
+_FIGURES = frozenset({"percent", "pct", "percentage", "per", "x", "times", "am", "pm"}) | MONTHS
+_LABELLING = NUMBER_LABELS | _REFERENCE_WORDS | _OTHER_PLANS
+_PERCENT = re.compile(r"(\d+)\s*%")
+
 Numbered = dict[tuple[str, str], str]  # ("objective", "2.1") -> entry id (Catalogue.numbered)
 
 
@@ -34,6 +42,26 @@ def number_concept(label: str, number: str) -> str:
 def is_number(word: str) -> bool:
     """A whole number or an objective's number ("2.1")."""
     return word.isdigit() or bool(_DECIMAL.match(word))
+
+
+def spell_counts(words: list[str], raw: list[str], text: str = "") -> list[str]:
+    """The words (as typed: `raw`) with each small count of things typed as a digit of its own spelled out
+    ("3 core tasks" -> "three core tasks"); numbers that refer to something stay ("goal 3", "goals 1 and 4",
+    "article 5", "2 percent", "C3", and "the 2% target" of `text`, since the words no longer show the "%")."""
+    percent = frozenset(_PERCENT.findall(text)) if "%" in text else frozenset()
+    out = list(words)
+    for i, word in enumerate(out[:-1]):
+        spelled = _SPELLED.get(word)
+        if spelled is None or raw[i] != word or word in percent:
+            continue
+        after, before = words[i + 1], words[max(0, i - 3):i]
+        if not after.isalpha() or after in STOPWORDS or after in _FIGURES:
+            continue
+        if before and (before[-1] in _LABELLING or before[-1] in CONJUNCTIONS or before[-1][:1].isdigit()):
+            continue
+        if not any(b in _MANAGEMENT_WORDS for b in before):
+            out[i] = spelled
+    return out
 
 
 def references(words: list[str], covered: list[bool], numbered: Numbered) -> tuple[list[Name], list[str], str | None]:

@@ -141,6 +141,17 @@ def test_a_body_headed_by_another_post_names_it(engine: Engine, question: str, e
     assert_answers(engine.ask(question), entries, [fact])
 
 
+@pytest.mark.parametrize(("question", "entry", "facts"), [
+    ("what are the 3 core tasks of nato", "core-tasks", ["deterrence", "crisis prevention", "cooperative security"]),
+    ("the SITCEN is between which 2 staffs?", "sitcen", ["International Staff", "International Military Staff"]),
+])
+def test_a_count_typed_as_a_digit_reads_as_the_documents_write_it(
+    engine: Engine, question: str, entry: str, facts: list[str],
+) -> None:
+    # Read as a digit, the "3" was a number no statement holds, and both were declined.
+    assert_answers(engine.ask(question), entry, facts)
+
+
 @pytest.mark.parametrize("question", [
     "how many divisions are there in the IMS? i keep seeing different numbers",
     "IMS divisions - five or four? seen 2 different figures",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.references import is_number, number_concept, references
+from bot.answering.references import is_number, number_concept, references, spell_counts
 
 NUMBERED = {
     ("objective", "2.1"): "objective-2-1",
@@ -84,3 +84,35 @@ def test_another_plans_objective_is_never_a_missing_one() -> None:
     """"JSP Obj. 4.3" is no Mission Objective 4.3 that does not exist: the strategy cites it as a linkage."""
     found, _, unknown, covered = read("which objective links to jsp objective 4.3")
     assert (found, unknown, any(covered)) == ([], None, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("what are the 3 core tasks", "what are the three core tasks"),
+        ("need the 5 ims divisions listed", "need the five ims divisions listed"),
+        ("sits between which 2 staffs", "sits between which two staffs"),
+        ("is it 4 or 5 divisions", "is it 4 or 5 divisions"),  # figures compared, not a count of things
+        ("goal 3 risks", "goal 3 risks"),  # numbers that refer to something stay
+        ("mgmt obj 2 partners", "mgmt obj 2 partners"),
+        ("management objective 2 partners", "management objective 2 partners"),
+        ("goals 1 and 4 risks", "goals 1 and 4 risks"),
+        ("what does article 5 say", "what does article 5 say"),
+        ("the 2 percent target", "the 2 percent target"),
+        ("signed on 4 april", "signed on 4 april"),
+        ("24 7 coverage", "24 7 coverage"),
+        ("1 division", "1 division"),  # "one" reads as a function word: the digit says more
+        ("12 general officers", "12 general officers"),  # the documents write 12 in digits
+        ("how many divisions 5", "how many divisions 5"),  # nothing after it to count
+    ],
+)
+def test_counts_typed_as_digits_read_as_the_documents_write_them(text: str, read_as: str) -> None:
+    words = text.split()
+    assert " ".join(spell_counts(words, words)) == read_as
+
+
+def test_a_digit_inside_a_name_or_typed_with_percent_stays() -> None:
+    # "C3 staff" tokenises as "c", "3" typed as "C3"; "the 2% target" loses its "%" to the tokens.
+    assert spell_counts(["the", "c", "3", "staff"], ["the", "C3", "C3", "staff"]) == ["the", "c", "3", "staff"]
+    assert spell_counts(["the", "2", "target"], ["the", "2", "target"], "the 2% target") == ["the", "2", "target"]
+    assert spell_counts(["the", "2", "target"], ["the", "2", "target"]) == ["the", "two", "target"]
