@@ -15,7 +15,9 @@ from bot.answering.words import CONJUNCTIONS, MONTHS, NUMBER_LABELS, NUMBER_WORD
 _DECIMAL = re.compile(r"^\d\.\d{1,2}$")
 _OBJECTIVE_WORDS = frozenset({"objective", "objectives", "obj", "objs", "mo", "objectif"})
 _MANAGEMENT_WORDS = frozenset({"management", "mgmt", "mgt", "managment"})
-_REFERENCE_WORDS = _OBJECTIVE_WORDS | _MANAGEMENT_WORDS | {"goal", "goals", "mission", "number", "no"}
+# "MG2", as a user abbreviates Mission Goal 2 (tokenised "mg", "2"), after "MO" for the objectives.
+_GOAL_WORDS = frozenset({"goal", "goals", "mg", "mgs"})
+_REFERENCE_WORDS = _OBJECTIVE_WORDS | _MANAGEMENT_WORDS | _GOAL_WORDS | {"mission", "number", "no"}
 # "JSP Obj. 1.4", "EUR JRS Obj. 1.1": other plans' objectives, which the strategy cites as its objectives'
 # linkages. Their numbers are content ("objective#1.4", as the linkage statements have it), not references
 # to the strategy's own objectives ("there is no Mission Objective 4.3" answered "which objective links to
@@ -111,7 +113,7 @@ def _kind(num: str, before: list[str], last_kind: str | None) -> str | None:
         return "objective"
     if any(b in _MANAGEMENT_WORDS for b in before) or prev == "mo":
         return "management"
-    if prev in ("goal", "goals"):
+    if prev in _GOAL_WORDS:
         return "goal"
     if prev in CONJUNCTIONS and last_kind:
         return last_kind  # "goals 1 and 4"

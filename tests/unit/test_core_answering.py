@@ -235,6 +235,7 @@ def test_most_are_answered(engine: Engine) -> None:
         ("what is objective 4.1 about?", "objective-4-1", ["messaging"]),
         ("goal 3", "goal-3", ["Global Role"]),
         ("mission goal 2", "goal-2", ["Deterrence"]),
+        ("what's MG3 about", "goal-3", ["Global Role"]),  # "MG" as "MO": Mission Goal
         ("mo 1", "mgmt-objective-1", ["safe"]),
         ("mo3", "mgmt-objective-3", ["morale"]),
         ("management objective 2", "mgmt-objective-2", ["customer satisfaction"]),

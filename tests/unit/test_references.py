@@ -36,6 +36,7 @@ def read(text: str) -> tuple[list[tuple[str, int, int]], list[str], str | None, 
         ("goals 1 and 4", [("goal-1", 0, 2), ("goal-4", 3, 4)]),  # the kind carries over a conjunction
         ("mgmt obj 2", [("management-2", 0, 3)]),
         ("mo 2", [("management-2", 0, 2)]),
+        ("mg 4", [("goal-4", 0, 2)]),  # "MG4": Mission Goal 4
         ("4 goals", []),  # the reference word comes first
         ("which objective links to jsp objective 2.1", []),  # another plan's objective: content, not a reference
         ("eur jrs objective 3.1 appears where", []),
