@@ -152,6 +152,12 @@ def test_a_count_typed_as_a_digit_reads_as_the_documents_write_it(
     assert_answers(engine.ask(question), entry, facts)
 
 
+def test_c2_reads_as_command_and_control_and_c3_stays_a_name(engine: Engine) -> None:
+    # The documents never write "C2"; typed, it tokenises as "c", "2" and matched nothing.
+    assert "command and control" in " ".join(engine.analyse("what tech is coming for C2?").words)
+    assert [n.entry for n in engine.analyse("who sits on the C3 Board?").names] == ["c3-board"]
+
+
 @pytest.mark.parametrize("question", [
     "how many divisions are there in the IMS? i keep seeing different numbers",
     "IMS divisions - five or four? seen 2 different figures",
