@@ -152,10 +152,20 @@ def test_a_count_typed_as_a_digit_reads_as_the_documents_write_it(
     assert_answers(engine.ask(question), entry, facts)
 
 
-def test_c2_reads_as_command_and_control_and_c3_stays_a_name(engine: Engine) -> None:
-    # The documents never write "C2"; typed, it tokenises as "c", "2" and matched nothing.
-    assert "command and control" in " ".join(engine.analyse("what tech is coming for C2?").words)
+@pytest.mark.parametrize(("question", "read"), [
+    ("what tech is coming for C2?", "command and control"),  # tokenised "c", "2": it matched nothing
+    ("do new govts change the policies?", "new governments"),
+    ("who flagged the workload?", "observed"),
+    ("what if allies dont hit the 2% target", "meet the 2"),
+    ("which playbook do the commands follow", "procedures"),
+])
+def test_words_the_documents_never_use_read_as_theirs(engine: Engine, question: str, read: str) -> None:
+    assert read in " ".join(engine.analyse(question).words)
+
+
+def test_c3_stays_a_name_and_being_hit_is_not_meeting(engine: Engine) -> None:
     assert [n.entry for n in engine.analyse("who sits on the C3 Board?").names] == ["c3-board"]
+    assert "meet" not in engine.analyse("what if allies get hit by hybrid attacks").words
 
 
 @pytest.mark.parametrize("question", [
