@@ -163,6 +163,11 @@ def test_words_the_documents_never_use_read_as_theirs(engine: Engine, question: 
     assert read in " ".join(engine.analyse(question).words)
 
 
+def test_actual_is_filler_as_actually_is(engine: Engine) -> None:
+    words = {w.word: w for w in engine.analyse("does the SG have any actual command role?").content}
+    assert not words["actual"].carries
+
+
 def test_c3_stays_a_name_and_being_hit_is_not_meeting(engine: Engine) -> None:
     assert [n.entry for n in engine.analyse("who sits on the C3 Board?").names] == ["c3-board"]
     assert "meet" not in engine.analyse("what if allies get hit by hybrid attacks").words
