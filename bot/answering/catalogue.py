@@ -7,6 +7,7 @@ lookup, and only words the catalogue has never seen (typos) need rapidfuzz.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -100,12 +101,13 @@ def build(kb: KnowledgeBase, statements: list[str]) -> Catalogue:
     intents = _intents(kb.intents, lexicon)
     aliases, names = _aliases(kb, words)
     alias_stems = _alias_stems(aliases)
-    used: set[str] = set()
+    counts: Counter[str] = Counter()
     for text in statements:
-        used.update(words(text))
+        counts.update(words(text))
+    used = set(counts)
     name_words = {w for key in aliases for w in key}
     cue_words = {w for key in intents.cues for w in key}
-    vocabulary = _vocabulary(used | name_words | cue_words, lexicon)
+    vocabulary = _vocabulary(used | name_words | cue_words, lexicon, counts)
     return Catalogue(
         kb=kb,
         lexicon=lexicon,
@@ -199,9 +201,12 @@ def _ordinary(kb: KnowledgeBase, aliases: dict[Key, str], lexicon: Lexicon) -> f
     )
 
 
-def _vocabulary(known: set[str], lexicon: Lexicon) -> list[str]:
+def _vocabulary(known: set[str], lexicon: Lexicon, counts: Counter[str]) -> list[str]:
     """The words a typo is corrected towards. Never a function word ("correcting" a typo into one would hide
-    a word that matters), but framing words are: "ofice" is "office", which frames, not "officer"."""
+    a word that matters), but framing words are: "ofice" is "office", which frames, not "officer". The most
+    used first: of two corrections as close, the one the statements use more is the likelier ("taks" is
+    "tasks", as in the core tasks, not "takes")."""
     return sorted(
-        w for w in known | lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS
+        (w for w in known | lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS),
+        key=lambda w: (-counts[w], w),
     )

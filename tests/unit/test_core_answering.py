@@ -163,6 +163,16 @@ def test_words_the_documents_never_use_read_as_theirs(engine: Engine, question: 
     assert read in " ".join(engine.analyse(question).words)
 
 
+@pytest.mark.parametrize(("question", "read"), [
+    ("natos core taks?", "tasks"),  # "takes" is as close, and the statements use "tasks" far more
+    ("who's the directer general", "director"),  # not "directed"
+])
+def test_a_typo_between_two_words_reads_as_the_one_the_documents_use_more(
+    engine: Engine, question: str, read: str,
+) -> None:
+    assert read in engine.analyse(question).words
+
+
 def test_actual_is_filler_as_actually_is(engine: Engine) -> None:
     words = {w.word: w for w in engine.analyse("does the SG have any actual command role?").content}
     assert not words["actual"].carries
