@@ -10,7 +10,7 @@ How a question is answered, in the order the modules run:
   from `knowledge/data/lexicon*.yaml` and `english.tsv`; English function and question words.
 - `catalogue` and `fuzzy`: every name an entry goes by and every cue of an intent, with rapidfuzz behind
   an exact n-gram filter for typos and word order.
-- `analysis`: small recognisers read the question: typos, spellings, objective numbers (`references`),
+- `analysis`: small recognisers read the question: typos, spellings, objective numbers and counts (`references`),
   names, the intent (which facet is asked), the kind of answer wanted, the conversation's subject for
   follow-ups, and the content words left over with how much each says; the result is a `question.Question`.
 - `index` and `scoring`: the units that share a name or a rare word with the question are candidates;

@@ -2,7 +2,8 @@
 
 "objective 2.1", "goal 3", "mgmt obj 2", "goals 1 and 4" name entries by number; "objective 2" alone
 could mean several; "objective 5.1" names nothing that exists and is told so. A number after a word that
-labels it ("article 5") is one concept, so that it is not found in "5 April".
+labels it ("article 5") is one concept, so that it is not found in "5 April". A small count of things typed
+as a digit ("the 3 core tasks") is read as the word the documents write.
 """
 
 from __future__ import annotations
