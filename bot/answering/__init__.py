@@ -16,7 +16,9 @@ How a question is answered, in the order the modules run:
 - `index` and `scoring`: the units that share a name or a rare word with the question are candidates;
   each gets a handful of evidence features (named in `model`); a linear model ranks them and
   gradient-boosted trees (`boost`) turn the best one's features into the probability that the reply is
-  right. `fit` fits both (`natobot eval --fit`) into `knowledge/data/model.yaml`.
+  right. `ranking` orders them (the facet asked first; in a follow-up, the conversation's subject when its
+  statements together outweigh the best one). `fit` fits both (`natobot eval --fit`) into
+  `knowledge/data/model.yaml`.
 - `compose`: the best unit's sentence first, then its context, close runners-up, caveat and sources; an
   honest "the sources do not say" for a known gap, or a fallback whose suggestions themselves answer.
 - `context` and `cache`: a conversation's subject; the built engine kept on disk by the files' hashes.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from bot.answering.answer import Answer, AnswerField, Part, Source, Status, new_answer, new_field, new_part, new_source
 from bot.answering.index import UnitIndex
 from bot.answering.question import Question
-from bot.answering.scoring import Scored
+from bot.answering.ranking import Scored
 from bot.answering.units import Unit, plain_name
 from knowledge.models import Citation, Entry
 

@@ -15,7 +15,7 @@ from bot.answering.question import Question
 
 
 class Candidate(Protocol):
-    """What the confidence model reads of a ranked candidate (scoring.Scored has it; this module stays
+    """What the confidence model reads of a ranked candidate (ranking.Scored has it; this module stays
     below scoring, which imports it)."""
 
     @property

@@ -21,7 +21,8 @@ from bot.answering.context import Context, remember
 from bot.answering.index import UnitIndex
 from bot.answering.model import Model
 from bot.answering.question import Question
-from bot.answering.scoring import SHARED_NAME, Scored, Scorer, supporting
+from bot.answering.ranking import Scored, supporting
+from bot.answering.scoring import SHARED_NAME, Scorer
 from bot.answering.units import build_units
 from bot.answering.words import PRONOUNS, STOPWORDS
 from knowledge import loader
@@ -288,7 +289,7 @@ class Engine:
         self._suggestion.cache_clear()
 
     def _support(self, top: Scored, ranked: list[Scored]) -> list[Scored]:
-        """Close runners-up that give a fact and say something the best one does not (scoring.supporting)."""
+        """Close runners-up that give a fact and say something the best one does not (ranking.supporting)."""
         shown = {self.index.units[top.index].unit.reply()}
         out = []
         for s in supporting(ranked):

@@ -23,8 +23,9 @@ from bot.answering.calibrate import Calibration
 from bot.answering.confidence import RANK_DEPTH, Terms, confidence_row, question_row, reply_features
 from bot.answering.index import FacetTable, IndexedUnit, UnitIndex, facet_table
 from bot.answering.lexicon import RARITY_FLOOR
-from bot.answering.model import FEATURES, Model
+from bot.answering.model import Model
 from bot.answering.question import Question, Word
+from bot.answering.ranking import Scored, rank_rows, subject_of, supporting
 
 # Okapi BM25's usual parameters: term saturation and length normalisation.
 BM25_K1 = 1.2
@@ -51,15 +52,6 @@ class _View:
     words: tuple[tuple[str, float, float, int], ...]  # (concept, weight for, weight against, kind)
     unnamed: bool
     carrying: bool  # any word that says what is asked beyond names, cues and framing
-
-
-@dataclass(frozen=True)
-class Scored:
-    index: int  # into UnitIndex.units
-    probability: float  # the ranking model's
-    features: tuple[float, ...]
-    logit: float = 0.0
-    entry: str = ""
 
 
 def _weight(rarity: float) -> float:
@@ -312,7 +304,7 @@ class Scorer:
     def rank(self, q: Question, *, only: str | None = None, limit: int = RANK_DEPTH) -> list[Scored]:
         found, rows = self.rows(q, only)
         return rank_rows(rows, list(map(self._entries.__getitem__, found)), self.model.bias, self.weights,
-                         depth=limit, ids=found)
+                         depth=limit, ids=found, subject=subject_of(q))
 
     def terms(self, q: Question) -> Terms:
         ix = self.index
@@ -337,59 +329,3 @@ class Scorer:
         if self._forest is not None:
             return self._calibration(sigmoid(self._forest(row)))
         return sigmoid(self.model.confidence_bias + sum(map(operator.mul, self._confidence_prior, row)))
-
-
-def rank_rows(
-    rows: Sequence[tuple[float, ...]], entries: Sequence[str], bias: float, weights: Sequence[float],
-    *, depth: int | None = None, ids: Sequence[int] | None = None,
-) -> list[Scored]:
-    """Candidates best first, each with its softmax share of all of them (`probability`); with `depth`,
-    only the best `depth` of them (the others' shares still count). Each Scored's index is its row's,
-    or with `ids` the row's id (its unit)."""
-    logits = [bias + sum(map(operator.mul, weights, f)) for f in rows]
-    if not logits:
-        return []
-    top = max(logits)
-    exps = [math.exp(v - top) for v in logits]
-    total = sum(exps)
-    # Best first, ties in row order (a stable sort, which reverse=True keeps).
-    order = sorted(range(len(rows)), key=logits.__getitem__, reverse=True)
-    # _facet_first looks no deeper than RANK_DEPTH: the Scored beyond `depth` are never made.
-    keep = order if depth is None else order[:max(depth, RANK_DEPTH)]
-    ranked = [Scored(i if ids is None else ids[i], exps[i] / total, rows[i], logits[i], entries[i]) for i in keep]
-    return _facet_first(ranked)[:depth]
-
-
-_FACET = FEATURES.index("facet")
-# When the best candidate is not of the facet asked but a statement of the same entity that is comes
-# within this many logits, that one leads: "how many staff?" opens with the staff figures, not with an
-# overview that mentions them. (The overview stays as support.)
-FACET_FIRST_GAP = 2.0
-
-
-def _facet_first(ranked: list[Scored]) -> list[Scored]:
-    if not ranked or ranked[0].features[_FACET]:
-        return ranked
-    top = ranked[0]
-    for k, s in enumerate(ranked[1:RANK_DEPTH], start=1):
-        if top.logit - s.logit > FACET_FIRST_GAP:
-            break
-        if s.features[_FACET] and s.entry == top.entry:
-            return [s, *ranked[:k], *ranked[k + 1:]]
-    return ranked
-
-
-# A reply adds the runners-up whose score is within SUPPORT_GAP logits of the best one's, at most
-# MAX_SUPPORT of them, when they give a fact: when the ranking cannot tell statements apart, showing the
-# next ones after the answer is right more often than betting on one. Chosen by the cross-validated
-# sweep of fit.py over the training questions (gap 1, 2, 3, 5, 10 x 2 to 5 runners-up): overall accuracy
-# at the chosen threshold rose from 0.52 (1, 2) to 0.65 (5, 3) and no further with more.
-SUPPORT_GAP = 5.0
-MAX_SUPPORT = 3
-
-
-def supporting(ranked: Sequence[Scored]) -> list[Scored]:
-    if not ranked:
-        return []
-    top = ranked[0]
-    return [s for s in ranked[1:MAX_SUPPORT + 1] if top.logit - s.logit <= SUPPORT_GAP]

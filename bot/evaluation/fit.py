@@ -45,7 +45,8 @@ from bot.answering.confidence import RANK_DEPTH, Terms, confidence_row, question
 from bot.answering.context import Context
 from bot.answering.model import FEATURES, Model
 from bot.answering.question import Question
-from bot.answering.scoring import rank_rows, sigmoid, supporting
+from bot.answering.ranking import rank_rows, subject_of, supporting
+from bot.answering.scoring import sigmoid
 
 if TYPE_CHECKING:
     from bot.answering.engine import Engine
@@ -294,14 +295,14 @@ def _confidence_rows(
     for ex in data:
         if not ex.features or ex.asked is None:
             continue
-        ranked = rank_rows(ex.features, ex.entries, bias, weights)
+        ranked = rank_rows(ex.features, ex.entries, bias, weights, subject=subject_of(ex.asked))
         top = ranked[0].index
         reply = reply_features(ex.terms, [ex.shown[s.index] for s in [ranked[0], *supporting(ranked)]],
                                [ex.shown[s.index] for s in ranked[:RANK_DEPTH]], ex.max_idf, answers=ex.answers[top])
         if not ex.in_scope:
             right = int(not ex.answers[top])
         elif ex.facts and ex.answers[top]:
-            # The reply is the best unit and the close runners-up that support it (scoring.supporting).
+            # The reply is the best unit and the close runners-up that support it (ranking.supporting).
             shown = " ".join(ex.texts[s.index] for s in [ranked[0], *supporting(ranked)])
             right = int(all(_holds(shown, f) for f in ex.facts))
         else:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.answering import scoring
 from bot.answering.engine import Engine
-from bot.answering.scoring import Scored, rank_rows
+from bot.answering.ranking import Scored, rank_rows
 
 QUESTIONS = [
     "who heads the IMS?",
