@@ -21,7 +21,7 @@ from bot.answering.context import Context, remember
 from bot.answering.index import UnitIndex
 from bot.answering.model import Model
 from bot.answering.question import Question
-from bot.answering.ranking import Scored, supporting
+from bot.answering.ranking import Scored, best_first, supporting
 from bot.answering.scoring import SHARED_NAME, Scorer
 from bot.answering.units import build_units
 from bot.answering.words import PRONOUNS, STOPWORDS
@@ -42,9 +42,8 @@ _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do
 _LATIN = re.compile(r"[a-z0-9]")
 # How a name must be found for a declined question to set the conversation's subject (question.Name.how).
 _SURE_NAMES = frozenset({"alias", "stem", "number"})
-# Used only when a knowledge directory has no presentation.yaml (a bare test directory). Built on first
-# use: a pydantic object made at import would build its validator, and with it pydantic's plugin lookup
-# (importlib.metadata), on every start.
+# Used only when a knowledge directory has no presentation.yaml (a bare test directory). Built on first use:
+# a pydantic object made at import would build its validator and pydantic's plugin lookup on every start.
 _PLAIN_HELP = "I answer questions from these sources: {documents}."
 _PLAIN_SUGGESTIONS = ["What is the International Military Staff?"]
 
@@ -271,7 +270,8 @@ class Engine:
             # is needed to say it; it tells the asker more than "I don't know".
             return Decision(picks=[top], ranked=ranked, confidence=confidence)
         if confidence >= self.threshold:
-            return Decision(picks=[top], support=self._support(top, ranked), ranked=ranked, confidence=confidence)
+            pick, support = best_first(q, top, self._support(top, ranked))
+            return Decision(picks=[pick], support=support, ranked=ranked, confidence=confidence)
         return Decision(ranked=ranked, confidence=confidence)
 
     def _confidence(self, q: Question, ranked: list[Scored]) -> float:

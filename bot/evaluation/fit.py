@@ -10,9 +10,9 @@ The procedure, so anyone can repeat it:
    and each question about one named subject asked again as a follow-up that calls it "it" (`follow_up`).
    The blind and held-out sets (tests/data/blind, tests/data/heldout) are never used.
 2. Each question is analysed and its candidates (scoring.Scorer.rows: the same ones a real question
-   gets) scored with the features of scoring.py. A candidate is right when the reply built on it holds
-   every fact the label asks for (a dev-set label without facts: the entry and facet it names); a
-   question that must be declined has no right candidate.
+   gets) scored with the features of scoring.py and ordered as a real question's (ranking.rank_rows). A
+   candidate is right when the reply built on it holds every fact the label asks for (a dev-set label
+   without facts: the entry and facet it names); a question that must be declined has no right candidate.
 3. The ranking weights: a listwise logistic model (softmax over each question's candidates, the right
    ones' share maximised; `fit_ranker`).
 4. The confidence: per question, the best candidate's confidence features (confidence.confidence_row) and
@@ -23,9 +23,8 @@ The procedure, so anyone can repeat it:
    each fold's written questions (not the generated variants, which only train) scored by a ranker and
    trees fitted on the other four folds. An isotonic map from those held-out probabilities to whether
    the reply was right makes the confidence calibrated (calibrate.py); the threshold, on the calibrated
-   held-out confidences, is the one with the best overall accuracy
-   (in-scope right plus must-decline declined) among those whose confidently-wrong rate is at most
-   `MAX_CONFIDENTLY_WRONG`, then the highest such threshold.
+   held-out confidences, is the one with the best overall accuracy (in-scope right plus must-decline
+   declined) among those whose confidently-wrong rate is at most `MAX_CONFIDENTLY_WRONG`, then the highest.
 """
 
 from __future__ import annotations
