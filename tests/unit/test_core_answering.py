@@ -358,7 +358,7 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
         (["where is MARCOM", "and who heads it?"], "marcom", ["commander"]),
         (["what is objective 2.2", "what are its risks?"], "objective-2-2", []),
         (["tell me about the Wales pledge", "by when?"], "wales-pledge", ["2024"]),
-        (["where is ACT?", "and the other strategic command?", "where's that one?"], "aco", ["Mons"]),
+        (["where is ACT?", "what about the other strategic command?", "where's that one?"], "aco", ["Mons"]),
         (["what does SACEUR do?", "and the other one?"], "sact", ["Transformation"]),
         (["what is Allied Command Transformation?", "where's the other one's HQ?"], "aco", ["Mons"]),
         (["tell me about the IMS intelligence division", "where does it get its intelligence?"], "ims-int",
