@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.answering import asked
-from bot.answering.catalogue import TYPO_MIN_LENGTH, Catalogue, sorted_key
+from bot.answering.catalogue import SWAP_QUALITY, TYPO_MIN_LENGTH, Catalogue, sorted_key
 from bot.answering.context import GENERAL_NAME, Context
 from bot.answering.question import Name, Question, Word
 from bot.answering.references import is_number, number_concept, references, spell_counts
@@ -94,14 +94,13 @@ class Analyser:
         if word in self.cat.known_words or word in self.lex.words or word in self.lex.phrase_words:
             return word, 1.0
         if word in self.lex.reads_as:
-            near, similarity = self.lex.reads_as[word]  # "soldiers" reads as "troops", with less certainty
-            return near, similarity
+            return self.lex.reads_as[word]  # "soldiers" reads as "troops", with less certainty
         if len(word) < TYPO_MIN_LENGTH or not word.isalpha() or word in self.lex.english:
             return word, 1.0  # an everyday word ("earn", "dress") is not a typo of a knowledge-base word
         best = self.cat.typo_index.best(word, TYPO_SCORE_CUTOFF)
-        if best is None:
-            return word, 1.0
-        return self.cat.vocabulary[best[0]], best[1] / 100.0
+        near, score = (self.cat.vocabulary[best[0]], best[1] / 100.0) if best is not None else (word, 1.0)
+        swapped = self.cat.swap_of(word)  # fuzz.ratio counts a swap as two edits: "jion" is 75
+        return (swapped, SWAP_QUALITY) if swapped is not None and swapped != near else (near, score)
 
     def analyse(
         self, text: str, context: Context | None = None, *, pairs: list[tuple[str, str]] | None = None,

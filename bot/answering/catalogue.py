@@ -24,6 +24,9 @@ _NUMBERED_KINDS = {"objective": "objective", "goal": "goal", "management-objecti
 _WORD = re.compile(r"^[a-z]+$")
 # Typo correction aims only at words at least this long: shorter ones are too often one edit apart.
 TYPO_MIN_LENGTH = 4
+# How sure a swap of two neighbouring letters is (Catalogue.swapped) where fuzz.ratio reads the word otherwise
+# or not at all: as sure as the least sure correction fuzz.ratio makes (analysis.TYPO_SCORE_CUTOFF, 80).
+SWAP_QUALITY = 0.8
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,16 @@ class Catalogue:
     vocabulary: list[str]  # what a typo is corrected towards
     typo_index: FuzzyIndex
     known_words: frozenset[str]  # every word the knowledge base, the lexicon or a cue uses
+
+    def swap_of(self, word: str) -> str | None:
+        """The vocabulary word that `word` is with two neighbouring letters swapped ("jion": "join"), the more
+        used if two are. The commonest slip, which fuzz.ratio counts as two edits: in a four-letter word it fell
+        under the typo cutoff. (The vocabulary is the known words of typo length in plain letters, less the
+        function words: a set lookup each, where the vocabulary is a list.)"""
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
+        hits = [w for w in swaps if w in self.known_words and w not in STOPWORDS
+                and len(w) >= TYPO_MIN_LENGTH and _WORD.match(w)]
+        return min(hits, key=self.vocabulary.index) if hits else None
 
     def words(self, text: str) -> list[str]:
         """Tokens of a name, a cue or a statement, read the way questions are."""
@@ -210,3 +223,4 @@ def _vocabulary(known: set[str], lexicon: Lexicon, counts: Counter[str]) -> list
         (w for w in known | lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS),
         key=lambda w: (-counts[w], w),
     )
+
