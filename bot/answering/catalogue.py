@@ -24,7 +24,7 @@ _NUMBERED_KINDS = {"objective": "objective", "goal": "goal", "management-objecti
 _WORD = re.compile(r"^[a-z]+$")
 # Typo correction aims only at words at least this long: shorter ones are too often one edit apart.
 TYPO_MIN_LENGTH = 4
-# How sure a swap of two neighbouring letters is (Catalogue.swapped) where fuzz.ratio reads the word otherwise
+# How sure a swap of two neighbouring letters is (Catalogue.swap_of) where fuzz.ratio reads the word otherwise
 # or not at all: as sure as the least sure correction fuzz.ratio makes (analysis.TYPO_SCORE_CUTOFF, 80).
 SWAP_QUALITY = 0.8
 
@@ -223,4 +223,3 @@ def _vocabulary(known: set[str], lexicon: Lexicon, counts: Counter[str]) -> list
         (w for w in known | lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS),
         key=lambda w: (-counts[w], w),
     )
-
