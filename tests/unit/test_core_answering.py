@@ -162,6 +162,7 @@ def test_a_count_typed_as_a_digit_reads_as_the_documents_write_it(
     ("who gets daily intel from the ims", "day to day"),
     ("who helps the mc write operational plans", "develop operational plans"),
     ("which division pulls together the intel", "collates the"),
+    ("what are the 3 Cs of burden sharing", "cash contributions and capabilities"),
 ])
 def test_words_the_documents_never_use_read_as_theirs(engine: Engine, question: str, read: str) -> None:
     assert read in " ".join(engine.analyse(question).words)
