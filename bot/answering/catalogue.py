@@ -61,11 +61,10 @@ class Catalogue:
     def swap_of(self, word: str) -> str | None:
         """The vocabulary word that `word` is with two neighbouring letters swapped ("jion": "join"), the more
         used if two are. The commonest slip, which fuzz.ratio counts as two edits: in a four-letter word it fell
-        under the typo cutoff. (The vocabulary is the known words of typo length in plain letters, less the
-        function words: a set lookup each, where the vocabulary is a list.)"""
+        under the typo cutoff. (A known word a typo may become is in the vocabulary: a set lookup each, where
+        the vocabulary is a list.)"""
         swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
-        hits = [w for w in swaps if w in self.known_words and w not in STOPWORDS
-                and len(w) >= TYPO_MIN_LENGTH and _WORD.match(w)]
+        hits = [w for w in swaps if w in self.known_words and _typo_target(w)]
         return min(hits, key=self.vocabulary.index) if hits else None
 
     def words(self, text: str) -> list[str]:
@@ -219,7 +218,9 @@ def _vocabulary(known: set[str], lexicon: Lexicon, counts: Counter[str]) -> list
     a word that matters), but framing words are: "ofice" is "office", which frames, not "officer". The most
     used first: of two corrections as close, the one the statements use more is the likelier ("taks" is
     "tasks", as in the core tasks, not "takes")."""
-    return sorted(
-        (w for w in known | lexicon.framing if len(w) >= TYPO_MIN_LENGTH and _WORD.match(w) and w not in STOPWORDS),
-        key=lambda w: (-counts[w], w),
-    )
+    return sorted((w for w in known | lexicon.framing if _typo_target(w)), key=lambda w: (-counts[w], w))
+
+
+def _typo_target(word: str) -> bool:
+    """Whether a typo may be corrected into this word: long enough, plain letters, not a function word."""
+    return len(word) >= TYPO_MIN_LENGTH and bool(_WORD.match(word)) and word not in STOPWORDS
