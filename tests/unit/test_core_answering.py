@@ -366,17 +366,17 @@ def test_a_wrong_entitys_card_is_never_glued_on(engine: Engine, question: str, e
 @pytest.mark.parametrize(
     ("turns", "entries", "facts"),
     [
-        (["what is the IMS?", "and who heads it?"], {"ims", "dgims"}, ["Director General"]),
+        (["what is the IMS?", "and who leads it?"], {"ims", "dgims"}, ["Director General"]),
         (["what is the IMS?", "how many staff does it employ?"], "ims", ["450"]),
         (["what is the IMS?", "and when was it set up?"], "ims", ["1967"]),
         (["what is the IMS?", "where's it?"], {"ims", "nato-hq"}, ["Brussels"]),
-        (["what is the IMS?", "and who heads it?", "and where is that?"], {"ims", "nato-hq"}, ["Brussels"]),
+        (["what is the IMS?", "and who leads it?", "and where is that?"], {"ims", "nato-hq"}, ["Brussels"]),
         (["what is the IMS?", "does it work 24/7 in a crisis?"], {"ims-crisis-mode", "ims", "sitcen"},
          ["round the clock | 24/7"]),
         (["tell me about sitcen", "what does it do?"], "sitcen", ["situational awareness"]),
         (["where is JFC Brunssum?", "and JFC Naples?"], "jfc-naples", ["Italy"]),
         (["where is JFC Brunssum?", "what about JFC Norfolk?"], "jfc-norfolk", ["Norfolk"]),
-        (["where is MARCOM", "and who heads it?"], "marcom", ["commander"]),
+        (["where is MARCOM", "and who leads it?"], "marcom", ["commander"]),
         (["what is objective 2.2", "what are its risks?"], "objective-2-2", []),
         (["tell me about the Wales pledge", "by when?"], "wales-pledge", ["2024"]),
         (["where is ACT?", "what about the other strategic command?", "where's that one?"], "aco", ["Mons"]),
@@ -441,7 +441,7 @@ def test_slips_are_never_english_words(engine: Engine) -> None:
 
 
 def test_a_follow_up_without_a_conversation_declines(engine: Engine) -> None:
-    assert_declines(engine.ask("and who heads it?"))
+    assert_declines(engine.ask("and who leads it?"))
 
 
 @pytest.mark.parametrize(("question", "chat"), [
@@ -469,10 +469,10 @@ def test_a_new_subject_replaces_the_old_one(engine: Engine) -> None:
 
 
 def test_analyse_reads_a_follow_up_as_the_previous_subject(engine: Engine) -> None:
-    q = engine.analyse("and who heads it?", Context(entities=["ims"]))
+    q = engine.analyse("and who leads it?", Context(entities=["ims"]))
     assert q.follow_up
     assert q.entries == ["ims"]
-    assert not engine.analyse("and who heads it?").follow_up
+    assert not engine.analyse("and who leads it?").follow_up
     carried = engine.analyse("and JFC Naples?", Context(entities=["jfc-brunssum"], intent="where_is",
                                                         facet="location"))
     assert carried.entries == ["jfc-naples"]
