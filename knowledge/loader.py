@@ -32,6 +32,8 @@ LEXICON_FILE = "lexicon.yaml"
 PRESENTATION_FILE = "presentation.yaml"
 ENGLISH_FILE = "english.tsv"
 GENERATED_LEXICON_FILE = "lexicon_generated.yaml"
+# Questions of the training and mined sets and the statement that answered each (scripts/asked_memory.py).
+ASKED_FILE = "asked_generated.yaml"
 # The scorer's fitted weights (`natobot eval --fit` writes it); not knowledge, but kept beside it so a
 # knowledge directory carries the model that was fitted on it.
 MODEL_FILE = "model.yaml"
@@ -59,6 +61,8 @@ class KnowledgeBase:
     # Everyday words read as a knowledge-base word, with how close they are (lexicon_generated.yaml,
     # written by scripts/semantic_lexicon.py).
     reads_as: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # (question, statement key) pairs: the paraphrase memory (bot/answering/memory.py).
+    asked: list[tuple[str, str]] = field(default_factory=list)
     data_dir: Path | None = None
 
     def children(self, entry_id: str) -> list[Entry]:
@@ -141,7 +145,8 @@ def _one_line(text: str) -> str:
 
 
 def entry_files(data_dir: Path) -> list[Path]:
-    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE, GENERATED_LEXICON_FILE, PRESENTATION_FILE}
+    skip = {DOCUMENTS_FILE, INTENTS_FILE, LEXICON_FILE, MODEL_FILE, GENERATED_LEXICON_FILE, PRESENTATION_FILE,
+            ASKED_FILE}
     return sorted(p for p in data_dir.glob("*.yaml") if p.name not in skip)
 
 
@@ -180,7 +185,7 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         documents={d.id: d for d in docs}, entries=entries, intents=intents, origin=origin, facts=facts,
         fact_origin=fact_origin, lexicon=lexicon, coverage_ignore=ignore, english=english, presentation=presentation,
-        reads_as=reads_as, data_dir=data_dir,
+        reads_as=reads_as, asked=_read_asked(data_dir / ASKED_FILE), data_dir=data_dir,
     )
 
 
@@ -194,6 +199,18 @@ def _read_generated(path: Path) -> dict[str, tuple[str, float]]:
         return {str(w): (str(v["word"]), float(v["similarity"])) for w, v in (raw.get("reads_as") or {}).items()}
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise KnowledgeError(f"{path}: not a generated lexicon (reads_as: word: {{word, similarity}}): {exc}") from None
+
+
+def _read_asked(path: Path) -> list[tuple[str, str]]:
+    if not path.exists():
+        return []
+    import yaml  # as in _read
+
+    try:
+        raw = read_yaml(path) or {}
+        return [(str(a["q"]), str(a["unit"])) for a in raw.get("asked") or []]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"{path}: not a question memory (asked: - {{q, unit}}): {exc}") from None
 
 
 def _read_english(path: Path) -> WordTable:

@@ -7,7 +7,7 @@ together and handles what needs no matching: empty, oversized and purely social 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from bot.answering.answer import Answer, Status, new_answer
 from bot.answering.compose import Composer
 from bot.answering.context import Context, remember
 from bot.answering.index import UnitIndex
+from bot.answering.memory import Memory, build_memory
 from bot.answering.model import Model
 from bot.answering.question import Question
 from bot.answering.ranking import Scored, best_first, supporting
@@ -42,8 +43,8 @@ _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do
 _LATIN = re.compile(r"[a-z0-9]")
 # How a name must be found for a declined question to set the conversation's subject (question.Name.how).
 _SURE_NAMES = frozenset({"alias", "stem", "number"})
-# Used only when a knowledge directory has no presentation.yaml (a bare test directory). Built on first use:
-# a pydantic object made at import would build its validator and pydantic's plugin lookup on every start.
+# Only when a knowledge directory has no presentation.yaml (a bare test directory); a pydantic object made
+# at import would build its validator and pydantic's plugin lookup on every start.
 _PLAIN_HELP = "I answer questions from these sources: {documents}."
 _PLAIN_SUGGESTIONS = ["What is the International Military Staff?"]
 
@@ -85,13 +86,13 @@ class Engine:
             self.units = build_units(kb)
             self.catalogue = catalogue_mod.build(kb, [u.text for u in self.units])
             self.index = UnitIndex(self.units, self.catalogue)
-            forest_bytecode = None
+            forest_bytecode, memory = None, None
         else:
-            self.units, self.catalogue, self.index, forest_bytecode = built
+            self.units, self.catalogue, self.index, forest_bytecode, memory = built
         self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity,
                                  aspects=self.index.aspects)
-        # Words by which an aside says what is asked ("need a name", "hard numbers"), as concepts so that
-        # plurals count: such an aside is part of the question.
+        self.memory: Memory = memory or build_memory(kb.asked, self.units, self.analyse)
+        # Words by which an aside says what is asked ("need a name"), as concepts so that plurals count.
         self._asks = frozenset(map(self.analyser.concept, [*self.analyser.lex.asks, *asides.NAMING]))
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
@@ -102,23 +103,23 @@ class Engine:
 
     @classmethod
     def load(cls, data_dir: Path | None = None, *, use_cache: bool = True) -> Engine:
-        """Load and check the knowledge base; any problem stops start-up with a KnowledgeError.
-
-        A build of the same knowledge files by the same code is reused from the cache (cache.py)."""
+        """Load and check the knowledge base (a problem raises KnowledgeError), or reuse a build of the same
+        knowledge files by the same code from the cache (cache.py)."""
         key = cache.key(data_dir or loader.DATA_DIR) if use_cache else None
         if use_cache:
             state = cache.load(key)
             if state is not None:
-                kb, units, catalogue, index, model, forest_bytecode = state
-                return cls(kb, model, built=(units, catalogue, index, forest_bytecode))
+                kb, units, catalogue, index, model, forest_bytecode, memory = state
+                return cls(kb, model, built=(units, catalogue, index, forest_bytecode, memory))
         kb = loader.load(data_dir)
         first = next(iter(loader.problems(kb)), None)
         if first is not None:
             raise loader.KnowledgeError(first)
         engine = cls(kb)
         if use_cache:
-            cache.save(key, (kb, engine.units, engine.catalogue, engine.index, engine.model,
-                             engine.scorer.forest_bytecode))
+            # The memory is built: its 4,000 questions need not be unpickled at every start.
+            cache.save(key, (replace(kb, asked=[]), engine.units, engine.catalogue, engine.index, engine.model,
+                             engine.scorer.forest_bytecode, engine.memory))
         return engine
 
     # -- answering ---------------------------------------------------------------------
@@ -276,7 +277,8 @@ class Engine:
 
     def _confidence(self, q: Question, ranked: list[Scored]) -> float:
         # Rounded once, here, so that the figure shown is the figure the threshold was compared with.
-        return round(self.scorer.confidence(q, ranked), 4)
+        return round(self.memory.lift(q, ranked, self.scorer.confidence(q, ranked)), 4)
+
 
     @property
     def threshold(self) -> float:
@@ -389,11 +391,8 @@ class Engine:
         return self.help_text
 
     def _too_long(self, question: str, length: int) -> Answer:
-        return self._social(
-            question[:200], "invalid", "That is too long",
-            f"That message is {length:,} characters long; please ask one question of at most "
-            f"{MAX_QUESTION_CHARS:,} characters.",
-        )
+        return self._social(question[:200], "invalid", "That is too long", f"That message is {length:,} characters "
+                            f"long; please ask one question of at most {MAX_QUESTION_CHARS:,} characters.")
 
     def _social(self, question: str, status: Status, title: str, text: str) -> Answer:
         return new_answer(question=question, status=status,
