@@ -18,7 +18,8 @@ How a question is answered, in the order the modules run:
   gradient-boosted trees (`boost`) turn the best one's features into the probability that the reply is
   right. `ranking` orders them (the facet asked first; in a follow-up, the conversation's subject when its
   statements together outweigh the best one). `fit` fits both (`natobot eval --fit`) into
-  `knowledge/data/model.yaml`.
+  `knowledge/data/model.yaml`. `memory`: when the trees are unsure of the best unit and the question reads
+  close to a training question that unit answered right, the reply is given.
 - `compose`: the best unit's sentence first, then its context, close runners-up, caveat and sources; an
   honest "the sources do not say" for a known gap, or a fallback whose suggestions themselves answer.
 - `context` and `cache`: a conversation's subject; the built engine kept on disk by the files' hashes.
