@@ -279,7 +279,6 @@ class Engine:
         # Rounded once, here, so that the figure shown is the figure the threshold was compared with.
         return round(self.memory.lift(q, ranked, self.scorer.confidence(q, ranked)), 4)
 
-
     @property
     def threshold(self) -> float:
         return self._threshold
