@@ -4,13 +4,24 @@ answered each vouch for the ranking's best statement when it is unsure; they nev
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import pytest
 
 from bot.answering.context import Context
 from bot.answering.engine import Engine
-from bot.answering.memory import MEMORY_CONFIDENCE, MEMORY_FLOOR, Memory, build_memory, reading, unit_key
+from bot.answering.memory import (
+    MEMORY_CLOSE,
+    MEMORY_CLOSE_FLOOR,
+    MEMORY_CONFIDENCE,
+    MEMORY_FLOOR,
+    MEMORY_SIMILARITY,
+    Memory,
+    build_memory,
+    reading,
+    unit_key,
+)
 from bot.answering.ranking import Scored
 from knowledge import loader
 
@@ -46,24 +57,37 @@ def remembered(engine: Engine) -> tuple[Engine, str, int]:
     return engine, question, engine.rank(question)[0].index
 
 
-@pytest.mark.parametrize(("confidence", "agrees", "follow_up", "lifted"), [
-    (0.6, True, False, True),  # unsure, and the remembered question was answered by the same statement
-    (MEMORY_FLOOR, True, False, True),
-    (MEMORY_FLOOR - 0.01, True, False, False),  # too unsure: the memory does not vouch for guesses
-    (0.6, False, False, False),  # another statement answered the remembered question
-    (0.6, True, True, False),  # a follow-up: the memory holds single questions
-    (0.95, True, False, False),  # already surer than the memory makes it
+def _near(features: frozenset[str]) -> frozenset[str]:
+    """A reading that shares `features` and has a few more: as close as MEMORY_SIMILARITY, under MEMORY_CLOSE
+    (in a memory of one question every feature weighs the same, so the cosine is sqrt(n / (n + extra)))."""
+    extra = next(k for k in range(1, 50) if math.sqrt(len(features) / (len(features) + k)) < MEMORY_CLOSE)
+    assert math.sqrt(len(features) / (len(features) + extra)) >= MEMORY_SIMILARITY
+    return features | {f"extra-{i}" for i in range(extra)}
+
+
+@pytest.mark.parametrize(("confidence", "same", "agrees", "follow_up", "lifted"), [
+    # Read close enough, unsure, and the remembered question was answered by the same statement.
+    (0.6, False, True, False, True),
+    (MEMORY_FLOOR, False, True, False, True),
+    (MEMORY_FLOOR - 0.01, False, True, False, False),  # too unsure for a question only close
+    (MEMORY_FLOOR - 0.01, True, True, False, True),  # read the same: vouched for from lower down
+    (MEMORY_CLOSE_FLOOR, True, True, False, True),
+    (MEMORY_CLOSE_FLOOR - 0.01, True, True, False, False),  # a guess, whatever the memory says
+    (0.6, True, False, False, False),  # another statement answered the remembered question
+    (0.6, True, True, True, False),  # a follow-up: the memory holds single questions
+    (0.95, True, True, False, False),  # already surer than the memory makes it
 ])
 def test_the_memory_lifts_only_an_unsure_reply_built_on_the_statement_it_remembers(
-    remembered: tuple[Engine, str, int], confidence: float, agrees: bool, follow_up: bool, lifted: bool,
+    remembered: tuple[Engine, str, int], confidence: float, same: bool, agrees: bool, follow_up: bool,
+    lifted: bool,
 ) -> None:
     engine, question, top = remembered
-    memory = build_memory([(question, unit_key(engine.units[top]))], engine.units, engine.analyse)
     q = dataclasses.replace(engine.analyse(question), follow_up=follow_up)
+    features = reading(engine.analyse(question))
+    memory = Memory.build([(features if same else _near(features), top)])
     best = top if agrees else (top + 1) % len(engine.units)
     ranked = [Scored(best, 0.5, (), 1.0, engine.units[best].entry)]
-    expected = MEMORY_CONFIDENCE if lifted else confidence
-    assert memory.lift(q, ranked, confidence) == expected
+    assert memory.lift(q, ranked, confidence) == (MEMORY_CONFIDENCE if lifted else confidence)
 
 
 def test_a_question_whose_statement_was_edited_drops_out(engine: Engine) -> None:
