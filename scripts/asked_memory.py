@@ -1,10 +1,10 @@
 """Write knowledge/data/asked_generated.yaml: the paraphrase memory (bot/answering/memory.py).
 
-Each single question of the training and mined sets (tests/data/train, tests/data/mined; never the dev set,
-and no question a held-out or blind set asks word for word) that the engine answers right when made to
-answer (threshold 0: the reply holds every fact the set lists), with the statement its ranking put first.
-Rerun after the knowledge base, the lexicon or a training set changes (a statement edited since drops out
-of the memory):
+Each single question and conversation opening of the training and mined sets (tests/data/train,
+tests/data/mined; never the dev set, and no question a held-out or blind set asks word for word) that the
+engine answers right when made to answer (threshold 0: the reply holds every fact the set lists), with the
+statement its ranking put first. Rerun after the knowledge base, the lexicon or a training set changes (a
+statement edited since drops out of the memory):
 
     python scripts/asked_memory.py
 """
@@ -40,7 +40,9 @@ def main() -> int:
     engine.threshold = 0.0
     asked, seen = [], set()
     for path in SETS:
-        for item in blind.load(path).questions:
+        loaded = blind.load(path)
+        # A conversation's first turn is a question of its own; the later ones lean on it.
+        for item in [*loaded.questions, *(c.turns[0] for c in loaded.conversations if c.turns)]:
             if item.decline or item.q in seen or _key(item.q) in judged:
                 continue
             ranked = engine.rank(item.q)
