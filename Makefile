@@ -84,7 +84,7 @@ eval: $(STAMP)
 # lexicon round and blind set AD's duplicates changed its input since, and that refit was measured and not
 # shipped (README, "Evening of 2026-12-03").
 # Mined sets AA-AC are lexicon sources only: as training data they lowered held-out conversation turns
-# with both seeds tried (tests/data/mined/README.md).
+# with both seeds tried (tests/data/mined/README.md); so are AJ and AK (every set_a*), never tried as such.
 FIT_SETS := $(sort $(wildcard tests/data/train/*.yaml)) \
 	$(sort $(filter-out tests/data/mined/set_a%.yaml,$(wildcard tests/data/mined/*.yaml)))
 fit: $(STAMP)
