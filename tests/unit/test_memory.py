@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.context import Context
 from bot.answering.engine import Engine
 from bot.answering.memory import (
     MEMORY_CLOSE,
@@ -133,9 +132,3 @@ def test_the_memory_file_is_current_and_holds_no_held_out_or_blind_question(engi
               for q in blind.load(p).asked()}
     assert not judged & {key(q) for q, _ in asked}
 
-
-def test_a_follow_up_is_not_read_against_the_memory(engine: Engine) -> None:
-    context = Context(entities=["ims"])
-    q = engine.analyse("and who heads it?", context)
-    assert q.follow_up
-    assert reading(q)  # it has a reading; lift() leaves it alone
