@@ -20,10 +20,6 @@ SETS = [*sorted((ROOT / "tests" / "data" / "train").glob("*.yaml")),
         *sorted((ROOT / "tests" / "data" / "mined").glob("*.yaml"))]
 
 
-def _key(question: str) -> str:
-    return " ".join(question.lower().split()).rstrip("?!. ")
-
-
 def main() -> int:
     import yaml
 
@@ -33,8 +29,8 @@ def main() -> int:
     from bot.evaluation import blind
 
     # Never a question a held-out or blind set asks word for word: those sets judge the memory.
-    judged = {_key(q) for kind in ("heldout", "blind") for path in (ROOT / "tests" / "data" / kind).glob("*.yaml")
-              for q in blind.load(path).asked()}
+    judged = {blind.asked_key(q) for kind in ("heldout", "blind")
+              for path in (ROOT / "tests" / "data" / kind).glob("*.yaml") for q in blind.load(path).asked()}
     engine = Engine.load(use_cache=False)
     engine.memory = Memory.empty()  # what the ranking alone finds
     engine.threshold = 0.0
@@ -43,7 +39,7 @@ def main() -> int:
         loaded = blind.load(path)
         # A conversation's first turn is a question of its own; the later ones lean on it.
         for item in [*loaded.questions, *(c.turns[0] for c in loaded.conversations if c.turns)]:
-            if item.decline or item.q in seen or _key(item.q) in judged:
+            if item.decline or item.q in seen or blind.asked_key(item.q) in judged:
                 continue
             ranked = engine.rank(item.q)
             answer = engine.ask(item.q)

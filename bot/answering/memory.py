@@ -82,7 +82,7 @@ class Memory:
                 df[f] = df.get(f, 0) + 1
         vocabulary = {f: i for i, f in enumerate(sorted(df))}
         n = len(readings)
-        idf = tuple(math.log(1 + n / (1 + df[f])) for f in sorted(df))
+        idf = tuple(math.log(1 + n / (1 + df[f])) for f in vocabulary)
         postings: dict[int, list[int]] = {}
         norms = []
         for item, (features, _) in enumerate(readings):

@@ -9,6 +9,7 @@ saw the knowledge base, the code or the dev set: see tests/data/blind/README.md.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -62,6 +63,13 @@ def load(path: Path) -> BlindSet:
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").replace("–", "-").replace("—", "-").split())
+
+
+def asked_key(question: str) -> str:
+    """A question as two sets compare it, word for word: lower case, punctuation as space. The rule by which
+    scripts/decontaminate.py drops a training question a blind set asks, and scripts/asked_memory.py keeps
+    held-out and blind questions out of the paraphrase memory."""
+    return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
 
 
 def holds(text: str, fact: str) -> bool:

@@ -22,6 +22,7 @@ from bot.answering.memory import (
     unit_key,
 )
 from bot.answering.ranking import Scored
+from bot.evaluation import blind
 from knowledge import loader
 
 _MEMORY = [(frozenset({"@ims", "#who_heads"}), 7), (frozenset({"@ims", "staff", "many", "#how_many"}), 9),
@@ -122,13 +123,8 @@ def test_the_memory_file_is_current_and_holds_no_held_out_or_blind_question(engi
     keys = {unit_key(u) for u in engine.units}
     stale = [q for q, k in asked if k not in keys]
     assert len(stale) <= len(asked) // 50, f"{len(stale)} stale: rerun scripts/asked_memory.py"
-    from bot.evaluation import blind
-
-    def key(q: str) -> str:
-        return " ".join(q.lower().split()).rstrip("?!. ")
-
     data = Path(__file__).resolve().parents[1] / "data"
-    judged = {key(q) for d in ("blind", "heldout") for p in (data / d).glob("*.yaml")
+    judged = {blind.asked_key(q) for d in ("blind", "heldout") for p in (data / d).glob("*.yaml")
               for q in blind.load(p).asked()}
-    assert not judged & {key(q) for q, _ in asked}
+    assert not judged & {blind.asked_key(q) for q, _ in asked}
 
