@@ -32,7 +32,7 @@ LEXICON_FILE = "lexicon.yaml"
 PRESENTATION_FILE = "presentation.yaml"
 ENGLISH_FILE = "english.tsv"
 GENERATED_LEXICON_FILE = "lexicon_generated.yaml"
-# Questions of the training and mined sets and the statement that answered each (scripts/asked_memory.py).
+# Questions of the training and mined sets and the statements that answer each (scripts/asked_memory.py).
 ASKED_FILE = "asked_generated.yaml"
 # The scorer's fitted weights (`natobot eval --fit` writes it); not knowledge, but kept beside it so a
 # knowledge directory carries the model that was fitted on it.
@@ -62,7 +62,8 @@ class KnowledgeBase:
     # written by scripts/semantic_lexicon.py).
     reads_as: dict[str, tuple[str, float]] = field(default_factory=dict)
     # (question, statement key) pairs: the paraphrase memory (bot/answering/memory.py).
-    asked: list[tuple[str, str]] = field(default_factory=list)
+    # (question, the statements that answer it, the one the ranking put first leading)
+    asked: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     data_dir: Path | None = None
 
     def children(self, entry_id: str) -> list[Entry]:
@@ -201,16 +202,16 @@ def _read_generated(path: Path) -> dict[str, tuple[str, float]]:
         raise KnowledgeError(f"{path}: not a generated lexicon (reads_as: word: {{word, similarity}}): {exc}") from None
 
 
-def _read_asked(path: Path) -> list[tuple[str, str]]:
+def _read_asked(path: Path) -> list[tuple[str, tuple[str, ...]]]:
     if not path.exists():
         return []
     import yaml  # as in _read
 
     try:
         raw = read_yaml(path) or {}
-        return [(str(a["q"]), str(a["unit"])) for a in raw.get("asked") or []]
+        return [(str(a["q"]), (str(a["unit"]), *(str(k) for k in a.get("also") or ()))) for a in raw.get("asked") or []]
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise KnowledgeError(f"{path}: not a question memory (asked: - {{q, unit}}): {exc}") from None
+        raise KnowledgeError(f"{path}: not a question memory (asked: - {{q, unit, also}}): {exc}") from None
 
 
 def _read_english(path: Path) -> WordTable:
