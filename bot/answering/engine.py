@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.answering import asides, cache, clauses, handles
+from bot.answering import asides, cache, clauses, markup
 from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser
 from bot.answering.answer import Answer, Status, new_answer
@@ -127,7 +127,7 @@ class Engine:
         """Answer one question; updates `context` in place when the answer is about something."""
         if len(question) > MAX_QUESTION_CHARS * 4:
             return self._too_long(question, len(question))  # bounded before any pattern touches it
-        text = handles.drop(clean(question), self.catalogue.aliases)
+        text = markup.strip(clean(question), self.catalogue.aliases)
         pairs = tokens_with_case(text) if len(text.strip()) <= MAX_QUESTION_CHARS else []
         special = self._special(question, text, pairs)
         if special is not None:
