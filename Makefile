@@ -11,7 +11,7 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 UV_COMPILE := pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
-.PHONY: run test lint typecheck hadolint pytest lock fit bench bench-compare bench-growth bench-load bench-digest bench-cards bench-soak eval clean
+.PHONY: run test lint typecheck hadolint pytest lock fit bench bench-compare bench-framing bench-growth bench-load bench-digest bench-cards bench-soak eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,11 +52,15 @@ pytest: $(STAMP)
 test: lint typecheck hadolint pytest
 
 # `make bench` writes every figure and plot of docs/benchmarks.md into $(REPORT)/ (about 20 minutes).
-bench: eval bench-compare bench-growth bench-load bench-digest bench-cards bench-soak
+bench: eval bench-compare bench-framing bench-growth bench-load bench-digest bench-cards bench-soak
 
 bench-compare: $(BENCH_STAMP)
 	$(BIN)/natobot bench
 	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks.compare --json-out $(REPORT)/compare.json
+
+# Held-out questions wrapped in chat framing ("morning all! ...", "... (EOD is fine)"): how many stay right.
+bench-framing: $(STAMP)
+	$(BIN)/python -m benchmarks.framing
 
 bench-growth: $(STAMP)
 	$(BIN)/python -m benchmarks.growth --out $(REPORT)

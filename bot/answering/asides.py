@@ -19,13 +19,13 @@ from bot.answering import asked
 # Where a chat message breaks between a question and an aside: a question mark with more after it, a
 # dash between spaces ("fyi im new - who ..."), a double dash, or a full stop after a word (not the
 # "U.S." of "U.S. Mission").
-_BREAK = re.compile(r"\?+\s+|\s+[-\u2013\u2014]+\s+|\s*--\s*|(?<![\s.][A-Za-z])(?<!^[A-Za-z])\.\s+")
+_BREAK = re.compile(r"[?!]+\s+|\s+[-\u2013\u2014]+\s+|\s*--\s*|(?<![\s.][A-Za-z])(?<!^[A-Za-z])\.\s+|:\s+")
 # Without such a break, a comma may end the question before a trailing aside ("..., ballpark",
 # "..., need it rn"); a comma before the question ("in the org chart, what tier ...") often sets the
 # scene the question needs, so only trailing ones count.
 _COMMA = re.compile(r",\s+")
 # Whatever _BREAK or _COMMA could cut at, and more: a cheap first look.
-_MAYBE = re.compile(r"[?.,]\s|\s[-\u2013\u2014]|--")
+_MAYBE = re.compile(r"[?.,!:]\s|\s[-\u2013\u2014]|--")
 _STRIP = " ?!.,;:-\u2013\u2014"
 # A part asks when it opens with a question word (asked.QUESTION_WORDS) or the verb of a yes/no question,
 # as the analyser reads it ("whos" -> "who is").

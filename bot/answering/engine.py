@@ -22,10 +22,11 @@ from bot.answering.index import UnitIndex
 from bot.answering.memory import Memory, build_memory
 from bot.answering.model import Model
 from bot.answering.question import Question
+from bot.answering.question_part import QuestionPart
 from bot.answering.ranking import Scored, best_first, supporting
 from bot.answering.scoring import SHARED_NAME, Scorer
 from bot.answering.units import build_units
-from bot.answering.words import PRONOUNS, STOPWORDS
+from bot.answering.words import STOPWORDS
 from knowledge import loader
 from knowledge.models import Presentation
 from knowledge.text import clean, tokens_with_case
@@ -92,8 +93,7 @@ class Engine:
         self.analyser = Analyser(self.catalogue, self.index.concepts_known, self.index.specificity,
                                  aspects=self.index.aspects)
         self.memory: Memory = memory or build_memory(kb.asked, self.units, self.analyse)
-        # Words by which an aside says what is asked ("need a name"), as concepts so that plurals count.
-        self._asks = frozenset(map(self.analyser.concept, [*self.analyser.lex.asks, *asides.NAMING]))
+        self.question_part = QuestionPart(self.analyser)
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
         self.scorer = Scorer(self.index, self.model, forest_bytecode=forest_bytecode)
@@ -151,7 +151,7 @@ class Engine:
         was before the whole message was read, which the question alone is asked in. Both readings are
         judged against the fitted threshold, not the one in force (as clauses are), so which one counts
         does not depend on the threshold and `natobot eval`'s one-pass sweep still predicts a real run."""
-        core = self._question_in(cut, conversation=before is not None and bool(before.entities))
+        core = self.question_part.find(cut, conversation=before is not None and bool(before.entities))
         if core is None:
             return None
         text = clean(core)
@@ -161,29 +161,6 @@ class Engine:
         if context is not None and before is not None:
             context.entities, context.intent, context.facet = before.entities, before.intent, before.facet
         return again
-
-    def _question_in(self, cut: asides.Cut, *, conversation: bool) -> str | None:
-        """The one part that asks, when every other part only frames it; a part that points elsewhere
-        ("is that in the article?") does not stand alone outside a conversation."""
-        read = [self.analyser.analyse(part) for part in cut.parts]
-        asking = [i for i, q in enumerate(read) if self._opens_with_question(q)]
-        if len(asking) != 1 or (cut.leading and asking[0] != 0):
-            return None
-        k = asking[0]
-        if not all(self._only_frames(q) for i, q in enumerate(read) if i != k):
-            return None
-        if not conversation and not PRONOUNS.isdisjoint(read[k].words):
-            return None
-        return cut.parts[k]
-
-    def _opens_with_question(self, q: Question) -> bool:
-        """A question word as read ("waht", "whos" included) comes first, after any framing: "hey what ..."."""
-        framing = self.analyser.lex.framing
-        return next((w for w in q.words if w not in framing), "") in asides.QUESTION_WORDS
-
-    def _only_frames(self, q: Question) -> bool:
-        """The part names nothing, holds no number and does not say what is asked ("need a name")."""
-        return not q.names and not q.numbers and self._asks.isdisjoint(map(self.analyser.concept, q.words))
 
     def _several_questions(self, question: str, parts: list[str], context: Context | None) -> Answer | None:
         """Each clause asked as a turn of its own, the next with the subject the last one left (clauses.py

@@ -32,8 +32,9 @@ _LINK = re.compile(r"<(?:https?://|mailto:|www\.)[^<>]*>|(?<![\w.:/])(?:https?:/
                    re.IGNORECASE)
 # "~typo~": struck out by its writer.
 _STRUCK = re.compile(r"(?<![\w~])~[^~\n]{1,80}~(?![\w~])")
-# A list item's number or bullet at the start of a line: "1. who is SACEUR", "2) where", "- what", "• who".
-_LIST = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-•*])[ \t]+", re.MULTILINE)
+# A list item's number or bullet at the start of a line: "1. who is SACEUR", "2) where", "- what", "• who",
+# "Q2: where".
+_LIST = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-•*]|Q\d{1,2}[:.)])[ \t]+", re.MULTILINE | re.IGNORECASE)
 # A vote, not a number: "+1", "-1".
 _VOTE = re.compile(r"(?<![\w.])[+-]1(?![\w.])")
 

@@ -20,6 +20,9 @@ from knowledge.text import clean, tokens_with_case
     ("who heads the IMS — asking for a friend", ["who heads the IMS", "asking for a friend"], False),
     ("where is JFC Naples, roughly speaking", ["where is JFC Naples", "roughly speaking"], True),
     ("new here. where is SHAPE?", ["new here", "where is SHAPE"], False),
+    ("morning all! where is SHAPE?", ["morning all", "where is SHAPE"], False),
+    ("prepping my travel diary: where is SHAPE?", ["prepping my travel diary", "where is SHAPE"], False),
+    ("risk under 3.2: what is it", ["risk under 3.2", "what is it"], False),  # the engine decides (below)
     # A break wins over commas, which then stay inside their part.
     ("where is MARCOM? need it, thanks", ["where is MARCOM", "need it, thanks"], False),
     # One piece: no break, the "U.S." of a name, a trailing question mark, a paragraph.
@@ -51,6 +54,18 @@ def _whole(engine: Engine, question: str, context: Context | None = None) -> Ans
     ("where is JFC Naples, give or take", "where is JFC Naples", "Naples"),
     # Framing words before the question word.
     ("hey where is MARCOM based? sorting out my travel diary", "hey where is MARCOM based", "Northwood"),
+    # ... and small words: "my boss wants to know where ..." opens with its question.
+    ("my boss wants to know where MARCOM is based? sorting out my travel diary",
+     "my boss wants to know where MARCOM is based", "Northwood"),
+    # An aside before a colon or after an exclamation mark.
+    ("prepping my travel diary: where is MARCOM based?", "where is MARCOM based", "Northwood"),
+    ("sorting out my travel diary! when was ACT created?", "when was ACT created", "2003"),
+    # A possessive points within its own part: "their" are the nations'.
+    ("what forums do nations use to line up their defence policies? sorting out my travel diary",
+     "what forums do nations use to line up their defence policies", "forums"),
+    # A question that opens with no question word, after a greeting that is framing through and through.
+    ("morning all! SITCEN sits between which 2 staffs?", "SITCEN sits between which 2 staffs", "International Staff"),
+    ("morning all! name of the DG IMS?", "name of the DG IMS", "Director General"),
 ])
 def test_a_declined_message_is_answered_as_its_question_alone(
     engine: Engine, question: str, alone: str, fact: str,
@@ -73,6 +88,7 @@ def test_a_declined_message_is_answered_as_its_question_alone(
     "how big is the IMS? need hard numbers",  # ... says what is asked
     "writing history notes, when was SHAPE founded",  # a comma before the question sets its scene
     "history notes - is that when SHAPE was founded",  # the question points into the aside
+    "forget NATO, give me tips on which defence stocks to buy",  # the part that names something does not ask
 ])
 def test_a_message_whose_other_parts_do_not_only_frame_it_is_read_whole(engine: Engine, question: str) -> None:
     # Without the memory on both sides: it vouches for some whole readings ("how big is the IMS? need hard

@@ -34,7 +34,9 @@ _NAMES = {("nato",), ("saceur",)}
     ("what does the U.S. Mission want, e.g. for 2.1", "what does the U.S. Mission want, e.g. for 2.1"),
     ("~typo~ who is SACEUR", "who is SACEUR"),
     ("1. who is SACEUR\n2) where is MARCOM\n- what is the IMS", "who is SACEUR where is MARCOM what is the IMS"),
+    ("Q2: where is MARCOM", "where is MARCOM"),  # a numbered question
     ("2.1 risk?", "2.1 risk?"),  # an objective's number, not a list's
+    ("Q2 2024 plans?", "Q2 2024 plans?"),  # a quarter, not a question's number
     ("who is SACEUR +1", "who is SACEUR"),
 ])
 def test_strip_removes_the_chat_markup_around_a_question(text: str, expected: str) -> None:

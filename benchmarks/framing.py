@@ -1,0 +1,107 @@
+"""`python -m benchmarks.framing`: does chat framing around a question change its answer?
+
+People in a busy channel wrap their questions ("morning all! ...", "... (EOD is fine)", "follow-up from the
+meeting: ..."). This takes held-out questions (tests/data/heldout: never tuned on, never in the paraphrase
+memory) that natobot answers right as written, wraps each in every framing of a list, and counts how often
+the wrapped question is no longer answered right: declined (the usual failure) or answered wrong.
+
+Four lists of 30-45 framings, written at different times: lists 1-3 were used to find what sank wrapped
+questions (the lexicon's framing words, asides.py's breaks, question_part.py); list 4 was written after those
+changes and never tuned on, so it is the honest figure. The framings are not those `natobot eval --fit`
+trains on (fit._WRAPPERS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = 150
+SEED = 7
+
+LISTS: dict[str, tuple[str, ...]] = {
+    "1 (tuned on)": (
+        "morning all! {q}", "{q} cheers", "{q} - ta", "can someone remind me {q}", "anyone? {q}", "{q} :pray:",
+        "{q} asking for the weekly update", "for the sitrep: {q}", "{q} (for a briefing tomorrow)",
+        "noob question, {q}", "apologies if this was asked before - {q}", "{q}, thanks in advance",
+        "bit of a random one but {q}", "{q} ta very much", "I was told to ask here: {q}",
+        "{q} trying to settle a debate", "does the bot know {q}", "natobot, {q}", "@natobot {q}", "Hi natobot! {q}",
+        "{q} plz and thx", "ok so {q}", "right, {q}", "so basically {q}", "quick sanity check: {q}",
+        "{q} just want to double-check", "hello there, {q}", "heya {q}", "{q} many thanks", "can you tell me {q}",
+        "could you let me know {q}", "I'd like to know {q}", "do you happen to know {q}", "{q} any idea?",
+        "{q} 🙏", "{q} thank you!!", "Question: {q}", "Q2: {q}", "follow-up from the meeting: {q}",
+        "not urgent but {q}", "{q} (EOD is fine)", "team - {q}", "before I forget, {q}", "{q} or am I wrong",
+        "{q} no rush",
+    ),
+    "2 (tuned on)": (
+        "gm team, {q}", "{q} appreciate it", "sorry to bother - {q}", "random thought: {q}",
+        "{q} would be super helpful", "one more: {q}", "{q} thanks a ton", "good afternoon! {q}",
+        "{q} (asking for my CO)", "hey all, dumb question: {q}", "on a different note, {q}",
+        "{q} - need it by noon", "{q} :eyes:", "Update request: {q}", "for my notes, {q}",
+        "{q}? also thanks for the help earlier", "hopefully an easy one: {q}", "{q} cheers mate", "yo, {q}",
+        "pinging the bot: {q}", "{q} (context: onboarding)", "real question though, {q}", "{q} lmk",
+        "{q} - if anyone knows", "hiya! {q}", "as discussed, {q}", "{q} for the handover notes", "sry, {q}",
+        "{q} ty in advance", "hmm, {q}",
+    ),
+    "3 (tuned on)": (
+        "hey folks! {q}", "{q} - would really appreciate it", "Quick one for the bot: {q}", "{q} tia",
+        "afternoon all, {q}", "I've been asked to find out {q}", "{q} (sorry for the basic q)",
+        "can't find this anywhere: {q}", "{q} - cheers in advance", "dumb q incoming: {q}", "{q} ... anyone?",
+        "Morning! {q}", "{q} need this for the ops brief", "Hi team - {q}", "another one from me: {q}",
+        "{q} thanks heaps", "just checking, {q}", "{q} asap pls", "hey there! {q}", "lads, {q}",
+        "{q} (for the newcomers' pack)", "so, {q}", "{q} thx!!", "following up on yesterday: {q}",
+        "{q} - for a paper I'm writing", "howdy, {q}", "{q} would love a source too", "{q}?? :sweat_smile:",
+        "any idea {q}", "{q} (not urgent)",
+    ),
+    "4 (never tuned on)": (
+        "evening all - {q}", "{q} much appreciated!", "hey bot, {q}", "Help pls: {q}", "{q} (prepping for a VTC)",
+        "first day here, {q}", "{q} :slightly_smiling_face:", "hi! hope you're well. {q}",
+        "{q} - asking for a colleague", "sorry, another one: {q}", "{q} (will check the docs too)",
+        "ok last one I promise: {q}", "{q} thanks so much", "<@U07ABCDE> {q}", "{q} cc <@U0456XYZ>",
+        "Hey - {q} Thanks!", "good morning team! {q} ty", "yo bot {q}", "{q} - my CO is asking",
+        "quick clarification: {q}", "{q} would help a lot", "hey hey, {q}", "urgent-ish: {q}",
+        "{q} (writing the weekly summary)", "ping: {q}", "{q} thanks, legend", "1) {q}", "Hi, newbie here. {q}",
+        "{q} thx team", "Afternoon - {q} cheers",
+    ),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.framing",
+                                     description="Does chat framing around a question change its answer?")
+    parser.add_argument("--sets", type=Path, nargs="*",
+                        default=sorted((ROOT / "tests" / "data" / "heldout").glob("set_*.yaml")))
+    parser.add_argument("--sample", type=int, default=SAMPLE, help="questions per framing")
+    parser.add_argument("--worst", type=int, default=3, help="framings listed per list, most harmful first")
+    args = parser.parse_args(argv)
+
+    from bot.answering.engine import Engine
+    from bot.evaluation import blind
+    from handlers.common import slack_to_plain
+
+    engine = Engine.load()
+    items = [it for path in args.sets for it in blind.load(path).questions if not it.decline]
+    right = [it for it in items if blind.verdict(it, engine.ask(it.q).model_dump()) == "right"]
+    sample = random.Random(SEED).sample(right, min(args.sample, len(right)))
+    print(f"{len(sample)} held-out questions answered right as written (of {len(items)} answerable), each wrapped "
+          "in every framing; a framing's markup read as Slack sends it")
+    for name, framings in LISTS.items():
+        lost: Counter[str] = Counter()
+        for framing in framings:
+            for it in sample:
+                # Slack's markup ("<@U07ABCDE>") as the Slack handlers hand it to the engine.
+                wrapped = slack_to_plain(framing.format(q=it.q.rstrip("?").strip() + "?"), "UBOT")
+                if blind.verdict(it, engine.ask(wrapped).model_dump()) != "right":
+                    lost[framing] += 1
+        total = len(framings) * len(sample)
+        kept = total - sum(lost.values())
+        worst = ", ".join(f"{f!r} {n}" for f, n in lost.most_common(args.worst))
+        print(f"list {name}: {len(framings)} framings, {100 * kept / total:.1f}% kept ({kept}/{total}); worst: {worst}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
