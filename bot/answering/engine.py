@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.answering import asides, cache, clauses, markup
+from bot.answering import asides, cache, clauses, homes, markup
 from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser
 from bot.answering.answer import Answer, Status, new_answer
@@ -94,6 +94,7 @@ class Engine:
                                  aspects=self.index.aspects)
         self.memory: Memory = memory or build_memory(kb.asked, self.units, self.analyse)
         self.question_part = QuestionPart(self.analyser)
+        self._homes = homes.homes(kb)
         data_dir = kb.data_dir or loader.DATA_DIR
         self.model = model or Model.load(data_dir / loader.MODEL_FILE)
         self.scorer = Scorer(self.index, self.model, forest_bytecode=forest_bytecode)
@@ -184,6 +185,10 @@ class Engine:
 
     def _ask_one(self, question: str, text: str, pairs: list[tuple[str, str]], context: Context | None) -> Answer:
         q = self.analyser.analyse(text, context, pairs=pairs)
+        home = homes.asks_home(q, context, self._homes, self.index.aspects) if context is not None else None
+        if home is not None and context is not None:
+            context.entities = [home, *context.entities]
+            q = self.analyser.analyse(text, context, pairs=pairs)
         answer = self._answer(q)
         answer.question = question  # as typed, not as cleaned
         if context is not None:

@@ -40,6 +40,11 @@ KEEPS_SUBJECT = [
     # a follow-up answered by something else leaves the subject it was asked under beside the new one
     (["what does the NOGP do?", "which UN resolutions?", "who does it maintain liaison with?"], "nogp",
      ["International Staff"]),
+    # after a theme of the strategy, what only its home objective has is asked of the objective (homes.py)
+    (["what does USNATO want on emerging and disruptive technologies?", "what are its linkages?"], "objective-2-2",
+     ["JSP Obj. 1.4"]),
+    (["how does usnato see the PRC?", "under which objective?"], "objective-3-1", ["Objective 3.1"]),
+    (["what does the strategy say about disinformation?", "linkages?"], "objective-4-1", ["JSP Obj."]),
     # a bare "what" with one word asks an attribute of what was asked before
     (["who runs the IMS?", "what rank?"], {"ims", "dgims"}, ["three star"]),
     # a new name switches the subject, even a name as general as NATO or USNATO
