@@ -180,7 +180,7 @@ NAIVE_THRESHOLD = 85.0
 
 IN_SCOPE = [
     ("where is JFC Brunssum?", "jfc-brunssum"),
-    ("Who is the Director General of the IMS?", "dgims"),
+    ("Who is the IMS Director General?", "dgims"),
     ("what is objective 2.2", "objective-2-2"),
     ("what does the NATO Situation Centre do", "sitcen"),
     ("where is SHAPE", "shape"),

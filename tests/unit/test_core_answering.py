@@ -227,7 +227,7 @@ FRAMED = [
         ("could you please tell me how many people work at the IMS, thanks", "ims", ["450"]),
         ("um so like where is jfc brunssum located lol", "jfc-brunssum", ["Brunssum"]),
         ("can you tell me where SHAPE is?", "shape", ["Mons"]),
-        ("who's in charge of the ims?", {"ims", "dgims"}, ["Director General"]),
+        ("who's in charge of the ims, then?", {"ims", "dgims"}, ["Director General"]),
     ]
 
 

@@ -265,7 +265,7 @@ def test_disagreeing_sources_are_both_given(engine: Engine, question: str, entry
     [
         ("who is the secretary general", "secgen", "Stoltenberg"),
         ("who is the secretary general of nato?", "secgen", "Stoltenberg"),
-        ("who is the director general of the ims", "dgims", "Adamczak"),
+        ("who is the ims director general", "dgims", "Adamczak"),
         ("how many members does nato have", "nato", "31"),
         ("how many countries are in nato", "nato", "31"),
     ],

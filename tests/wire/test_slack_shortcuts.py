@@ -49,7 +49,7 @@ async def test_ask_natobot_about_a_message_then_reply_in_its_thread(fake: FakeSl
         assert calls[1].params == {"delete_original": True}
 
         # A follow-up mention in that thread has the context: "it" is the IMS.
-        follow = sig.app_mention_event("how many people work there?", thread_ts=message["ts"])
+        follow = sig.app_mention_event("how many people work in it?", thread_ts=message["ts"])
         body = sig.event_callback(follow)
         if mode == "socket":
             await fake.wait_ack(await fake.socket_send(envelope("events_api", body)))

@@ -33,7 +33,7 @@ async def test_socket_mode_end_to_end(fake: FakeSlack, tmp_path: Path) -> None:
         await fake.wait_ack(await fake.socket_send(again))
 
         # A follow-up in the thread keeps the context.
-        follow = sig.app_mention_event("how many people work there?", thread_ts=mention["ts"])
+        follow = sig.app_mention_event("how many people work in it?", thread_ts=mention["ts"])
         await fake.socket_send(envelope("events_api", sig.event_callback(follow)))
         calls = await fake.wait_for("chat.postMessage", 2)
         assert "International Military Staff" in header(posted(calls[1]))
