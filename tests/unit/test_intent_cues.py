@@ -134,3 +134,17 @@ def test_what_something_without_a_role_does_is_answered(engine: Engine, question
     assert answer.answered, answer.text[:160]
     assert answer.entry == entry
     assert fact in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "fact"),
+    [
+        # A section named beats "why": the risk of objective 1.2, not its justification.
+        ("why does NATO take so long to decide, going by the risk section of objective 1.2?", "risks", "consensus"),
+        ("why does objective 1.2 matter?", "justification", "speed"),  # "why" alone asks the justification
+    ],
+)
+def test_a_named_section_beats_why(engine: Engine, question: str, intent: str, fact: str) -> None:
+    assert engine.analyse(question).intent == intent
+    answer = engine.ask(question)
+    assert answer.answered and answer.entities == ["objective-1-2"] and fact in answer.text
