@@ -1,4 +1,4 @@
-"""`python -m benchmarks.framing`: does chat framing around a question change its answer?
+"""`python -m benchmarks.framing`: does chat framing around a question, or around a follow-up, change its answer?
 
 People in a busy channel wrap their questions ("morning all! ...", "... (EOD is fine)", "follow-up from the
 meeting: ..."). This takes held-out questions (tests/data/heldout: never tuned on, never in the paraphrase
@@ -17,6 +17,11 @@ import argparse
 import random
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.answering.engine import Engine
+    from bot.evaluation.blind import Conversation
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = 150
@@ -69,6 +74,50 @@ LISTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Acknowledgements around a follow-up in a thread ("thanks! where is it?", "awesome, who leads it?"). Lists 1-3
+# were used to find what lost the subject (chat replies to "thanks", a comma before the question, words read
+# as content); list 4 was written after those changes and never tuned on.
+TURN_LISTS: dict[str, tuple[str, ...]] = {
+    "1 (tuned on)": (
+        "thanks! {q}", "ok cool, {q}", "{q} thx", "great, and {q}", "perfect. {q}", "got it - {q}", "nice one. {q}",
+        "cheers, {q}", "ah ok. {q}", "makes sense. {q}", "{q} (follow-up)", "one more: {q}", "ty! {q}", "hmm ok, {q}",
+    ),
+    "2 (tuned on)": (
+        "thank you! {q}", "right, {q}", "ok and {q}", "brilliant - {q}", "{q} cheers", "cool cool. {q}", "thx. {q}",
+        "interesting! {q}", "fair enough, {q}", "lovely. {q}", "{q} ta", "ahh. {q}", "understood - {q}", "super, {q}",
+    ),
+    "3 (tuned on)": (
+        "many thanks! {q}", "ok great - {q}", "wonderful, {q}", "{q} thanks again", "alright. {q}", "excellent! {q}",
+        "ok noted. {q}", "{q} cheers!", "awesome, {q}", "right-o, {q}", "{q} (sorry, one more)", "ok thank you. {q}",
+        "neat. {q}", "sweet, {q}",
+    ),
+    "4 (never tuned on)": (
+        "ok ta. {q}", "cool beans, {q}", "gotcha - {q}", "much obliged! {q}", "{q} ty!", "nice, {q}",
+        "ok that helps. {q}", "roger. {q}", "fab, {q}", "wow ok. {q}", "{q} (last one)", "amazing, {q}", "ok! {q}",
+        "good to know. {q}",
+    ),
+}
+
+
+def _wrap(framing: str, question: str) -> str:
+    return framing.format(q=question.rstrip("?").strip() + "?")
+
+
+def _turns(engine: Engine, conversations: list[Conversation], framing: str | None) -> int:
+    """Later turns right (or rightly declined) when each is wrapped in `framing`; first turns as written."""
+    from bot.answering.context import Context
+    from bot.evaluation import blind
+
+    kept = 0
+    for conversation in conversations:
+        context = Context()
+        engine.ask(conversation.turns[0].q, context)
+        for turn in conversation.turns[1:]:
+            asked = _wrap(framing, turn.q) if framing else turn.q
+            kept += blind.verdict(turn, engine.ask(asked, context).model_dump()) in ("right", "declined-ok")
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.framing",
                                      description="Does chat framing around a question change its answer?")
@@ -93,13 +142,27 @@ def main(argv: list[str] | None = None) -> int:
         for framing in framings:
             for it in sample:
                 # Slack's markup ("<@U07ABCDE>") as the Slack handlers hand it to the engine.
-                wrapped = slack_to_plain(framing.format(q=it.q.rstrip("?").strip() + "?"), "UBOT")
+                wrapped = slack_to_plain(_wrap(framing, it.q), "UBOT")
                 if blind.verdict(it, engine.ask(wrapped).model_dump()) != "right":
                     lost[framing] += 1
         total = len(framings) * len(sample)
         kept = total - sum(lost.values())
         worst = ", ".join(f"{f!r} {n}" for f, n in lost.most_common(args.worst))
         print(f"list {name}: {len(framings)} framings, {100 * kept / total:.1f}% kept ({kept}/{total}); worst: {worst}")
+
+    conversations = [c for path in args.sets for c in blind.load(path).conversations if len(c.turns) > 1]
+    bare = _turns(engine, conversations, None)
+    later = sum(len(c.turns) - 1 for c in conversations)
+    print(f"\nconversation turns after the first ({later} in {len(conversations)} held-out conversations): "
+          f"{bare} right as written; each list wraps every one of them in each framing")
+    for name, framings in TURN_LISTS.items():
+        turns_right = {framing: _turns(engine, conversations, framing) for framing in framings}
+        total = bare * len(framings)
+        kept = sum(min(n, bare) for n in turns_right.values())
+        ranked = sorted(turns_right.items(), key=lambda kv: kv[1])[:args.worst]
+        worst = ", ".join(f"{f!r} {bare - n}" for f, n in ranked)
+        print(f"turn list {name}: {len(framings)} framings, {100 * kept / total:.1f}% of the bare figure "
+              f"({sum(turns_right.values())} right against {total}); worst: {worst}")
     return 0
 
 

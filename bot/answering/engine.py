@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.answering import asides, cache, clauses, homes, markup
+from bot.answering import asides, asked, cache, clauses, homes, markup
 from bot.answering import catalogue as catalogue_mod
 from bot.answering.analysis import Analyser
 from bot.answering.answer import Answer, Status, new_answer
@@ -38,6 +38,8 @@ MAX_ENTITIES = 4
 
 _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoon", "evening", "good"})
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
+# Who a question about the bot itself is about ("what can you do?").
+_YOU = frozenset({"you", "your", "u", "ur"})
 _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do", "you", "who", "are"})
 
 # A word the engine can read has a Latin letter or a digit ("İzmir" and "2014" do; "北约" and "НАТО" do not).
@@ -365,6 +367,9 @@ class Engine:
         chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
         if not (only_chat and chatty and len(words) <= 8):
             return None
+        about_bot = any(w in _YOU and not (i and words[i - 1] == "thank") for i, w in enumerate(words))
+        if any(w in asked.QUESTION_WORDS for w in words) and not about_bot:
+            return None  # "thank you! where is it?" asks again; "hi, what can you do?" asks for help
         if any(w in _THANKS for w in words):
             return "You're welcome."
         if any(w in _GREETINGS for w in words):

@@ -13,6 +13,8 @@ from bot.answering.analysis import Analyser
 from bot.answering.question import Question
 from bot.answering.words import PRONOUNS, STOPWORDS
 
+# At most this many words before a comma are an acknowledgement, not a scene the question needs.
+ACKNOWLEDGEMENT_WORDS = 2
 # Words by which a part points to something said elsewhere ("is that in the article?"); not the possessives,
 # which mostly point within their own part ("what forums do nations use to align their policies").
 _POINTING = PRONOUNS - {"their", "theirs", "its", "his", "her"}
@@ -46,11 +48,15 @@ class QuestionPart:
         asking = [i for i, q in enumerate(read) if self.opens_with_question(q)]
         if len(asking) > 1:  # "(EOD is fine)" opens like a question and asks nothing
             asking = [i for i in asking if not framing_only(read[i])]
-        # A comma before the question often sets the scene it needs ("in the org chart, what tier ..."):
-        # cut at commas, only the first part may ask.
-        if len(asking) != 1 or (cut.leading and asking[0] != 0):
+        if not asking and all(self.acknowledges(q) for q in read[:-1]):
+            asking = [len(read) - 1]  # "wonderful, risks?": what follows an acknowledgement asks, in any form
+        if len(asking) != 1:
             return None
         k = asking[0]
+        # A comma before the question often sets the scene it needs ("in the org chart, what tier ..."), but
+        # not a word or two of acknowledgement ("awesome, where is it?", "ok great, who leads it?").
+        if cut.leading and k != 0 and not all(self.acknowledges(q) for q in read[:k]):
+            return None
         if not all(self.only_frames(q) for i, q in enumerate(read) if i != k):
             return None
         if not conversation and not _POINTING.isdisjoint(read[k].words):
@@ -64,6 +70,13 @@ class QuestionPart:
         first = next((w for w in q.words if w not in framing and (w not in STOPWORDS or w in asides.QUESTION_WORDS)),
                      "")
         return first in asides.QUESTION_WORDS
+
+    def acknowledges(self, q: Question) -> bool:
+        """A word or two that say nothing the knowledge base knows ("awesome", "right-o", "ok noted"): an
+        acknowledgement, not a subject ("IRM") or a scene ("beyond advising")."""
+        known = self.analyser.concepts_known
+        return (len(q.words) <= ACKNOWLEDGEMENT_WORDS and not q.names and not q.numbers
+                and all(w.framing or w.concept not in known for w in q.content))
 
     def only_frames(self, q: Question) -> bool:
         """The part names nothing, holds no number and does not say what is asked ("need a name")."""

@@ -45,6 +45,11 @@ KEEPS_SUBJECT = [
      ["JSP Obj. 1.4"]),
     (["how does usnato see the PRC?", "under which objective?"], "objective-3-1", ["Objective 3.1"]),
     (["what does the strategy say about disinformation?", "linkages?"], "objective-4-1", ["JSP Obj."]),
+    # an acknowledgement before a follow-up ("thanks!", "awesome,", "great, and ...") does not lose the subject
+    (["what is MARCOM?", "thanks! where is it?"], "marcom", ["Northwood"]),
+    (["what is MARCOM?", "awesome, who leads it?"], "marcom", ["Commander"]),
+    (["what is MARCOM?", "great, and who leads it?"], "marcom", ["Commander"]),
+    (["what is objective 1.1?", "wonderful, risks?"], "objective-1-1", ["risk"]),
     # a bare "what" with one word asks an attribute of what was asked before
     (["who runs the IMS?", "what rank?"], {"ims", "dgims"}, ["three star"]),
     # a new name switches the subject, even a name as general as NATO or USNATO
