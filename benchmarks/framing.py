@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.answering.engine import Engine
-    from bot.evaluation.blind import Conversation
+    from bot.evaluation.blind import BlindItem, Conversation
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = 150
@@ -129,28 +129,38 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.answering.engine import Engine
     from bot.evaluation import blind
-    from handlers.common import slack_to_plain
 
     engine = Engine.load()
     items = [it for path in args.sets for it in blind.load(path).questions if not it.decline]
+    _singles(engine, items, sample=args.sample, worst=args.worst)
+    conversations = [c for path in args.sets for c in blind.load(path).conversations if len(c.turns) > 1]
+    _conversations(engine, conversations, worst=args.worst)
+    return 0
+
+
+def _singles(engine: Engine, items: list[BlindItem], *, sample: int, worst: int) -> None:
+    from bot.evaluation import blind
+    from handlers.common import slack_to_plain
+
     right = [it for it in items if blind.verdict(it, engine.ask(it.q).model_dump()) == "right"]
-    sample = random.Random(SEED).sample(right, min(args.sample, len(right)))
-    print(f"{len(sample)} held-out questions answered right as written (of {len(items)} answerable), each wrapped "
+    chosen = random.Random(SEED).sample(right, min(sample, len(right)))
+    print(f"{len(chosen)} held-out questions answered right as written (of {len(items)} answerable), each wrapped "
           "in every framing; a framing's markup read as Slack sends it")
     for name, framings in LISTS.items():
         lost: Counter[str] = Counter()
         for framing in framings:
-            for it in sample:
+            for it in chosen:
                 # Slack's markup ("<@U07ABCDE>") as the Slack handlers hand it to the engine.
                 wrapped = slack_to_plain(_wrap(framing, it.q), "UBOT")
-                if blind.verdict(it, engine.ask(wrapped).model_dump()) != "right":
-                    lost[framing] += 1
-        total = len(framings) * len(sample)
+                lost[framing] += blind.verdict(it, engine.ask(wrapped).model_dump()) != "right"
+        total = len(framings) * len(chosen)
         kept = total - sum(lost.values())
-        worst = ", ".join(f"{f!r} {n}" for f, n in lost.most_common(args.worst))
-        print(f"list {name}: {len(framings)} framings, {100 * kept / total:.1f}% kept ({kept}/{total}); worst: {worst}")
+        listed = ", ".join(f"{f!r} {n}" for f, n in lost.most_common(worst) if n)
+        print(f"list {name}: {len(framings)} framings, {100 * kept / total:.1f}% kept ({kept}/{total}); "
+              f"worst: {listed}")
 
-    conversations = [c for path in args.sets for c in blind.load(path).conversations if len(c.turns) > 1]
+
+def _conversations(engine: Engine, conversations: list[Conversation], *, worst: int) -> None:
     bare = _turns(engine, conversations, None)
     later = sum(len(c.turns) - 1 for c in conversations)
     print(f"\nconversation turns after the first ({later} in {len(conversations)} held-out conversations): "
@@ -159,12 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         turns_right = {framing: _turns(engine, conversations, framing) for framing in framings}
         total = bare * len(framings)
         kept = sum(min(n, bare) for n in turns_right.values())
-        ranked = sorted(turns_right.items(), key=lambda kv: kv[1])[:args.worst]
-        worst = ", ".join(f"{f!r} {bare - n}" for f, n in ranked)
+        ranked = sorted(turns_right.items(), key=lambda kv: kv[1])[:worst]
+        listed = ", ".join(f"{f!r} {bare - n}" for f, n in ranked)
         print(f"turn list {name}: {len(framings)} framings, {100 * kept / total:.1f}% of the bare figure "
-              f"({sum(turns_right.values())} right against {total}); worst: {worst}")
-    return 0
-
+              f"({sum(turns_right.values())} right against {total}); worst: {listed}")
 
 if __name__ == "__main__":
     raise SystemExit(main())

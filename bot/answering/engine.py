@@ -60,6 +60,20 @@ class Decision:
     confidence: float = 0.0
 
 
+def _only_chat(words: list[str], framing: frozenset[str]) -> bool:
+    """A short message of greetings, thanks, help and framing alone."""
+    only_chat = all(w in STOPWORDS or w in framing or w in _GREETINGS or w in _HELP for w in words)
+    chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
+    return only_chat and chatty and len(words) <= 8
+
+
+def _asks_again(words: list[str]) -> bool:
+    """A question word not about the bot itself: "thank you! where is it?" asks; "hi, what can you do?" asks
+    for help."""
+    about_bot = any(w in _YOU and not (i and words[i - 1] == "thank") for i, w in enumerate(words))
+    return not about_bot and any(w in asked.QUESTION_WORDS for w in words)
+
+
 def _named(q: Question) -> list[str]:
     """What a declined question names outright, which is still what the conversation is about: after "who
     is SACEUR now?" (not in the sources), "where is he based?" asks about SACEUR. The training
@@ -362,14 +376,8 @@ class Engine:
 
     def _chat_reply(self, words: list[str]) -> str | None:
         """The reply to a short message that is only greeting, thanks or a call for help; None otherwise."""
-        framing = self.catalogue.lexicon.framing
-        only_chat = all(w in STOPWORDS or w in framing or w in _GREETINGS or w in _HELP for w in words)
-        chatty = any(w in _GREETINGS or w in _THANKS or w in {"help", "usage"} for w in words)
-        if not (only_chat and chatty and len(words) <= 8):
+        if not _only_chat(words, self.catalogue.lexicon.framing) or _asks_again(words):
             return None
-        about_bot = any(w in _YOU and not (i and words[i - 1] == "thank") for i, w in enumerate(words))
-        if any(w in asked.QUESTION_WORDS for w in words) and not about_bot:
-            return None  # "thank you! where is it?" asks again; "hi, what can you do?" asks for help
         if any(w in _THANKS for w in words):
             return "You're welcome."
         if any(w in _GREETINGS for w in words):

@@ -45,11 +45,7 @@ class QuestionPart:
     def _one(self, cut: asides.Cut, read: list[Question], *, conversation: bool) -> str | None:
         """The one part that asks; a part that points elsewhere ("is that in the article?") does not stand
         alone outside a conversation."""
-        asking = [i for i, q in enumerate(read) if self.opens_with_question(q)]
-        if len(asking) > 1:  # "(EOD is fine)" opens like a question and asks nothing
-            asking = [i for i in asking if not framing_only(read[i])]
-        if not asking and all(self.acknowledges(q) for q in read[:-1]):
-            asking = [len(read) - 1]  # "wonderful, risks?": what follows an acknowledgement asks, in any form
+        asking = self._asking(read)
         if len(asking) != 1:
             return None
         k = asking[0]
@@ -62,6 +58,15 @@ class QuestionPart:
         if not conversation and not _POINTING.isdisjoint(read[k].words):
             return None
         return cut.parts[k]
+
+    def _asking(self, read: list[Question]) -> list[int]:
+        """The parts that may be the question."""
+        asking = [i for i, q in enumerate(read) if self.opens_with_question(q)]
+        if len(asking) > 1:  # "(EOD is fine)" opens like a question and asks nothing
+            asking = [i for i in asking if not framing_only(read[i])]
+        if not asking and all(self.acknowledges(q) for q in read[:-1]):
+            asking = [len(read) - 1]  # "wonderful, risks?": what follows an acknowledgement asks, in any form
+        return asking
 
     def opens_with_question(self, q: Question) -> bool:
         """A question word as read ("waht", "whos" included) comes first, after any framing and small words:
