@@ -50,6 +50,7 @@ KEEPS_SUBJECT = [
     (["what is MARCOM?", "awesome, who leads it?"], "marcom", ["Commander"]),
     (["what is MARCOM?", "great, and who leads it?"], "marcom", ["Commander"]),
     (["what is objective 1.1?", "wonderful, risks?"], "objective-1-1", ["risk"]),
+    (["where is JFC Naples?", "ditto for MARCOM"], "marcom", ["Northwood"]),
     # a bare "what" with one word asks an attribute of what was asked before
     (["who runs the IMS?", "what rank?"], {"ims", "dgims"}, ["three star"]),
     # a new name switches the subject, even a name as general as NATO or USNATO
