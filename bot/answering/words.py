@@ -28,8 +28,8 @@ PRONOUNS = frozenset("it its they them their theirs this that these those he him
 CONJUNCTIONS = frozenset({"and", "or", "vs", "versus", "both", "plus", "&"})
 
 # Openers that carry the previous question over to a new subject ("and JFC Naples?").
-CARRY_OVER = (("what", "about"), ("how", "about"), ("and",), ("same", "for"), ("ditto", "for"), ("ditto",), ("what", "of"),
-              ("also",))
+CARRY_OVER = (("what", "about"), ("how", "about"), ("and",), ("same", "for"), ("ditto", "for"), ("ditto",),
+              ("what", "of"), ("also",))
 
 # Spelled-out numbers up to the largest any document uses in words.
 NUMBER_WORDS = {
