@@ -2,6 +2,8 @@
 
 How a question is answered, in the order the modules run:
 
+- `markup`: what chat adds around a question and is not part of it (who it addresses, emoji codes, links,
+  list numbers) is dropped first.
 - `units`: the knowledge base cut to the grain of a fact. Every sentence of an entry's overview and
   facets, every field, every acronym and every statement under `knowledge/data/facts/` becomes a `Unit`
   that knows its entity, citation, caveat and whether it answers or only says what is missing; known
@@ -19,7 +21,11 @@ How a question is answered, in the order the modules run:
   right. `ranking` orders them (the facet asked first; in a follow-up, the conversation's subject when its
   statements together outweigh the best one). `fit` fits both (`natobot eval --fit`) into
   `knowledge/data/model.yaml`. `memory`: when the trees are unsure of the best unit and the question reads
-  close to a training question that unit answered right, the reply is given.
+  close to a training question that unit (or another holding the same facts) answered right, the reply is
+  given.
+- `asides` and `question_part`: a message declined whole is asked again as the part that asks, without its
+  asides, greetings and acknowledgements; `clauses`: two questions in one message.
+- `homes`: a follow-up about a strategy theme that only its home objective answers is asked of the objective.
 - `compose`: the best unit's sentence first, then its context, close runners-up, caveat and sources; an
   honest "the sources do not say" for a known gap, or a fallback whose suggestions themselves answer.
 - `context` and `cache`: a conversation's subject; the built engine kept on disk by the files' hashes.
