@@ -144,8 +144,8 @@ def _singles(engine: Engine, items: list[BlindItem], *, sample: int, worst: int)
 
     right = [it for it in items if blind.verdict(it, engine.ask(it.q).model_dump()) == "right"]
     chosen = random.Random(SEED).sample(right, min(sample, len(right)))
-    print(f"{len(chosen)} held-out questions answered right as written (of {len(items)} answerable), each wrapped "
-          "in every framing; a framing's markup read as Slack sends it")
+    print(f"{len(chosen)} questions answered right as written (of {len(items)} answerable in the sets, held-out "
+          "by default), each wrapped in every framing; a framing's markup read as Slack sends it")
     for name, framings in LISTS.items():
         lost: Counter[str] = Counter()
         for framing in framings:
@@ -163,7 +163,7 @@ def _singles(engine: Engine, items: list[BlindItem], *, sample: int, worst: int)
 def _conversations(engine: Engine, conversations: list[Conversation], *, worst: int) -> None:
     bare = _turns(engine, conversations, None)
     later = sum(len(c.turns) - 1 for c in conversations)
-    print(f"\nconversation turns after the first ({later} in {len(conversations)} held-out conversations): "
+    print(f"\nconversation turns after the first ({later} in {len(conversations)} conversations of the sets): "
           f"{bare} right as written; each list wraps every one of them in each framing")
     for name, framings in TURN_LISTS.items():
         turns_right = {framing: _turns(engine, conversations, framing) for framing in framings}
