@@ -38,6 +38,8 @@ MAX_ENTITIES = 4
 
 _GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "yo", "morning", "afternoon", "evening", "good"})
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers"})
+# Question words that ask for a fact even among greetings and thanks ("thanks! where is it?").
+_ASKS_FACT = asked.QUESTION_WORDS - {"what", "how"}
 # Who a question about the bot itself is about ("what can you do?").
 _YOU = frozenset({"you", "your", "u", "ur"})
 _HELP = frozenset({"help", "usage", "commands", "how", "use", "what", "can", "do", "you", "who", "are"})
@@ -68,10 +70,11 @@ def _only_chat(words: list[str], framing: frozenset[str]) -> bool:
 
 
 def _asks_again(words: list[str]) -> bool:
-    """A question word not about the bot itself: "thank you! where is it?" asks; "hi, what can you do?" asks
-    for help."""
+    """A question word that asks for a fact, not about the bot itself: "thank you! where is it?" asks; "hi,
+    what can you do?" asks for help, and "what" and "how" are greetings too ("hey, what's up?", "how's it
+    going?")."""
     about_bot = any(w in _YOU and not (i and words[i - 1] == "thank") for i, w in enumerate(words))
-    return not about_bot and any(w in asked.QUESTION_WORDS for w in words)
+    return not about_bot and any(w in _ASKS_FACT for w in words)
 
 
 def _named(q: Question) -> list[str]:

@@ -446,7 +446,8 @@ def test_a_follow_up_without_a_conversation_declines(engine: Engine) -> None:
 
 @pytest.mark.parametrize(("question", "chat"), [
     ("help", True), ("can you help me?", True), ("hi there", True), ("thanks!", True), ("thank you!", True),
-    ("hi, what can you do?", True), ("thanks! where is it?", False),  # thanks, then a question asked again
+    ("hi, what can you do?", True), ("hey, what's up?", True), ("morning! how's it going?", True),
+    ("thanks! where is it?", False),  # thanks, then a question asked again
     ("how will the US help?", False), ("how can the US help Allies?", False),
 ])
 def test_a_word_in_capitals_is_a_name_not_chat(engine: Engine, question: str, chat: bool) -> None:
