@@ -61,8 +61,8 @@ class KnowledgeBase:
     # Everyday words read as a knowledge-base word, with how close they are (lexicon_generated.yaml,
     # written by scripts/semantic_lexicon.py).
     reads_as: dict[str, tuple[str, float]] = field(default_factory=dict)
-    # (question, statement key) pairs: the paraphrase memory (bot/answering/memory.py).
-    # (question, the statements that answer it, the one the ranking put first leading)
+    # The paraphrase memory (bot/answering/memory.py): (question, the statements that answer it, the one
+    # the ranking put first leading).
     asked: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     data_dir: Path | None = None
 

@@ -67,10 +67,10 @@ def _remembered(engine: Engine, question: str, facts: list[str]) -> dict[str, ob
 
     ranked = engine.rank(question)
     answer = engine.ask(question)
-    if not ranked or not answer.answered or not all(blind.holds(answer.text, f) for f in facts):
+    if not ranked or not answer.answered or not blind.holds_all(answer.text, facts):
         return None
     also = [unit_key(engine.units[s.index]) for s in ranked[1:MEMORY_ALSO_DEPTH]
-            if all(blind.holds(engine.units[s.index].reply(), f) for f in facts)]
+            if blind.holds_all(engine.units[s.index].reply(), facts)]
     return {"q": question, "unit": unit_key(engine.units[ranked[0].index]), **({"also": also} if also else {})}
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def _missing_evidence(engine: Engine, sets: list[BlindSet]) -> None:
         engine.threshold = 0.0
         best = engine.ask(item.q)
         engine.threshold = threshold
-        if best.confidence >= threshold or not all(blind.holds(best.text, f) for f in item.facts):
+        if best.confidence >= threshold or not blind.holds_all(best.text, item.facts):
             continue
         # Compared as concepts: "cash" is not lacking from a reply that says "financial".
         shown = {w.concept for w in engine.analyse(best.text).content}

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.evaluation.blind import BlindItem, holds
+from bot.evaluation.blind import BlindItem, holds_all
 
 if TYPE_CHECKING:
     from benchmarks.baselines.embedding import Encoder
@@ -145,7 +145,7 @@ def pick(item: BlindItem, best: tuple[int, float] | None, items: Sequence[Passag
     if best is None:
         return Pick(-math.inf, False)
     text = items[best[0]].text
-    return Pick(best[1], bool(item.facts) and all(holds(text, f) for f in item.facts))
+    return Pick(best[1], bool(item.facts) and holds_all(text, item.facts))
 
 
 def verdict_at(item: BlindItem, p: Pick, threshold: float) -> str:

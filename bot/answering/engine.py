@@ -204,10 +204,11 @@ class Engine:
 
     def _ask_one(self, question: str, text: str, pairs: list[tuple[str, str]], context: Context | None) -> Answer:
         q = self.analyser.analyse(text, context, pairs=pairs)
-        home = homes.asks_home(q, context, self._homes, self.index.aspects) if context is not None else None
-        if home is not None and context is not None:
-            context.entities = [home, *context.entities]
-            q = self.analyser.analyse(text, context, pairs=pairs)
+        if context is not None:
+            home = homes.asks_home(q, context, self._homes, self.index.aspects)
+            if home is not None:
+                context.entities = [home, *context.entities]
+                q = self.analyser.analyse(text, context, pairs=pairs)
         answer = self._answer(q)
         answer.question = question  # as typed, not as cleaned
         if context is not None:

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,10 +72,11 @@ def asked_key(question: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
 
 
-def holds(text: str, fact: str) -> bool:
-    """A fact is "a | b | c": any alternative, case-insensitive, as a substring of the answer text."""
+def holds_all(text: str, facts: Iterable[str]) -> bool:
+    """Every fact held by the text. A fact is "a | b | c": any alternative, case-insensitive, as a substring of
+    the text (normalised once, not once per fact)."""
     body = _norm(text)
-    return any(_norm(alt) in body for alt in fact.split("|") if alt.strip())
+    return all(any(_norm(alt) in body for alt in fact.split("|") if alt.strip()) for fact in facts)
 
 
 def verdict(item: BlindItem, answer: dict[str, Any]) -> str:
@@ -84,7 +85,7 @@ def verdict(item: BlindItem, answer: dict[str, Any]) -> str:
         return "declined-ok" if not answered else "false-answer"
     if not answered:
         return "missed"
-    return "right" if all(holds(str(answer.get("text", "")), f) for f in item.facts) else "wrong"
+    return "right" if holds_all(str(answer.get("text", "")), item.facts) else "wrong"
 
 
 Row = tuple[BlindItem, str, dict[str, Any]]
